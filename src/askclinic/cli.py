@@ -1,0 +1,166 @@
+"""The `askclinic` command. Each sub-command's docstring is its --help text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+import time
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import AskclinicError
+
+
+def _embedder(settings: Settings):
+    from .embedding import get_embedder
+    return get_embedder(settings.model)
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_index(args, settings: Settings) -> int:
+    """Build or update the index from article folders and files (.md .html .txt .jsonl).
+    Only new or changed articles are embedded; articles no longer in SOURCES are dropped."""
+    from .index import build_index
+    from .sources import load_sources
+
+    articles, problems = load_sources(args.sources)
+    for p in problems:
+        print(p, file=sys.stderr)
+    print(f"{len(articles):,} indexed, {len(problems):,} skipped")
+    if not articles:
+        raise AskclinicError("no articles found in " + ", ".join(args.sources) +
+                             "; nothing was changed (the current index, if any, stays in place)")
+    report = build_index(articles, settings.index, _embedder(settings), rebuild=args.rebuild,
+                         wait=args.wait, log=_log)
+    print(report.summary())
+    where = f"new version {report.version}" if report.version else "index already up to date"
+    print(f"{report.chunks:,} passages, {report.embedded:,} embedded in this run; {where} "
+          f"in {settings.index} ({report.seconds:.1f} s)")
+    return 1 if args.strict and problems else 0
+
+
+def _print_answer(ans) -> None:
+    bold, off = ("\033[1m", "\033[0m") if sys.stdout.isatty() else (">>", "<<")
+    print(ans.message)
+    if ans.notice:
+        print(ans.notice)
+    for ex in ans.excerpts:
+        print(f"\n[{ex.n}] {ex.title}" + (f" ({ex.published})" if ex.published else ""))
+        if ex.url:
+            print(f"    {ex.url}")
+        text = ex.text
+        for h in ex.highlights:
+            text = text.replace(h, f"{bold}{h}{off}", 1)
+        print(textwrap.indent(textwrap.fill(" ".join(text.split()), 96), "    "))
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    """Answer a question with cited excerpts from the index (or every line of --batch FILE,
+    a JSON Lines file of {"id": ..., "question": ...})."""
+    from .answer import ask
+    from .index import load_index
+
+    if not args.question and not args.batch:
+        raise AskclinicError("give a question, or --batch FILE")
+    embedder = _embedder(settings) if args.retriever != "bm25" else None
+    index = load_index(settings.index, settings.model)
+
+    def one(question: str, qid=None):
+        ans = ask(question, index, embedder, settings, mode=args.retriever)
+        ans.id = qid
+        return ans
+
+    if args.batch:
+        with open(args.batch, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    out = one(str(obj["question"]), obj.get("id")).to_dict()
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+                    out = {"id": None, "question": None, "status": "invalid",
+                           "message": f"{args.batch} line {n}: expected {{\"id\": ..., \"question\": ...}}",
+                           "excerpts": [], "ranking": []}
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+        return 0
+    ans = one(" ".join(args.question))
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(ans)
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    """Score retrieval on a question file (dev_questions.jsonl format): nDCG@10, MRR@10,
+    success@1/@5, abstentions and latency, per question set."""
+    from .answer import ask
+    from .evaluate import evaluate, format_table, read_questions
+    from .index import load_index
+
+    questions = read_questions(args.questions)[: args.limit or None]
+    embedder = _embedder(settings) if args.retriever != "bm25" else None
+    index = load_index(settings.index, settings.model)
+    if embedder is not None:
+        embedder.encode(["warm up"])
+    started = time.time()
+    results = evaluate(questions, lambda q: ask(q, index, embedder, settings, mode=args.retriever,
+                                                with_highlights=False))
+    print(format_table(results, args.retriever))
+    print(f"{len(questions):,} questions in {time.time() - started:.1f} s; index "
+          f"{index.version} ({len(index.chunks):,} passages)")
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="askclinic", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"askclinic {__version__}")
+    p.add_argument("--index", help="index folder (default ./index, or ASKCLINIC_INDEX)")
+    p.add_argument("--model", help="embedding model name or path (ASKCLINIC_MODEL)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name, fn):
+        sp = sub.add_parser(name, help=fn.__doc__.splitlines()[0], description=fn.__doc__)
+        sp.add_argument("--index", default=argparse.SUPPRESS, help="index folder")
+        sp.set_defaults(fn=fn)
+        return sp
+
+    sp = add("index", cmd_index)
+    sp.add_argument("sources", nargs="+", help="folders and files of articles")
+    sp.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    sp.add_argument("--strict", action="store_true", help="exit 1 if any file was skipped")
+    sp.add_argument("--wait", action="store_true", help="wait for a running build to finish")
+    for name, fn in (("ask", cmd_ask), ("eval", cmd_eval)):
+        sp = add(name, fn)
+        sp.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), default="hybrid")
+        sp.add_argument("--json", action="store_true", help="print JSON")
+    sub.choices["ask"].add_argument("question", nargs="*")
+    sub.choices["ask"].add_argument("--batch", help="JSON Lines file of questions")
+    sub.choices["eval"].add_argument("questions", help="question file (JSON Lines)")
+    sub.choices["eval"].add_argument("--limit", type=int, help="only the first N questions")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings().with_overrides(index=args.index, model=args.model)
+        return args.fn(args, settings)
+    except AskclinicError as e:
+        print(f"askclinic: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("askclinic: interrupted; the current index is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

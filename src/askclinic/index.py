@@ -1,0 +1,371 @@
+"""The index: a folder of versions, each holding FAISS (dense), bm25s (lexical), the chunk
+table, article metadata and a manifest saying what built it. `current` names the version
+readers load; a build writes a new version beside it and repoints `current` atomically,
+so a crash at any moment leaves the previous version in place."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import __version__
+from .chunking import ChunkSettings, chunk_article, embed_text
+from .errors import AskclinicError, IndexMismatch, IndexMissing
+from .models import Article, Chunk
+
+SCHEMA_VERSION = 1
+CURRENT = "current"
+LOCK = "build.lock"
+KEEP_OLD_VERSIONS = 2
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def _stemmer():
+    import Stemmer
+    return Stemmer.Stemmer("english")
+
+
+_STEM = None
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """Lower-cased, stop words dropped, Snowball-stemmed words: the same for articles and
+    questions."""
+    global _STEM
+    from bm25s.stopwords import STOPWORDS_EN
+
+    if _STEM is None:
+        _STEM = _stemmer()
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS_EN]
+    return _STEM.stemWords(words)
+
+
+def lexical_text(title: str, chunk: Chunk) -> str:
+    return f"{title}\n{chunk.heading}\n{chunk.text}"
+
+
+@dataclass
+class Index:
+    """One loaded version. Everything is in memory: the files may be replaced underneath."""
+
+    path: Path
+    manifest: dict
+    articles: dict[str, dict]  # id -> title, url, published, author, tags, hash, source
+    chunks: list[Chunk]
+    dense: object  # faiss.IndexFlatIP over unit vectors: inner product = cosine
+    bm25: object  # bm25s.BM25
+
+    @property
+    def version(self) -> str:
+        return self.path.name
+
+    def vectors(self) -> np.ndarray:
+        return self.dense.reconstruct_n(0, self.dense.ntotal)
+
+    def dense_search(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+        k = min(k, self.dense.ntotal)
+        if k == 0:
+            return []
+        scores, ids = self.dense.search(qvec.reshape(1, -1).astype(np.float32), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def lexical_search(self, question: str, k: int) -> list[tuple[int, float]]:
+        vocab = self.bm25.vocab_dict
+        tokens = [t for t in lexical_tokens(question) if t in vocab]
+        k = min(k, len(self.chunks))
+        if not tokens or k == 0:
+            return []
+        ids, scores = self.bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+
+# ---------------------------------------------------------------- loading
+
+def current_version(root: Path) -> Path | None:
+    pointer = Path(root) / CURRENT
+    if not pointer.exists():
+        return None
+    name = pointer.read_text().strip()
+    return Path(root) / name if name else None
+
+
+def read_manifest(root: str | Path) -> dict:
+    path = current_version(Path(root))
+    if path is None or not (path / "manifest.json").exists():
+        raise IndexMissing(f"no index at {root}; build one with: askclinic index articles/ --index {root}")
+    return json.loads((path / "manifest.json").read_text())
+
+
+def check_manifest(manifest: dict, root: str | Path, model: str) -> None:
+    """Refuse an index built with another schema or model, saying how to fix it."""
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexMismatch(
+            f"the index at {root} has schema {manifest.get('schema_version')}, this askclinic "
+            f"{__version__} reads schema {SCHEMA_VERSION}; rebuild it: "
+            f"askclinic index SOURCES... --index {root} --rebuild")
+    if manifest.get("model") != model:
+        raise IndexMismatch(
+            f"the index at {root} was built with model {manifest.get('model')!r} but askclinic "
+            f"is set to use {model!r}; rebuild it (askclinic index SOURCES... --index {root} "
+            f"--rebuild) or set ASKCLINIC_MODEL={manifest.get('model')}")
+
+
+def load_index(root: str | Path, model: str | None = None, retries: int = 3) -> Index:
+    """Load the current version; with `model`, refuse an index built with another one."""
+    import bm25s
+    import faiss
+
+    for attempt in range(retries):
+        manifest = read_manifest(root)
+        if model is not None:
+            check_manifest(manifest, root, model)
+        path = current_version(Path(root))
+        try:
+            articles = json.loads((path / "articles.json").read_text())
+            with open(path / "chunks.jsonl", encoding="utf-8") as f:
+                chunks = [Chunk(**json.loads(line)) for line in f]
+            dense = faiss.read_index(str(path / "dense.faiss"))
+            bm25 = bm25s.BM25.load(str(path / "bm25"))
+            return Index(path, manifest, articles, chunks, dense, bm25)
+        except FileNotFoundError:
+            # the version was cleaned up between reading `current` and its files: reread
+            if attempt == retries - 1:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- building
+
+@dataclass
+class BuildReport:
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0  # passages embedded in this run
+    chunks: int = 0
+    version: str | None = None  # None: nothing changed, no new version written
+    seconds: float = 0.0
+    note: str = ""
+
+    def summary(self) -> str:
+        return (f"{self.new:,} new, {self.changed:,} changed, {self.removed:,} removed, "
+                f"{self.unchanged:,} unchanged")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class BuildLock:
+    """`build.lock` holding the builder's pid. A second build waits (wait=True) or stops
+    with a message; a lock left by a dead process is taken over."""
+
+    def __init__(self, root: Path, wait: bool = False, log: Callable[[str], None] = print):
+        self.path, self.wait, self.log = Path(root) / LOCK, wait, log
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        announced = False
+        while True:
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                os.write(fd, str(os.getpid()).encode())
+                os.close(fd)
+                return self
+            except FileExistsError:
+                try:
+                    pid = int(self.path.read_text().strip() or 0)
+                except (OSError, ValueError):
+                    pid = 0
+                if pid and _pid_alive(pid) and pid != os.getpid():
+                    if not self.wait:
+                        raise AskclinicError(
+                            f"another index build (pid {pid}) is running on {self.path.parent}; "
+                            "wait for it to finish (or pass --wait)") from None
+                    if not announced:
+                        self.log(f"waiting for the index build of pid {pid} to finish...")
+                        announced = True
+                    time.sleep(0.5)
+                    continue
+                self.log(f"taking over a stale build lock (pid {pid} is not running)")
+                try:
+                    os.unlink(self.path)
+                except FileNotFoundError:
+                    pass
+
+    def __exit__(self, *exc):
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Chunk],
+                   vectors: np.ndarray) -> None:
+    import bm25s
+    import faiss
+
+    folder.mkdir(parents=True)
+    dense = faiss.IndexFlatIP(manifest["dimension"])
+    if len(vectors):
+        dense.add(vectors)
+    faiss.write_index(dense, str(folder / "dense.faiss"))
+    bm25 = bm25s.BM25()
+    bm25.index([lexical_tokens(lexical_text(articles[c.article_id]["title"], c)) or [""]
+                for c in chunks] or [[""]], show_progress=False)
+    bm25.save(str(folder / "bm25"))
+    with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
+        for c in chunks:
+            f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+    (folder / "articles.json").write_text(json.dumps(articles, ensure_ascii=False))
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    for p in sorted(folder.rglob("*")):
+        _fsync_path(p)
+    _fsync_path(folder)
+
+
+def _switch_current(root: Path, name: str) -> None:
+    tmp = root / (CURRENT + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / CURRENT)
+    _fsync_path(root)
+
+
+def _versions(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("v-"))
+
+
+def clean_old_versions(root: Path) -> None:
+    """Remove unfinished builds and all but the newest few old versions (call under the lock;
+    loaded indexes live in memory, so removing their files does not disturb readers)."""
+    for p in root.iterdir():
+        if p.name.startswith(".tmp-"):
+            shutil.rmtree(p, ignore_errors=True)
+    cur = current_version(root)
+    old = [p for p in _versions(root) if cur is None or p.name != cur.name]
+    for p in old[:-KEEP_OLD_VERSIONS] if KEEP_OLD_VERSIONS else old:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _previous(root: Path, model: str, settings: ChunkSettings, log) -> Index | None:
+    if current_version(root) is None:
+        return None
+    try:
+        prev = load_index(root)
+    except (OSError, ValueError, RuntimeError) as e:
+        log(f"the current index at {root} could not be read ({e}); rebuilding all articles")
+        return None
+    m = prev.manifest
+    if (m.get("schema_version"), m.get("model"), m.get("chunking")) != (SCHEMA_VERSION, model, settings.as_dict()):
+        log("the current index was built with other settings (schema, model or chunking); "
+            "rebuilding all articles")
+        return None
+    return prev
+
+
+def _embed(embedder, texts: list[str], log, block: int = 256) -> np.ndarray:
+    """Embed in length-sorted blocks (less padding), logging progress for long runs."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    started = time.time()
+    for b in range(0, len(order), block):
+        ids = order[b:b + block]
+        out[ids] = embedder.encode([texts[i] for i in ids], progress=False)
+        done = min(b + block, len(order))
+        if len(order) > block:
+            rate = done / max(time.time() - started, 1e-9)
+            log(f"  embedded {done:,}/{len(order):,} passages ({rate:.1f}/s, "
+                f"about {(len(order) - done) / rate:,.0f} s left)")
+    return out
+
+
+def build_index(articles: list[Article], root: str | Path, embedder,
+                settings: ChunkSettings = ChunkSettings(), rebuild: bool = False,
+                wait: bool = False, log: Callable[[str], None] = print) -> BuildReport:
+    """Bring the index at `root` up to date with `articles`: only new or changed articles
+    are chunked and embedded; articles no longer given are dropped."""
+    root = Path(root)
+    started = time.time()
+    with BuildLock(root, wait=wait, log=log):
+        clean_old_versions(root)
+        prev = None if rebuild else _previous(root, embedder.name, settings, log)
+        old_hashes = {a: m["hash"] for a, m in prev.articles.items()} if prev else {}
+        given = {a.id: a for a in articles}
+        rep = BuildReport(
+            new=sum(a not in old_hashes for a in given),
+            changed=sum(a in old_hashes and old_hashes[a] != given[a].content_hash() for a in given),
+            removed=sum(a not in given for a in old_hashes))
+        rep.unchanged = len(given) - rep.new - rep.changed
+        if prev is not None and not (rep.new or rep.changed or rep.removed):
+            rep.chunks, rep.seconds = len(prev.chunks), time.time() - started
+            return rep
+
+        keep = {a for a in given if old_hashes.get(a) == given[a].content_hash()}
+        chunks: list[Chunk] = []
+        rows: list[np.ndarray] = []
+        if prev is not None and keep:
+            vecs = prev.vectors()
+            idx = [i for i, c in enumerate(prev.chunks) if c.article_id in keep]
+            chunks += [prev.chunks[i] for i in idx]
+            rows.append(vecs[idx])
+        todo = [a for a in articles if a.id not in keep]
+        fresh: list[Chunk] = []
+        for n, art in enumerate(todo, 1):
+            fresh += chunk_article(art, settings, embedder.count_tokens)
+            if n % 500 == 0:
+                log(f"  chunked {n:,}/{len(todo):,} articles")
+        if fresh:
+            log(f"embedding {len(fresh):,} passages from {len(todo):,} articles")
+        texts = [embed_text(given[c.article_id], c.heading, c.text) for c in fresh]
+        rows.append(_embed(embedder, texts, log))
+        chunks += fresh
+        rep.embedded, rep.chunks = len(fresh), len(chunks)
+        vectors = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
+
+        meta = {a.id: {"title": a.title, "url": a.url, "published": a.published,
+                       "author": a.author, "tags": a.tags, "hash": a.content_hash(),
+                       "source": a.source} for a in articles}
+        name = "v-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{int(time.time() * 1000) % 1000:03d}"
+        manifest = {"schema_version": SCHEMA_VERSION, "askclinic_version": __version__,
+                    "model": embedder.name, "dimension": embedder.dim,
+                    "chunking": settings.as_dict(),
+                    "counts": {"articles": len(meta), "chunks": len(chunks)},
+                    "articles": {a: m["hash"] for a, m in meta.items()},
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "build_seconds": round(time.time() - started, 2), "version": name}
+        tmp = root / f".tmp-{name}"
+        _write_version(tmp, manifest, meta, chunks, vectors)
+        os.rename(tmp, root / name)
+        _fsync_path(root)
+        _switch_current(root, name)
+        clean_old_versions(root)
+        rep.version, rep.seconds = name, time.time() - started
+        return rep

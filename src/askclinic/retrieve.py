@@ -1,0 +1,83 @@
+"""Hybrid search: dense (FAISS) and lexical (BM25) candidates fused by reciprocal rank,
+rolled up to articles, kept diverse, and checked for relevance; plus picking the sentences
+of an excerpt that best answer the question."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .chunking import sentence_spans
+from .index import Index
+from .models import Hit
+
+MODES = ("hybrid", "dense", "bm25")
+RRF_K = 60
+CANDIDATES = 50
+
+
+def search(index: Index, question: str, qvec: np.ndarray | None, mode: str = "hybrid",
+           k: int = CANDIDATES) -> list[Hit]:
+    """Chunks for `question`, best first. `qvec` (the question's unit vector) is needed for
+    the dense and hybrid modes."""
+    if mode not in MODES:
+        raise ValueError(f"retriever must be one of {', '.join(MODES)}, not {mode!r}")
+    dense = index.dense_search(qvec, k) if mode != "bm25" else []
+    lexical = index.lexical_search(question, k) if mode != "dense" else []
+    hits: dict[int, Hit] = {}
+    for rank, (i, cos) in enumerate(dense):
+        hits[i] = Hit(index.chunks[i], 1.0 / (RRF_K + rank), dense=cos)
+    for rank, (i, bm) in enumerate(lexical):
+        hit = hits.setdefault(i, Hit(index.chunks[i], 0.0))
+        hit.score += 1.0 / (RRF_K + rank)
+        hit.lexical = bm
+    return sorted(hits.values(), key=lambda h: -h.score)
+
+
+def rank_articles(hits: list[Hit], limit: int = 20) -> list[str]:
+    """Article ids in order of their best chunk."""
+    seen: dict[str, None] = {}
+    for h in hits:
+        seen.setdefault(h.chunk.article_id, None)
+        if len(seen) == limit:
+            break
+    return list(seen)
+
+
+def diverse(hits: list[Hit], limit: int, per_article: int) -> list[Hit]:
+    """The best hits with at most `per_article` from any one article."""
+    out, count = [], {}
+    for h in hits:
+        a = h.chunk.article_id
+        if count.get(a, 0) < per_article:
+            out.append(h)
+            count[a] = count.get(a, 0) + 1
+            if len(out) == limit:
+                break
+    return out
+
+
+def best_cosine(hits: list[Hit]) -> float:
+    return max((h.dense for h in hits if h.dense is not None), default=0.0)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of an excerpt; line breaks (list items) also end a sentence."""
+    spans = []
+    for line in re.finditer(r"[^\n]+", text):
+        spans += sentence_spans(text, line.start(), line.end())
+    return spans
+
+
+def highlights(text: str, qvec: np.ndarray, embedder, most: int = 3, margin: float = 0.08) -> list[str]:
+    """The 1-3 sentences of `text` closest to the question, in text order; each an exact
+    substring of `text`."""
+    spans = [s for s in sentences(text) if len(text[s[0]:s[1]].split()) >= 3] or sentences(text)
+    if len(spans) <= 1:
+        return [text[s:e] for s, e in spans]
+    vecs = embedder.encode([text[s:e] for s, e in spans])
+    scores = vecs @ qvec
+    best = float(scores.max())
+    chosen = [i for i in np.argsort(-scores)[:most] if scores[i] >= best - margin]
+    return [text[spans[i][0]:spans[i][1]] for i in sorted(chosen)]

@@ -1,0 +1,42 @@
+"""JSON Lines: one article per line with id, title, body (Markdown) and optional url,
+published, author, tags. A broken line is an error naming the line number."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import IngestError
+from ..models import Article
+from .common import as_tags, clean_markdown, normalise_date, read_text, require_body
+
+
+def _article(obj: dict, path: Path) -> Article:
+    for key in ("id", "title", "body"):
+        if not str(obj.get(key) or "").strip():
+            raise IngestError(f"missing {key!r}")
+    return Article(
+        id=str(obj["id"]), title=str(obj["title"]).strip(),
+        text=require_body(clean_markdown(str(obj["body"]))),
+        url=obj.get("url") or None,
+        published=normalise_date(obj.get("published") or obj.get("date")),
+        author=obj.get("author") or None, tags=as_tags(obj.get("tags")), source=str(path))
+
+
+def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
+    """Good lines become articles; each bad line is appended to `problems`."""
+    articles, errors = [], []
+    for n, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise IngestError("not a JSON object")
+            articles.append(_article(obj, path))
+        except (json.JSONDecodeError, IngestError) as e:
+            errors.append(f"line {n}: {e}")
+    if errors and not articles:
+        raise IngestError("no readable article lines (" + "; ".join(errors[:3]) + ")")
+    problems.extend(errors)
+    return articles

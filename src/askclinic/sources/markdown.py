@@ -1,0 +1,41 @@
+"""Markdown files with YAML front matter (title, date, author, url, tags, optional id/slug)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from ..errors import IngestError
+from ..models import Article
+from .common import as_tags, clean_markdown, normalise_date, read_text, require_body
+
+
+def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
+    raw = read_text(path)
+    try:
+        meta, body = frontmatter.parse(raw)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise IngestError(f"bad front matter{where}: {getattr(e, 'problem', e)}") from None
+    if not isinstance(meta, dict):
+        raise IngestError("bad front matter: expected 'key: value' lines between the --- lines")
+    text = clean_markdown(body)
+    title = str(meta.get("title") or "").strip()
+    if not title:  # fall back to a leading '# Title' line, then the file name
+        first = text.split("\n", 1)[0]
+        title = first[3:].strip() if first.startswith("## ") else path.stem.replace("-", " ")
+        if first.startswith("## "):
+            text = text[len(first):].strip()
+    return [Article(
+        id=str(meta.get("id") or meta.get("slug") or default_id),
+        title=title,
+        text=require_body(text),
+        url=meta.get("url") or None,
+        published=normalise_date(meta.get("date") or meta.get("published")),
+        author=meta.get("author") or None,
+        tags=as_tags(meta.get("tags")),
+        source=str(path),
+    )]
