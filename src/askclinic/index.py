@@ -369,3 +369,49 @@ def build_index(articles: list[Article], root: str | Path, embedder,
         clean_old_versions(root)
         rep.version, rep.seconds = name, time.time() - started
         return rep
+
+
+# ---------------------------------------------------------------- serving
+
+class LiveIndex:
+    """The index a server answers from. `get()` returns the loaded version; a cheap check of
+    the `current` pointer (at most every `poll` seconds) loads a newer version in a background
+    thread and swaps it in, so requests never wait for a load and never see a half-built
+    index. A request keeps the Index object it got until it finishes."""
+
+    def __init__(self, root: str | Path, model: str | None = None, poll: float = 2.0):
+        import threading
+
+        self.root, self.model, self.poll = Path(root), model, poll
+        self._index = load_index(self.root, model)
+        self._checked = time.monotonic()
+        self._loading = threading.Lock()
+        self.error: str | None = None  # last reload failure, shown on /healthz
+
+    def get(self) -> Index:
+        if time.monotonic() - self._checked >= self.poll:
+            self._checked = time.monotonic()
+            cur = current_version(self.root)
+            if cur is not None and cur.name != self._index.version and self._loading.acquire(blocking=False):
+                import threading
+                threading.Thread(target=self._reload, daemon=True).start()
+        return self._index
+
+    def _reload(self) -> None:
+        try:
+            self._index = load_index(self.root, self.model)
+            self.error = None
+        except Exception as e:  # keep serving the version we have; report on /healthz
+            self.error = f"could not load the new index version: {e}"
+        finally:
+            self._loading.release()
+
+    def wait_for(self, version: str, timeout: float = 10.0) -> bool:
+        """Block until `version` is being served (tests and the benchmark use this)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self._checked = 0.0
+            if self.get().version == version:
+                return True
+            time.sleep(0.05)
+        return False

@@ -17,7 +17,8 @@ from . import html, jsonl, markdown, textpage
 
 LOADERS = {".md": markdown.load, ".markdown": markdown.load, ".html": html.load,
            ".htm": html.load, ".txt": textpage.load, ".jsonl": jsonl.load}
-MAX_FILE_BYTES = 20_000_000
+MAX_FILE_BYTES = 20_000_000  # one article
+MAX_JSONL_BYTES = 2_000_000_000  # a whole export
 
 
 @dataclass
@@ -54,8 +55,9 @@ def load_file(path: Path, root: Path, problems: list[str]) -> list[Article]:
                           f"use one of {', '.join(sorted(LOADERS))}")
     if not path.exists():
         raise IngestError("no such file or folder")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise IngestError(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+    limit = MAX_JSONL_BYTES if loader is jsonl.load else MAX_FILE_BYTES
+    if path.stat().st_size > limit:
+        raise IngestError(f"file is larger than {limit // 1_000_000:,} MB")
     return loader(path, path_id(path, root), problems)
 
 

@@ -18,7 +18,7 @@ def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
         meta, body = frontmatter.parse(raw)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
+        where = f" near line {mark.line + 2} of the file" if mark else ""  # +1 for the '---' line
         raise IngestError(f"bad front matter{where}: {getattr(e, 'problem', e)}") from None
     if not isinstance(meta, dict):
         raise IngestError("bad front matter: expected 'key: value' lines between the --- lines")

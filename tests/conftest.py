@@ -1,0 +1,72 @@
+"""Shared fixtures: a tiny fake embedder for fast plumbing tests, the real model and an
+index of the bundled sample articles for behaviour tests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+MEDQUAD = SHARED / "data" / "medquad"
+SEED = SHARED / "seeds" / "botox-myofascial-pain.txt"
+
+
+class FakeEmbedder:
+    """Hashed bag of words: deterministic, instant, counts what it embeds. Plumbing only."""
+
+    name = "fake-hash-64"
+    dim = 64
+
+    def __init__(self):
+        self.embedded = 0
+
+    def count_tokens(self, text: str) -> int:
+        return 2 + len(re.findall(r"\w+|[^\w\s]", text))
+
+    def encode(self, texts, batch_size=32, progress=None):
+        self.embedded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for w in re.findall(r"\w+", text.lower()):
+                out[row, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+@pytest.fixture
+def fake_embedder():
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from askclinic.embedding import get_embedder
+    return get_embedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory, embedder):
+    """The bundled sample articles indexed with the real model (built once per session)."""
+    from askclinic.index import build_index
+    from askclinic.sources import load_sources
+
+    articles, problems = load_sources([ROOT / "articles"])
+    assert not problems
+    path = tmp_path_factory.mktemp("sample-index")
+    build_index(articles, path, embedder, log=lambda m: None)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_index(sample_index_dir):
+    from askclinic.index import load_index
+    return load_index(sample_index_dir, "all-MiniLM-L6-v2")
+
+
+def needs(path: Path):
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} not found (../shared missing)")

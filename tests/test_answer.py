@@ -1,0 +1,63 @@
+"""Answers on the bundled sample articles with the real model: what a patient would see."""
+
+from __future__ import annotations
+
+import pytest
+
+from askclinic.answer import ask
+from askclinic.config import Settings
+
+pytestmark = pytest.mark.model
+S = Settings()
+
+
+def test_botox_neck_pain_returns_a_botox_article_first_with_highlights(sample_index, embedder):
+    ans = ask("Does Botox help neck pain?", sample_index, embedder, S)
+    assert ans.status == "answered"
+    first = ans.excerpts[0]
+    assert first.article_id == "botox-neck-upper-back-pain"
+    assert first.url == "https://riverside-headache.example/blog/botox-neck-upper-back-pain"
+    assert first.published == "2014-06-09"
+    assert 1 <= len(first.highlights) <= 3
+    for ex in ans.excerpts:
+        assert all(h in ex.text for h in ex.highlights)
+    assert any("neck" in h.lower() for h in first.highlights)
+    assert ans.ranking[0] == "botox-neck-upper-back-pain"
+
+
+def test_contract_fields(sample_index, embedder):
+    d = ask("Is coffee bad for migraines?", sample_index, embedder, S).to_dict()
+    assert set(d) == {"id", "question", "status", "message", "excerpts", "ranking"}
+    assert d["status"] == "answered" and 3 <= len(d["excerpts"]) <= 5
+    assert [e["n"] for e in d["excerpts"]] == list(range(1, len(d["excerpts"]) + 1))
+    ex = d["excerpts"][0]
+    assert set(ex) == {"n", "article_id", "title", "url", "published", "text", "highlights", "score"}
+    assert ex["article_id"] == "caffeine-and-headaches"
+    per_article = {}
+    for e in d["excerpts"]:
+        per_article[e["article_id"]] = per_article.get(e["article_id"], 0) + 1
+    assert max(per_article.values()) <= 2
+    assert 1 <= len(d["ranking"]) <= 20 and len(set(d["ranking"])) == len(d["ranking"])
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "How do I file my taxes?",
+                                      "Write me a poem about cats"])
+def test_off_topic_gets_no_match_and_no_excerpts(sample_index, embedder, question):
+    ans = ask(question, sample_index, embedder, S)
+    assert ans.status == "no_match" and ans.excerpts == []
+    assert ans.message.startswith("Our articles don't cover this yet.")
+    assert ans.ranking  # retrieval can still be scored
+
+
+def test_follow_up_uses_the_conversation(sample_index, embedder):
+    alone = ask("what about side effects?", sample_index, embedder, S)
+    follow = ask("what about side effects?", sample_index, embedder, S,
+                 context="Does Botox help with chronic migraine?")
+    assert follow.excerpts[0].article_id.startswith("botox")
+    assert not (alone.excerpts and alone.excerpts[0].article_id.startswith("botox"))
+
+
+def test_emergency_and_invalid_come_before_retrieval(sample_index, embedder):
+    em = ask("sudden worst headache of my life, came on like a thunderclap", sample_index, embedder, S)
+    assert em.status == "emergency" and em.excerpts == [] and "911" in em.message
+    assert ask("   \x00 ", sample_index, embedder, S).status == "invalid"

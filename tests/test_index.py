@@ -1,0 +1,119 @@
+"""Index plumbing with a fake embedder: incremental updates, manifest checks, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from askclinic import index as ix
+from askclinic.chunking import embed_text
+from askclinic.errors import AskclinicError, IndexMismatch, IndexMissing
+from askclinic.models import Article
+
+
+def arts(*specs):
+    return [Article(id=i, title=f"Title {i}", text=f"## Part\n\n{body} and more words here.")
+            for i, body in specs]
+
+
+BASE = [("botox", "Botox injections help chronic migraine"),
+        ("cluster", "Cluster headache comes in bouts"),
+        ("sleep", "Poor sleep triggers headaches")]
+
+
+def test_incremental_update_embeds_only_what_changed(tmp_path, fake_embedder):
+    root = tmp_path / "idx"
+    first = ix.build_index(arts(*BASE), root, fake_embedder, log=lambda m: None)
+    assert (first.new, first.embedded, first.chunks) == (3, 3, 3)
+
+    fake_embedder.embedded = 0
+    again = ix.build_index(arts(*BASE), root, fake_embedder, log=lambda m: None)
+    assert again.summary() == "0 new, 0 changed, 0 removed, 3 unchanged"
+    assert (again.version, fake_embedder.embedded) == (None, 0)
+
+    changed = [BASE[0], ("cluster", "Cluster headache strikes at night"), ("weather", "Storms")]
+    rep = ix.build_index(arts(*changed), root, fake_embedder, log=lambda m: None)
+    assert rep.summary() == "1 new, 1 changed, 1 removed, 1 unchanged"
+    assert fake_embedder.embedded == 2  # only the changed and the new article
+    idx = ix.load_index(root)
+    assert sorted(idx.articles) == ["botox", "cluster", "weather"]
+    assert {c.article_id for c in idx.chunks} == {"botox", "cluster", "weather"}
+    # kept vectors are the very vectors embedded before
+    by_id = {c.article_id: i for i, c in enumerate(idx.chunks)}
+    chunk = idx.chunks[by_id["botox"]]
+    fresh = fake_embedder.encode([embed_text(arts(BASE[0])[0], chunk.heading, chunk.text)])[0]
+    assert float(idx.vectors()[by_id["botox"]] @ fresh) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_manifest_records_what_built_it(tmp_path, fake_embedder):
+    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    m = ix.read_manifest(tmp_path)
+    assert m["schema_version"] == ix.SCHEMA_VERSION and m["model"] == "fake-hash-64"
+    assert m["dimension"] == 64 and m["counts"] == {"articles": 3, "chunks": 3}
+    assert set(m["articles"]) == {"botox", "cluster", "sleep"}
+    assert m["chunking"]["model_window"] == 256 and m["built_at"].endswith("Z")
+
+
+def test_loading_with_another_model_says_how_to_rebuild(tmp_path, fake_embedder):
+    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    with pytest.raises(IndexMismatch, match=r"built with model 'fake-hash-64'.*askclinic index .*--rebuild"):
+        ix.load_index(tmp_path, "all-MiniLM-L6-v2")
+    m_path = ix.current_version(tmp_path) / "manifest.json"
+    m = json.loads(m_path.read_text())
+    m["schema_version"] = 99
+    m_path.write_text(json.dumps(m))
+    with pytest.raises(IndexMismatch, match="has schema 99"):
+        ix.load_index(tmp_path, "fake-hash-64")
+
+
+def test_missing_index_message(tmp_path):
+    with pytest.raises(IndexMissing, match="askclinic index articles/"):
+        ix.load_index(tmp_path / "nowhere")
+
+
+def test_crash_while_writing_leaves_previous_version(tmp_path, fake_embedder, monkeypatch):
+    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    before = ix.current_version(tmp_path)
+
+    def crash(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(ix, "_switch_current", crash)
+    with pytest.raises(OSError):
+        ix.build_index(arts(("weather", "Storms bring migraines")), tmp_path, fake_embedder,
+                       log=lambda m: None)
+    monkeypatch.undo()
+    assert ix.current_version(tmp_path) == before
+    assert sorted(ix.load_index(tmp_path).articles) == ["botox", "cluster", "sleep"]
+    assert not (tmp_path / ix.LOCK).exists()
+    rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
+    assert rep.summary() == "1 new, 0 changed, 0 removed, 3 unchanged"
+
+
+def test_second_build_is_refused_while_one_runs(tmp_path, fake_embedder):
+    (tmp_path / ix.LOCK).write_text(str(os.getppid()))  # a live process that is not us
+    with pytest.raises(AskclinicError, match=rf"another index build \(pid {os.getppid()}\)"):
+        ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    (tmp_path / ix.LOCK).write_text("999999999")  # a dead process: stale lock is taken over
+    msgs = []
+    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=msgs.append)
+    assert any("stale build lock" in m for m in msgs)
+
+
+def test_old_versions_are_cleaned_up(tmp_path, fake_embedder):
+    for n in range(5):
+        ix.build_index(arts(*BASE[: n % 3 + 1]), tmp_path, fake_embedder, log=lambda m: None)
+    versions = [p.name for p in tmp_path.iterdir() if p.name.startswith("v-")]
+    assert len(versions) == 1 + ix.KEEP_OLD_VERSIONS
+    assert ix.current_version(tmp_path).name in versions
+
+
+def test_live_index_swaps_in_a_new_version_without_blocking(tmp_path, fake_embedder):
+    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    live = ix.LiveIndex(tmp_path, poll=0.0)
+    old = live.get()
+    rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
+    assert live.wait_for(rep.version, timeout=10)
+    assert "weather" in live.get().articles
+    assert "weather" not in old.articles  # a request holding the old version keeps it intact
