@@ -49,14 +49,15 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     if not relevant:
         return Answer(checked.question, "no_match", msgs["no_match"], ranking=ranking,
                       notice=checked.notice)
+    shown = retrieve.diverse(hits, settings.max_excerpts, settings.per_article)
+    marks = (retrieve.highlights([h.chunk.text for h in shown], qvec, embedder)
+             if with_highlights and qvec is not None else [[] for _ in shown])
     excerpts = []
-    for n, hit in enumerate(retrieve.diverse(hits, settings.max_excerpts, settings.per_article), 1):
+    for n, (hit, marked) in enumerate(zip(shown, marks), 1):
         art = index.articles[hit.chunk.article_id]
-        marks = (retrieve.highlights(hit.chunk.text, qvec, embedder)
-                 if with_highlights and qvec is not None else [])
         excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"],
                                 url=art.get("url"), published=art.get("published"),
-                                text=hit.chunk.text, highlights=marks,
+                                text=hit.chunk.text, highlights=marked,
                                 score=round(hit.dense if hit.dense is not None else hit.score, 4)))
     return Answer(checked.question, "answered", msgs["answered"], excerpts, ranking,
                   notice=checked.notice)

@@ -70,14 +70,23 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def highlights(text: str, qvec: np.ndarray, embedder, most: int = 3, margin: float = 0.08) -> list[str]:
-    """The 1-3 sentences of `text` closest to the question, in text order; each an exact
-    substring of `text`."""
-    spans = [s for s in sentences(text) if len(text[s[0]:s[1]].split()) >= 3] or sentences(text)
-    if len(spans) <= 1:
-        return [text[s:e] for s, e in spans]
-    vecs = embedder.encode([text[s:e] for s, e in spans])
-    scores = vecs @ qvec
-    best = float(scores.max())
-    chosen = [i for i in np.argsort(-scores)[:most] if scores[i] >= best - margin]
-    return [text[spans[i][0]:spans[i][1]] for i in sorted(chosen)]
+def highlights(texts: list[str], qvec: np.ndarray, embedder, most: int = 3,
+               margin: float = 0.08) -> list[list[str]]:
+    """For each excerpt text, the 1-3 sentences closest to the question, in text order; each an
+    exact substring of its text. All sentences are embedded in one batch."""
+    spans = []
+    for text in texts:
+        found = sentences(text)
+        spans.append([s for s in found if len(text[s[0]:s[1]].split()) >= 3] or found)
+    flat = [text[s:e] for text, sp in zip(texts, spans) for s, e in sp]
+    scores = embedder.encode(flat) @ qvec if flat else np.zeros(0)
+    out, pos = [], 0
+    for text, sp in zip(texts, spans):
+        mine, pos = scores[pos:pos + len(sp)], pos + len(sp)
+        if len(sp) == 0:
+            out.append([])
+            continue
+        best = float(mine.max())
+        chosen = [i for i in np.argsort(-mine)[:most] if mine[i] >= best - margin]
+        out.append([text[sp[i][0]:sp[i][1]] for i in sorted(chosen)])
+    return out
