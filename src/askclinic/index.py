@@ -292,18 +292,26 @@ def _previous(root: Path, model: str, settings: ChunkSettings, log) -> Index | N
 
 
 def _embed(embedder, texts: list[str], log, block: int = 256) -> np.ndarray:
-    """Embed in length-sorted blocks (less padding), logging progress for long runs."""
+    """Embed in length-sorted blocks (less padding). Progress: a bar on a terminal, else a
+    log line per block."""
+    import sys
+
+    from tqdm import tqdm
+
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    bar = tqdm(total=len(texts), unit="passage", desc="embedding", disable=not sys.stderr.isatty())
     started = time.time()
     for b in range(0, len(order), block):
         ids = order[b:b + block]
         out[ids] = embedder.encode([texts[i] for i in ids], progress=False)
         done = min(b + block, len(order))
-        if len(order) > block:
+        bar.update(len(ids))
+        if bar.disable and len(order) > block:
             rate = done / max(time.time() - started, 1e-9)
             log(f"  embedded {done:,}/{len(order):,} passages ({rate:.1f}/s, "
                 f"about {(len(order) - done) / rate:,.0f} s left)")
+    bar.close()
     return out
 
 
