@@ -73,7 +73,7 @@ _SUFFIX = (r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|highway|hwy|
 _ADDRESS = re.compile(
     rf"(?i)\b\d{{1,6}}[a-z]?\s+(?:{_STREET_WORD}\s+){{1,4}}{_SUFFIX}\b\.?"
     r"(?:,?\s*(?:apt|apartment|unit|suite|ste|#)\.?\s*#?\w+)?"
-    r"(?:,\s*[a-z]+(?:\s[a-z]+)?)?(?:,?\s*[a-z]{2}\s+\d{5}(?:-\d{4})?)?"
+    r"(?-i:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?-i:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
     r"|\bp\.?\s?o\.?\s+box\s+\d+")
 _NAME_TOKEN = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 _NOT_NAMES = set("""
@@ -88,9 +88,9 @@ i im i'm me my have has had am was is are with who what when how why can could d
 would should please from age aged years old
 """.split())
 _NAME_CUE = re.compile(
-    rf"(?i:\bmy name is|\bmy name's|\bname:|\bcall me)\s+((?:dr|mr|mrs|ms|miss)\.?\s+)?"
+    rf"(?i:\bmy name is|\bmy name's|\bname:)\s+((?i:dr|mr|mrs|ms|miss)\.?\s+)?"
     rf"((?i:[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){{0,2}}))"
-    rf"|(?:\b(?i:i'm|i am|im)|(?:^|[.!?,;]\s*|\b(?i:hi|hello|hey)\b[,!]?\s+)(?i:this is|it's))\s+"
+    rf"|(?:\b(?i:i'm|i am|im|call me)|(?:^|[.!?,;]\s*|\b(?i:hi|hello|hey)\b[,!]?\s+)(?i:this is|it's))\s+"
     rf"((?:Dr|Mr|Mrs|Ms|Miss)\.?\s+)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})")
 
 
