@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -54,10 +55,12 @@ class Embedder:
         self.dim = int(self.model.get_embedding_dimension())
         self.window = int(self.model.max_seq_length)
         self.tokenizer = self.model.tokenizer
+        self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for `text`, [CLS] and [SEP] included."""
-        return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+        with self._lock:
+            return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -65,9 +68,16 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if progress is None:
             progress = sys.stderr.isatty() and len(texts) > batch_size
-        vecs = self.model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
-                                 convert_to_numpy=True, normalize_embeddings=True)
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        # One batch at a time under the lock: the tokenizer is not safe to share between
+        # threads, and a web server's questions can slip in between an index build's batches.
+        step = len(texts) if progress else batch_size
+        parts = []
+        for i in range(0, len(texts), step):
+            with self._lock:
+                parts.append(self.model.encode(texts[i:i + step], batch_size=batch_size,
+                                               show_progress_bar=progress, convert_to_numpy=True,
+                                               normalize_embeddings=True))
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
 @functools.lru_cache(maxsize=4)
