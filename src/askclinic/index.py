@@ -291,16 +291,18 @@ def _previous(root: Path, model: str, settings: ChunkSettings, log) -> Index | N
     return prev
 
 
-def _embed(embedder, texts: list[str], log, block: int = 256) -> np.ndarray:
-    """Embed in length-sorted blocks (less padding). Progress: a bar on a terminal, else a
-    log line per block."""
+def _embed(embedder, texts: list[str], log, block: int = 256,
+           progress_bar: bool | None = None) -> np.ndarray:
+    """Embed in length-sorted blocks (less padding). Progress: a bar on a terminal (or when
+    `progress_bar` says so), else a log line per block."""
     import sys
 
     from tqdm import tqdm
 
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    bar = tqdm(total=len(texts), unit="passage", desc="embedding", disable=not sys.stderr.isatty())
+    show = sys.stderr.isatty() if progress_bar is None else progress_bar
+    bar = tqdm(total=len(texts), unit="passage", desc="embedding", disable=not show)
     started = time.time()
     for b in range(0, len(order), block):
         ids = order[b:b + block]
@@ -317,7 +319,8 @@ def _embed(embedder, texts: list[str], log, block: int = 256) -> np.ndarray:
 
 def build_index(articles: list[Article], root: str | Path, embedder,
                 settings: ChunkSettings = ChunkSettings(), rebuild: bool = False,
-                wait: bool = False, log: Callable[[str], None] = print) -> BuildReport:
+                wait: bool = False, log: Callable[[str], None] = print,
+                progress_bar: bool | None = None) -> BuildReport:
     """Bring the index at `root` up to date with `articles`: only new or changed articles
     are chunked and embedded; articles no longer given are dropped."""
     root = Path(root)
@@ -353,7 +356,7 @@ def build_index(articles: list[Article], root: str | Path, embedder,
         if fresh:
             log(f"embedding {len(fresh):,} passages from {len(todo):,} articles")
         texts = [embed_text(given[c.article_id], c.heading, c.text) for c in fresh]
-        rows.append(_embed(embedder, texts, log))
+        rows.append(_embed(embedder, texts, log, progress_bar=progress_bar))
         chunks += fresh
         rep.embedded, rep.chunks = len(fresh), len(chunks)
         vectors = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
