@@ -30,7 +30,9 @@ class Settings:
     emergency_number: str = "911"
     rate_limit: int = 30  # requests per minute per client; 0 turns it off
     log_days: int = 90
-    frame_ancestors: str = "'self'"
+    frame_ancestors: str = "'self'"  # who may put /widget in an iframe (CSP frame-ancestors)
+    articles: str = "articles"  # source folders/files for the console's "Rebuild index", os.pathsep-separated
+    staff_session_hours: int = 12
     max_question_chars: int = 1000
 
     @property
