@@ -1,10 +1,11 @@
-"""The embedding model: loaded once, offline, from the bundled package or a path; batch
-encoding with a progress bar on a terminal; counting word pieces with the model's own
-tokenizer so chunks never exceed its window."""
+"""The embedding model: loaded once, offline, from the bundled package or a path, run with
+onnxruntime (default) or PyTorch; batch encoding; counting word pieces with the model's
+own tokenizer so chunks never exceed its window."""
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import threading
@@ -80,7 +81,164 @@ class Embedder:
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
-@functools.lru_cache(maxsize=4)
-def get_embedder(name: str = "all-MiniLM-L6-v2") -> Embedder:
-    """One shared model per name per process."""
-    return Embedder(name)
+BACKENDS = ("onnx", "torch")
+
+
+def _cache_dir() -> Path:
+    if os.environ.get("ASKCLINIC_CACHE"):
+        return Path(os.environ["ASKCLINIC_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "askclinic"
+
+
+def _st_config(path: Path) -> tuple[int, int]:
+    """(dimension, window) of a sentence-transformers folder that the ONNX backend can run
+    (Transformer, mean Pooling, Normalize); ConfigError for anything else."""
+    try:
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in json.loads((path / "modules.json").read_text())]
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+        window = json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"]
+    except (OSError, KeyError, ValueError) as e:
+        raise ConfigError(f"the onnx backend cannot read {path} as a sentence-transformers model "
+                          f"({e}); set ASKCLINIC_EMBED_BACKEND=torch") from None
+    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
+        v for k, v in pooling.items() if k.startswith("pooling_mode") and k != "pooling_mode_mean_tokens")
+    if kinds != ["Transformer", "Pooling", "Normalize"] or not mean_only or not (path / "tokenizer.json").exists():
+        raise ConfigError(f"the onnx backend runs mean-pooled, normalized models only; {path} is "
+                          f"{' + '.join(kinds)}; set ASKCLINIC_EMBED_BACKEND=torch")
+    return int(pooling["word_embedding_dimension"]), int(window)
+
+
+def export_onnx(path: Path, out: Path) -> Path:
+    """Export the model at `path` (transformer + mean pooling + normalization) to an fp32
+    ONNX file at `out`, once; checked against PyTorch on a test sentence."""
+    import warnings
+
+    import torch
+    import transformers
+    from transformers import AutoModel, AutoTokenizer
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", module=r"torch\.onnx.*|transformers.*")
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            h = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                           token_type_ids=token_type_ids).last_hidden_state
+            w = attention_mask.unsqueeze(-1).to(h.dtype)
+            return torch.nn.functional.normalize((h * w).sum(1) / w.sum(1).clamp(min=1e-9), dim=-1)
+
+    model = Pooled(AutoModel.from_pretrained(str(path)).eval())
+    sample = AutoTokenizer.from_pretrained(str(path))(["Does Botox help neck pain?", "a b"],
+                                                      padding=True, return_tensors="pt")
+    args = (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"])
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    with torch.no_grad():
+        expected = model(*args).numpy()  # before exporting: the export leaves the module altered
+        torch.onnx.export(model, args, str(tmp), input_names=names, output_names=["embedding"],
+                          dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
+                                        "embedding": {0: "batch"}},
+                          opset_version=17, dynamo=False)
+    import onnxruntime as ort
+    got = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"]).run(
+        None, {n: a.numpy() for n, a in zip(names, args)})[0]
+    if float((got * expected).sum(1).min()) < 0.9999:
+        tmp.unlink()
+        raise ConfigError(f"the ONNX export of {path} does not match PyTorch; "
+                          "set ASKCLINIC_EMBED_BACKEND=torch")
+    os.replace(tmp, out)
+    return out
+
+
+class OnnxEmbedder:
+    """The same model run with onnxruntime from an fp32 ONNX export made at first use (kept
+    in ~/.cache/askclinic or ASKCLINIC_CACHE): the same vectors as PyTorch, faster on CPU,
+    and no PyTorch in a server's memory. Passages are batched by word-piece length so
+    little is padded, and identical texts are embedded once."""
+
+    def __init__(self, name: str = "all-MiniLM-L6-v2", threads: int | None = None,
+                 batch_size: int = 16):
+        import hashlib
+
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = Path(resolve_model(name))
+        if not path.is_dir():
+            raise ConfigError(f"the onnx backend needs a local model folder, not {name!r}; "
+                              "set ASKCLINIC_EMBED_BACKEND=torch")
+        self.name, self.batch_size = name, batch_size
+        self.dim, self.window = _st_config(path)
+        weights = sorted(path.glob("*.safetensors")) or sorted(path.glob("*.bin"))
+        stamp = [str(path)] + [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
+        key = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:16]
+        onnx_file = _cache_dir() / "onnx" / f"{path.name}-{key}" / "model.onnx"
+        if not onnx_file.exists():
+            try:
+                export_onnx(path, onnx_file)
+            except ImportError as e:
+                raise ConfigError(f"exporting the model to ONNX needs torch and onnx ({e}); "
+                                  "pip install onnx, or set ASKCLINIC_EMBED_BACKEND=torch") from None
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self._truncating = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._truncating.no_padding()
+        self._truncating.enable_truncation(self.window)
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model sees for `text`, [CLS] and [SEP] included."""
+        return len(self.tokenizer.encode(text).ids)
+
+    def encode(self, texts: list[str], batch_size: int | None = None, progress: bool | None = None) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (cut to the model window, as
+        sentence-transformers does)."""
+        unique = list(dict.fromkeys(texts))
+        out = np.zeros((len(unique), self.dim), dtype=np.float32)
+        if unique:
+            ids = [e.ids for e in self._truncating.encode_batch(unique)]
+            order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+            step = batch_size or self.batch_size
+            for b in range(0, len(order), step):
+                rows = order[b:b + step]
+                out[rows] = self._run([ids[i] for i in rows])
+        if len(unique) == len(texts):
+            return out
+        where = {t: i for i, t in enumerate(unique)}
+        return out[[where[t] for t in texts]]
+
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        width = max(len(x) for x in batch)
+        input_ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for r, x in enumerate(batch):
+            input_ids[r, :len(x)] = x
+            mask[r, :len(x)] = 1
+        return self.session.run(None, {"input_ids": input_ids, "attention_mask": mask,
+                                       "token_type_ids": np.zeros_like(input_ids)})[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _embedder(name: str, backend: str):
+    return OnnxEmbedder(name) if backend == "onnx" else Embedder(name)
+
+
+def get_embedder(name: str = "all-MiniLM-L6-v2", backend: str | None = None):
+    """One shared model per name and backend per process. `backend` (or
+    ASKCLINIC_EMBED_BACKEND): "onnx" (default: onnxruntime, same vectors, faster) or "torch"
+    (plain sentence-transformers)."""
+    backend = (backend or os.environ.get("ASKCLINIC_EMBED_BACKEND") or "onnx").lower()
+    if backend not in BACKENDS:
+        raise ConfigError(f"ASKCLINIC_EMBED_BACKEND={backend!r}: use one of {', '.join(BACKENDS)}")
+    return _embedder(name, backend)
