@@ -41,7 +41,35 @@ def cmd_index(args, settings: Settings) -> int:
     where = f"new version {report.version}" if report.version else "index already up to date"
     print(f"{report.chunks:,} passages, {report.embedded:,} embedded in this run; {where} "
           f"in {settings.index} ({report.seconds:.1f} s)")
+    _check_golden(report, settings, args.sources)
     return 1 if args.strict and problems else 0
+
+
+def _check_golden(report, settings: Settings, sources) -> None:
+    """After a rebuild, re-run the staff's golden questions and print any that dropped."""
+    from pathlib import Path
+
+    from .golden import check_golden, find_golden, format_results
+
+    folders = [s for s in sources if Path(s).is_dir()]
+    golden = next(filter(None, (find_golden(settings, f) for f in folders)), None) or find_golden(settings)
+    if report.version and golden is not None:
+        for line in format_results(check_golden(golden, settings), golden):
+            print(line)
+
+
+def cmd_sync(args, settings: Settings) -> int:
+    """Import new and changed posts from the clinic's site into the articles folder as
+    Markdown, then update the index. SOURCE: an RSS/Atom feed (URL or file), a sitemap.xml
+    URL (sitemap indexes too), or a WordPress export file. Only pages on the same site as
+    SOURCE are fetched; re-running fetches only what changed."""
+    from .sync import Limits, run_sync
+
+    delay = settings.sync_delay if args.delay is None else args.delay
+    report, _, _ = run_sync(args.source, settings, articles=args.articles, prune=args.prune,
+                            force=args.force, only=args.only, wait=args.wait,
+                            limits=Limits(delay=delay), log=_log)
+    return 1 if args.strict and report.failed else 0
 
 
 def _print_answer(ans) -> None:
@@ -138,6 +166,18 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--rebuild", action="store_true", help="re-embed everything")
     sp.add_argument("--strict", action="store_true", help="exit 1 if any file was skipped")
     sp.add_argument("--wait", action="store_true", help="wait for a running build to finish")
+    sp = add("sync", cmd_sync)
+    sp.add_argument("source", help="feed or sitemap URL, or a feed / WordPress export file")
+    sp.add_argument("--articles", help="folder the posts are saved in (default ./articles, "
+                    "or ASKCLINIC_ARTICLES)")
+    sp.add_argument("--prune", action="store_true",
+                    help="delete saved posts that are no longer in the sitemap or export")
+    sp.add_argument("--force", action="store_true", help="fetch every page again, and "
+                    "re-import posts deleted from the articles folder")
+    sp.add_argument("--only", metavar="PATH", help="only pages whose path starts with PATH, e.g. /blog/")
+    sp.add_argument("--delay", type=float, help="seconds between requests (ASKCLINIC_SYNC_DELAY, default 1)")
+    sp.add_argument("--wait", action="store_true", help="wait for a running sync or build to finish")
+    sp.add_argument("--strict", action="store_true", help="exit 1 if any page failed")
     for name, fn in (("ask", cmd_ask), ("eval", cmd_eval)):
         sp = add(name, fn)
         sp.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), default="hybrid")

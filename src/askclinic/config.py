@@ -33,6 +33,7 @@ class Settings:
     frame_ancestors: str = "'self'"  # who may put /widget in an iframe (CSP frame-ancestors)
     articles: str = "articles"  # source folders/files for the console's "Rebuild index", os.pathsep-separated
     staff_session_hours: int = 12
+    sync_delay: float = 1.0  # seconds between requests to the clinic's site (askclinic sync)
     max_question_chars: int = 1000
 
     @property

@@ -174,47 +174,81 @@ def _pid_alive(pid: int) -> bool:
 
 
 class BuildLock:
-    """`build.lock` holding the builder's pid. A second build waits (wait=True) or stops
-    with a message; a lock left by a dead process is taken over."""
+    """`build.lock` holding the builder's pid, flock-ed while the build runs. A second build
+    waits (wait=True) or stops with a message; a lock left by a dead process is taken over
+    (by one process only, even when several find it at once)."""
 
-    def __init__(self, root: Path, wait: bool = False, log: Callable[[str], None] = print):
-        self.path, self.wait, self.log = Path(root) / LOCK, wait, log
+    def __init__(self, root: Path, wait: bool = False, log: Callable[[str], None] = print,
+                 name: str = LOCK, what: str = "index build"):
+        self.path, self.wait, self.log, self.what = Path(root) / name, wait, log, what
+        self.fd: int | None = None
 
     def __enter__(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         announced = False
         while True:
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-                os.write(fd, str(os.getpid()).encode())
-                os.close(fd)
+            holder = self._try()
+            if holder is None:
                 return self
-            except FileExistsError:
-                try:
-                    pid = int(self.path.read_text().strip() or 0)
-                except (OSError, ValueError):
-                    pid = 0
-                if pid and _pid_alive(pid) and pid != os.getpid():
-                    if not self.wait:
-                        raise AskclinicError(
-                            f"another index build (pid {pid}) is running on {self.path.parent}; "
-                            "wait for it to finish (or pass --wait)") from None
-                    if not announced:
-                        self.log(f"waiting for the index build of pid {pid} to finish...")
-                        announced = True
-                    time.sleep(0.5)
-                    continue
-                self.log(f"taking over a stale build lock (pid {pid} is not running)")
-                try:
-                    os.unlink(self.path)
-                except FileNotFoundError:
-                    pass
+            if holder < 0:  # the file was replaced while we locked it: look again
+                continue
+            if not self.wait:
+                raise AskclinicError(
+                    f"another {self.what} (pid {holder or '?'}) is running on {self.path.parent}; "
+                    "wait for it to finish (or pass --wait)")
+            if not announced:
+                self.log(f"waiting for the {self.what} of pid {holder or '?'} to finish...")
+                announced = True
+            time.sleep(0.2)
+
+    def _try(self) -> int | None:
+        """Take the lock (None), or the pid holding it (0: unknown, -1: try again)."""
+        import fcntl
+
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fd).st_ino != os.stat(self.path).st_ino:
+                raise FileNotFoundError  # its holder removed it as we opened it
+        except (BlockingIOError, FileNotFoundError) as e:
+            os.close(fd)
+            return -1 if isinstance(e, FileNotFoundError) else self._holder()
+        try:
+            pid = int(os.pread(fd, 32, 0).decode().strip() or 0)
+        except (ValueError, UnicodeDecodeError):
+            pid = 0
+        if pid and pid != os.getpid() and _pid_alive(pid):
+            os.close(fd)  # written by a live process that does not flock (older askclinic)
+            return pid
+        if pid:
+            self.log(f"taking over a stale build lock ({self.path}: pid {pid} is not running)")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self.fd = fd
+        return None
+
+    def _holder(self) -> int:
+        try:
+            return int(self.path.read_text().strip() or 0)
+        except (OSError, ValueError):
+            return 0
 
     def __exit__(self, *exc):
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
+        if self.fd is not None:  # remove the file while still holding it, then let go
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            os.close(self.fd)
+            self.fd = None
+
+
+def _crash_point(name: str) -> None:
+    """For the crash tests: ASKCLINIC_CRASH_AT=<name> makes a build kill itself (SIGKILL) at
+    that point: chunked, embedding, writing, renamed or switched."""
+    if os.environ.get("ASKCLINIC_CRASH_AT") == name:
+        import signal
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _fsync_path(path: Path) -> None:
@@ -235,6 +269,7 @@ def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Ch
     if len(vectors):
         dense.add(vectors)
     faiss.write_index(dense, str(folder / "dense.faiss"))
+    _crash_point("writing")
     bm25 = bm25s.BM25()
     bm25.index([lexical_tokens(lexical_text(articles[c.article_id]["title"], c)) or [""]
                 for c in chunks] or [[""]], show_progress=False)
@@ -307,6 +342,7 @@ def _embed(embedder, texts: list[str], log, block: int = 256,
     for b in range(0, len(order), block):
         ids = order[b:b + block]
         out[ids] = embedder.encode([texts[i] for i in ids], progress=False)
+        _crash_point("embedding")
         done = min(b + block, len(order))
         bar.update(len(ids))
         if bar.disable and len(order) > block:
@@ -353,6 +389,7 @@ def build_index(articles: list[Article], root: str | Path, embedder,
             fresh += chunk_article(art, settings, embedder.count_tokens)
             if n % 500 == 0:
                 log(f"  chunked {n:,}/{len(todo):,} articles")
+        _crash_point("chunked")
         if fresh:
             log(f"embedding {len(fresh):,} passages from {len(todo):,} articles")
         texts = [embed_text(given[c.article_id], c.heading, c.text) for c in fresh]
@@ -376,7 +413,9 @@ def build_index(articles: list[Article], root: str | Path, embedder,
         _write_version(tmp, manifest, meta, chunks, vectors)
         os.rename(tmp, root / name)
         _fsync_path(root)
+        _crash_point("renamed")
         _switch_current(root, name)
+        _crash_point("switched")
         clean_old_versions(root)
         rep.version, rep.seconds = name, time.time() - started
         return rep

@@ -19,6 +19,7 @@ LOADERS = {".md": markdown.load, ".markdown": markdown.load, ".html": html.load,
            ".htm": html.load, ".txt": textpage.load, ".jsonl": jsonl.load}
 MAX_FILE_BYTES = 20_000_000  # one article
 MAX_JSONL_BYTES = 2_000_000_000  # a whole export
+NOT_ARTICLES = {"golden.jsonl"}  # staff's golden questions may live in the articles folder
 
 
 @dataclass
@@ -35,7 +36,8 @@ def _files(paths: Iterable[str | Path]) -> Iterable[tuple[Path, Path]]:
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                if (f.is_file() and f.name not in NOT_ARTICLES
+                        and not any(part.startswith(".") for part in f.relative_to(p).parts)):
                     yield f, p
         else:
             yield p, p.parent

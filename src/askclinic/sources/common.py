@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html.parser import HTMLParser
 
 from dateutil import parser as dateparser
 
@@ -68,3 +69,54 @@ def as_tags(value) -> list[str]:
     if isinstance(value, str):
         return [t.strip() for t in value.split(",") if t.strip()]
     return [str(t).strip() for t in value if str(t).strip()]
+
+
+_BLOCK = {"p", "div", "section", "article", "blockquote", "ul", "ol", "table", "tr", "pre",
+          "figure", "header", "footer", "main", "aside", "dl", "dd", "dt", "hr"}
+_SKIPPED = {"script", "style", "noscript", "iframe", "svg", "figcaption", "form", "button"}
+
+
+class _TextParser(HTMLParser):
+    """Collects the text of an HTML fragment as paragraphs, `## ` headings and `- ` items."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+        self.skipping = 0
+        self.prefix = ""
+
+    def flush(self) -> None:
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.blocks.append(self.prefix + text)
+        self.current, self.prefix = [], ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIPPED:
+            self.skipping += 1
+        elif tag in _BLOCK or tag in {"li", "h1", "h2", "h3", "h4", "h5", "h6"}:
+            self.flush()
+            self.prefix = {"li": "- "}.get(tag, "## " if tag[0] == "h" and tag[1:].isdigit() else "")
+        elif tag == "br":
+            self.flush()
+
+    def handle_endtag(self, tag):
+        if tag in _SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCK or tag in {"li", "h1", "h2", "h3", "h4", "h5", "h6"}:
+            self.flush()
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.current.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    """The text of an HTML fragment (a feed entry's or an export's post content) in the
+    Markdown-ish form articles use; images, scripts and captions are left out."""
+    parser = _TextParser()
+    parser.feed(fragment)
+    parser.close()
+    parser.flush()
+    return clean_markdown("\n\n".join(parser.blocks))

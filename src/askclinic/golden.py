@@ -1,0 +1,96 @@
+"""The staff's golden questions: `golden.jsonl` lines `{"question": ..., "expected":
+["article_id", ...]}` whose expected articles should stay among the top 3. They are re-run
+after each rebuild (`sync`, `index`) and from the staff console."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .errors import IngestError
+
+GOLDEN = "golden.jsonl"
+TOP = 3
+
+
+@dataclass
+class GoldenResult:
+    question: str
+    expected: list[str]
+    ranking: list[str]  # best articles now, best first (up to 20)
+    missing: list[str]  # expected articles not in the top 3
+    absent: list[str]  # expected articles that are not in the index at all
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "expected": self.expected,
+                "top": self.ranking[:TOP], "missing": self.missing, "ok": self.ok}
+
+
+def find_golden(settings: Settings, articles: str | Path | None = None) -> Path | None:
+    """`golden.jsonl` in the articles folder, else in the data folder; None when neither has one."""
+    for folder in (articles, settings.data_path):
+        if folder is not None and (Path(folder) / GOLDEN).is_file():
+            return Path(folder) / GOLDEN
+    return None
+
+
+def read_golden(path: str | Path) -> list[tuple[str, list[str]]]:
+    """(question, expected ids) per line; a bad line is an error naming file and line."""
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            question, expected = str(obj["question"]).strip(), obj["expected"]
+            if isinstance(expected, str):
+                expected = [expected]
+            if not question or not expected or not all(isinstance(e, str) for e in expected):
+                raise ValueError
+        except (ValueError, KeyError, TypeError):
+            raise IngestError(f"{path} line {n}: expected {{\"question\": \"...\", \"expected\": "
+                              f"[\"article_id\", ...]}}") from None
+        out.append((question, list(expected)))
+    return out
+
+
+def check_golden(path: str | Path, settings: Settings, index=None, embedder=None) -> list[GoldenResult]:
+    """Ask every golden question against `index` (default: the current index in
+    settings.index) and list, per question, the expected articles missing from the top 3."""
+    from .answer import ask
+    from .index import load_index
+
+    if index is None:
+        index = load_index(settings.index)
+    if embedder is None:
+        from .embedding import get_embedder
+        embedder = get_embedder(settings.model)
+    results = []
+    for question, expected in read_golden(path):
+        ranking = ask(question, index, embedder, settings, with_highlights=False).ranking
+        top = ranking[:TOP]
+        results.append(GoldenResult(question, expected, ranking,
+                                    [e for e in expected if e not in top],
+                                    [e for e in expected if e not in index.articles]))
+    return results
+
+
+def format_results(results: list[GoldenResult], path: str | Path = GOLDEN) -> list[str]:
+    """Report lines: one summary line, then one line per expected article that dropped out."""
+    misses = [r for r in results if not r.ok]
+    lines = [f"golden questions ({path}): {len(results) - len(misses)} of {len(results)} "
+             f"have their expected articles in the top {TOP}"]
+    for r in misses:
+        for a in r.missing:
+            where = ("is not in the index (deleted or renamed?)" if a in r.absent
+                     else f"is now ranked {r.ranking.index(a) + 1}" if a in r.ranking
+                     else "is no longer in the top 20")
+            lines.append(f"  DROPPED {r.question!r}: {a} {where}; top {TOP} now: "
+                         + (", ".join(r.ranking[:TOP]) or "(none)"))
+    return lines

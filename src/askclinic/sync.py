@@ -1,0 +1,578 @@
+"""Keeping the articles folder in step with the clinic's site: posts from a feed, a sitemap or
+a WordPress export are saved as Markdown files (which staff may correct or delete), fetching
+only from the clinic's own site, politely, with limits and conditional requests; then the
+index is updated and the golden questions re-checked. `start_scheduler` repeats it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import frontmatter
+import httpx
+import yaml
+
+from . import __version__
+from .config import Settings
+from .errors import AskclinicError, IngestError
+from .index import BuildLock, BuildReport
+from .models import Article
+from .sources import feed, html, sitemap, wordpress
+from .sources.common import require_body
+
+STATE = ".askclinic-sync.json"
+LOCK = ".askclinic-sync.lock"
+USER_AGENT = f"askclinic/{__version__} (clinic article sync)"
+
+
+class FetchError(AskclinicError):
+    """A URL could not be fetched; the message says why."""
+
+
+@dataclass
+class Limits:
+    timeout: float = 20.0  # seconds per request
+    max_bytes: int = 5_000_000  # per response
+    delay: float = 1.0  # seconds between requests
+    max_redirects: int = 5
+
+
+# ---------------------------------------------------------------- fetching
+
+def _site_key(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return host.removeprefix("www."), parts.port
+
+
+def same_site(url: str, site: str) -> bool:
+    """http(s) on the host (and port) of `site`; `www.` does not count."""
+    return urlsplit(url).scheme in ("http", "https") and _site_key(url) == _site_key(site)
+
+
+def canonical(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+class Fetcher:
+    """GET requests to one site: timeouts, a size limit, a delay between requests, redirects
+    followed only within the site, and ETag / Last-Modified revalidation."""
+
+    def __init__(self, site: str, validators: dict, limits: Limits, log: Callable[[str], None]):
+        self.site, self.validators, self.limits, self.log = site, validators, limits, log
+        self.client = httpx.Client(timeout=limits.timeout, follow_redirects=False,
+                                   headers={"User-Agent": USER_AGENT})
+        self.last = 0.0
+        self.requests = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(self, url: str, conditional: bool = True) -> tuple[bytes | None, dict]:
+        """(body, validators to remember); body is None when the server says "not modified"."""
+        known = self.validators.get(url, {}) if conditional else {}
+        headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
+                                     ("If-Modified-Since", known.get("last_modified"))) if v}
+        target = url
+        for _ in range(self.limits.max_redirects + 1):
+            if not same_site(target, self.site):
+                raise FetchError(f"not on the site of the source ({self.site}); not fetched")
+            status, resp_headers, body = self._request(target, headers)
+            if status in (301, 302, 303, 307, 308) and resp_headers.get("location"):
+                target = urljoin(target, resp_headers["location"])
+                continue
+            if status == 304:
+                return None, known
+            if status >= 400:
+                raise FetchError(f"HTTP {status}")
+            got = {k: v for k, v in (("etag", resp_headers.get("etag")),
+                                     ("last_modified", resp_headers.get("last-modified"))) if v}
+            return body, got
+        raise FetchError(f"more than {self.limits.max_redirects} redirects")
+
+    def _request(self, url: str, headers: dict) -> tuple[int, httpx.Headers, bytes]:
+        wait = self.last + self.limits.delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self.last = time.monotonic()
+        self.requests += 1
+        limit = self.limits.max_bytes
+        try:
+            with self.client.stream("GET", url, headers=headers) as resp:
+                if int(resp.headers.get("content-length") or 0) > limit:
+                    raise FetchError(f"larger than the {limit:,}-byte limit")
+                data = bytearray()
+                for part in resp.iter_bytes():
+                    data += part
+                    if len(data) > limit:
+                        raise FetchError(f"larger than the {limit:,}-byte limit")
+                return resp.status_code, resp.headers, bytes(data)
+        except httpx.TimeoutException:
+            raise FetchError(f"no answer within {self.limits.timeout:g} s") from None
+        except httpx.HTTPError as e:
+            raise FetchError(f"request failed ({e or type(e).__name__})") from None
+
+
+# ---------------------------------------------------------------- saved posts and state
+
+def to_markdown(art: Article) -> str:
+    meta = {"title": art.title, "date": art.published, "author": art.author, "url": art.url,
+            "tags": art.tags or None, "id": art.id}
+    head = yaml.safe_dump({k: v for k, v in meta.items() if v}, sort_keys=False,
+                          allow_unicode=True, width=10_000)
+    return f"---\n{head}---\n\n{art.text.strip()}\n"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def slug_from_url(url: str) -> str:
+    last = [p for p in urlsplit(url).path.split("/") if p]
+    name = re.sub(r"\.(html?|php|aspx?)$", "", last[-1]) if last else "home"
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "post"
+
+
+def site_folder(site: str) -> str:
+    host, port = _site_key(site)
+    return re.sub(r"[^a-z0-9.-]+", "-", host + (f"-{port}" if port else "")) or "site"
+
+
+class State:
+    """What earlier syncs did, in `.askclinic-sync.json` in the articles folder: HTTP
+    validators per URL, sitemap listings, and for each post its file and that file's hash."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.path = folder, folder / STATE
+        self.data = {"http": {}, "sitemaps": {}, "sources": {}, "posts": {}}
+        if self.path.exists():
+            try:
+                self.data.update(json.loads(self.path.read_text(encoding="utf-8")))
+            except (ValueError, UnicodeDecodeError) as e:
+                raise AskclinicError(
+                    f"the sync record {self.path} is damaged ({e}); delete it and sync again "
+                    "(posts already saved are recognised by their url)") from None
+        self.http, self.posts = self.data["http"], self.data["posts"]
+
+    def save(self) -> None:
+        _write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True).encode())
+
+    def _new_path(self, art: Article, key: str, subfolder: str) -> Path:
+        """A free file name for a new post; a file already holding this url is reused."""
+        taken = {p["file"] for p in self.posts.values()}
+        for n in range(1, 1000):
+            rel = f"{subfolder}/{art.id if n == 1 else f'{art.id}-{n}'}.md"
+            path = self.folder / rel
+            if rel in taken:
+                continue
+            if not path.exists():
+                return path
+            try:
+                if canonical(str(frontmatter.load(path).get("url") or "")) == key:
+                    return path
+            except (OSError, ValueError, yaml.YAMLError):
+                pass
+        raise AskclinicError(f"no free file name for {key} in {self.folder / subfolder}")
+
+    def save_post(self, art: Article, key: str, source: str, subfolder: str,
+                  force: bool = False) -> tuple[str, Path]:
+        """Write a post, unless staff edited our copy (or deleted it: then only with `force`).
+        Returns (new | updated | unchanged | edited | deleted, file)."""
+        entry = self.posts.get(key)
+        path = self.folder / entry["file"] if entry else self._new_path(art, key, subfolder)
+        art.id = path.stem
+        data = to_markdown(art).encode("utf-8")
+        if entry and (path.exists() or not force):
+            on_disk = path.read_bytes() if path.exists() else None
+            if on_disk is None or _sha(on_disk) != entry["sha256"]:
+                # staff deleted or corrected our copy: leave it; say so only if the site changed
+                return ("unchanged" if _sha(data) == entry["sha256"]
+                        else "deleted" if on_disk is None else "edited"), path
+        old = path.read_bytes() if path.exists() else None
+        if old != data:
+            _write_atomic(path, data)
+        self.posts[key] = {"file": path.relative_to(self.folder).as_posix(), "sha256": _sha(data),
+                           "source": source, "lastmod": (entry or {}).get("lastmod")}
+        return ("new" if old is None else "updated" if old != data else "unchanged"), path
+
+
+# ---------------------------------------------------------------- one sync run
+
+@dataclass
+class SyncReport:
+    source: str
+    new: list[str] = field(default_factory=list)  # files written for the first time
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # files deleted by --prune
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    kept: list[str] = field(default_factory=list)  # staff's edited or deleted copies left alone
+    gone: list[str] = field(default_factory=list)  # no longer in the source, kept (no --prune)
+    requests: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return (f"{len(self.new):,} new, {len(self.updated):,} updated, {len(self.removed):,} "
+                f"removed, {self.unchanged:,} unchanged, {len(self.failed):,} failed "
+                f"({self.requests:,} requests)")
+
+
+def _newer(lastmod: str, before: str | None) -> bool:
+    from dateutil import parser as dateparser
+
+    if not before:
+        return True
+    try:
+        a, b = dateparser.isoparse(lastmod), dateparser.isoparse(before)
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+        return a > b
+    except (ValueError, OverflowError):
+        return lastmod != before
+
+
+class _Run:
+    """One sync of one source into one articles folder."""
+
+    def __init__(self, source: str, folder: Path, state: State, limits: Limits, force: bool,
+                 only: str | None, out: Callable[[str], None], log: Callable[[str], None]):
+        self.source, self.folder, self.state, self.limits = source, folder, state, limits
+        self.force, self.only, self.out, self.log = force, only, out, log
+        self.report = SyncReport(source)
+        self.fetcher: Fetcher | None = None
+        self.subfolder = "site"
+        self.pending: dict[str, dict] = {}  # validators to keep only if nothing failed
+
+    def open_site(self, site: str) -> None:
+        self.subfolder = site_folder(site)
+        self.fetcher = Fetcher(site, self.state.http, self.limits, self.log)
+
+    def fail(self, url: str, reason: str) -> None:
+        self.report.failed.append((url, reason))
+        self.out(f"failed {url}: {reason} (skipped)")
+
+    def store(self, art: Article, key: str, lastmod: str | None = None) -> bool:
+        try:
+            require_body(art.text)
+        except IngestError as e:
+            self.fail(key, str(e))
+            return False
+        what, path = self.state.save_post(art, key, self.source, self.subfolder, self.force)
+        rel = path.relative_to(self.folder).as_posix()
+        if what in ("new", "updated"):
+            getattr(self.report, what).append(rel)
+            self.out(f"{what} {rel} ({key})")
+        elif what == "unchanged":
+            self.report.unchanged += 1
+        else:
+            self.report.kept.append(rel)
+            self.out(f"kept {rel} as you {what} it, although {key} changed on the site "
+                     "(to take the site's version: delete the file, then sync with --force)"
+                     if what == "edited" else
+                     f"not re-imported {rel}: it was deleted here, although {key} changed on "
+                     "the site (sync with --force to import it again)")
+        if key in self.state.posts and lastmod:
+            self.state.posts[key]["lastmod"] = lastmod
+        return True
+
+    def page(self, url: str, entry: feed.Entry | None = None, lastmod: str | None = None) -> None:
+        """Fetch one post's page, extract the article, save it."""
+        self.log(f"  fetching {url}")
+        try:
+            body, validators = self.fetcher.get(url, conditional=not self.force)
+        except FetchError as e:
+            return self.fail(url, str(e))
+        if body is None:
+            self.report.unchanged += 1
+            if url in self.state.posts and lastmod:
+                self.state.posts[url]["lastmod"] = lastmod
+            return
+        art = self._article(body, url, entry)
+        if art is not None and self.store(art, url, lastmod):
+            self.state.http[url] = validators
+
+    def _article(self, body: bytes, url: str, entry: feed.Entry | None) -> Article | None:
+        slug = slug_from_url(url)
+        try:
+            art = html.extract(body.decode("utf-8", errors="replace"), slug, url=url)
+        except IngestError as e:
+            if entry is None or len(entry.text.split()) < 20:
+                self.fail(url, str(e))
+                return None
+            self.out(f"note {url}: {e}; used the feed's own text")
+            art = Article(id=slug, title=entry.title, text=entry.text)
+        if entry is not None:  # the feed's title, date and author are the cleanest
+            art.title = entry.title or art.title
+            art.published = entry.published or art.published
+            art.author = entry.author or art.author
+            art.tags = entry.tags or art.tags
+        art.id, art.url, art.source = slug, url, None
+        return art
+
+
+def _sync_feed(run: _Run, data: bytes) -> None:
+    link, entries = feed.parse(data, run.source)
+    if run.fetcher is None:  # a feed file: its pages are on the site it names
+        site = link or (entries[0].link if entries else "")
+        if not urlsplit(site).hostname:
+            raise AskclinicError(f"{run.source} names no site (<link>); use the feed's URL")
+        run.open_site(site)
+    for n, entry in enumerate(entries, 1):
+        run.log(f"[{n}/{len(entries)}] {entry.title}")
+        run.page(canonical(entry.link), entry)
+
+
+def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
+                   depth: int = 0) -> tuple[list[tuple[str, str | None]], bool]:
+    """Every (page, lastmod) a sitemap (or sitemap index) lists, and whether all was read."""
+    stored = run.state.data["sitemaps"].get(url)
+    if data is None and stored is None:  # not modified, but we lost its listing: fetch again
+        data, validators = run.fetcher.get(url, conditional=False)
+    if data is None:
+        is_index, items = stored["index"], [tuple(i) for i in stored["items"]]
+    else:
+        is_index, items = sitemap.parse(data, url)
+    run.pending[url] = {"validators": validators, "index": is_index, "items": items}
+    if not is_index:
+        return items, True
+    pages, complete = [], True
+    for child, _ in items:
+        child = canonical(child)
+        try:
+            if depth >= 2:
+                raise FetchError("sitemap indexes nested more than 2 deep")
+            body, got = run.fetcher.get(child, conditional=not run.force)
+            found, ok = _sitemap_pages(run, child, body, got, depth + 1)
+        except (FetchError, IngestError) as e:
+            run.fail(child, str(e))
+            found, ok = [], False
+        pages += found
+        complete &= ok
+    return pages, complete
+
+
+def _sync_sitemap(run: _Run, data: bytes | None, validators: dict) -> set[str] | None:
+    pages, complete = _sitemap_pages(run, canonical(run.source), data, validators)
+    present = set()
+    for n, (loc, lastmod) in enumerate(pages, 1):
+        url = canonical(loc)
+        if run.only and not urlsplit(url).path.startswith(run.only):
+            continue
+        present.add(url)
+        known = run.state.posts.get(url)
+        if known and lastmod and not run.force and not _newer(lastmod, known.get("lastmod")):
+            run.report.unchanged += 1
+            continue
+        run.log(f"[{n}/{len(pages)}]")
+        run.page(url, lastmod=lastmod)
+    return present if complete else None
+
+
+def _sync_export(run: _Run, data: bytes) -> set[str]:
+    site, posts = wordpress.parse(data, run.source)
+    run.subfolder = site_folder(site or "wordpress")
+    present = set()
+    for art in posts:
+        key = canonical(art.url) if art.url else f"wordpress:{art.id}"
+        present.add(key)
+        art.source = None
+        run.store(art, key)
+    return present
+
+
+def _prune(run: _Run, present: set[str], prune: bool) -> None:
+    state = run.state
+    gone = sorted(k for k, p in state.posts.items() if p["source"] == run.source and k not in present)
+    for key in gone:
+        if not prune:
+            run.report.gone.append(key)
+            continue
+        rel = state.posts.pop(key)["file"]
+        state.http.pop(key, None)
+        (run.folder / rel).unlink(missing_ok=True)
+        run.report.removed.append(rel)
+        run.out(f"removed {rel} ({key} is no longer in {run.source})")
+    if run.report.gone:
+        run.out(f"{len(gone):,} saved posts are no longer in {run.source}; kept (sync with --prune "
+                "to remove them): " + ", ".join(gone[:5]) + (" ..." if len(gone) > 5 else ""))
+
+
+def _read_source(run: _Run, is_url: bool) -> tuple[bytes | None, dict]:
+    if is_url:
+        run.open_site(run.source)
+        try:
+            return run.fetcher.get(run.source, conditional=not run.force)
+        except FetchError as e:
+            raise AskclinicError(f"could not fetch {run.source}: {e}; nothing was changed") from None
+    path = Path(run.source)
+    if not path.is_file():
+        raise AskclinicError(f"{run.source}: no such file; give a feed or sitemap URL "
+                             "(https://...), or a feed or WordPress export file")
+    return path.read_bytes(), {}
+
+
+def _kind(data: bytes) -> str:
+    if wordpress.is_export(data):
+        return "wordpress"
+    return "sitemap" if sitemap.is_sitemap(data) else "feed"
+
+
+def sync(source: str, folder: str | Path, *, prune: bool = False, force: bool = False,
+         only: str | None = None, wait: bool = False, limits: Limits = Limits(),
+         out: Callable[[str], None] = print, log: Callable[[str], None] = print) -> SyncReport:
+    """Bring the posts of `source` (feed/sitemap URL, feed or WordPress export file) into
+    `folder` as Markdown files. Only what changed since the last sync is fetched."""
+    is_url = bool(re.match(r"https?://", source, re.I))
+    if not is_url and re.match(r"[a-z][a-z0-9+.-]*://", source, re.I):
+        raise AskclinicError(f"{source}: only http:// and https:// addresses can be synced")
+    source = canonical(source) if is_url else str(Path(source).resolve())
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with BuildLock(folder, wait=wait, log=log, name=LOCK, what="sync"):
+        state = State(folder)
+        run = _Run(source, folder, state, limits, force, only, out, log)
+        known = state.data["sources"].setdefault(source, {})
+        try:
+            data, validators = _read_source(run, is_url)
+            if data is None and not known.get("kind"):  # validators without a record: refetch
+                data, validators = run.fetcher.get(source, conditional=False)
+            kind = known.get("kind") if data is None else _kind(data)
+            if kind == "sitemap" and not is_url:
+                raise AskclinicError(f"{source} is a sitemap: give its URL instead, so the "
+                                     "pages it lists can be fetched from the same site")
+            present = None
+            if data is None and kind != "sitemap":
+                out(f"{source} has not changed since the last sync")
+            elif kind == "feed":
+                _sync_feed(run, data)
+                if prune:
+                    out("--prune is ignored for feeds (a feed lists only the latest posts); "
+                        "use the sitemap or a WordPress export to find removed posts")
+            elif kind == "sitemap":
+                present = _sync_sitemap(run, data, validators)
+                if present is None:
+                    out("some sitemaps could not be read: no post is treated as removed this time")
+            else:
+                present = _sync_export(run, data)
+            if present is not None:
+                _prune(run, present, prune)
+            known["kind"] = kind
+            if is_url and data is not None and not run.report.failed:
+                state.http[source] = validators
+            if not run.report.failed:
+                for url, listing in run.pending.items():
+                    state.data["sitemaps"][url] = {"index": listing["index"], "items": listing["items"]}
+                    if url != source:
+                        state.http[url] = listing["validators"]
+        finally:
+            run.report.requests = run.fetcher.requests if run.fetcher else 0
+            if run.fetcher:
+                run.fetcher.close()
+            state.save()
+    return run.report
+
+
+# ---------------------------------------------------------------- index, golden questions, schedule
+
+def update_index(folder: str | Path, settings: Settings, embedder=None, wait: bool = False,
+                 log: Callable[[str], None] = print) -> BuildReport:
+    """Index the articles folder incrementally; when no article changed since the current
+    version, nothing is loaded or written."""
+    from .chunking import ChunkSettings
+    from .errors import IndexMissing
+    from .index import SCHEMA_VERSION, build_index, read_manifest
+    from .sources import load_sources
+
+    articles, problems = load_sources([folder])
+    for p in problems:
+        log(str(p))
+    if not articles:
+        raise AskclinicError(f"no articles in {folder}; the index was not changed")
+    try:
+        m = read_manifest(settings.index)
+    except (IndexMissing, OSError, ValueError):
+        m = {}
+    model = embedder.name if embedder is not None else settings.model
+    same = (m.get("schema_version"), m.get("model"), m.get("chunking")) == (
+        SCHEMA_VERSION, model, ChunkSettings().as_dict())
+    if same and m.get("articles") == {a.id: a.content_hash() for a in articles}:
+        return BuildReport(unchanged=len(articles), chunks=m.get("counts", {}).get("chunks", 0))
+    if embedder is None:
+        from .embedding import get_embedder
+        embedder = get_embedder(settings.model)
+    return build_index(articles, settings.index, embedder, wait=wait, log=log)
+
+
+def run_sync(source: str, settings: Settings, *, articles: str | Path | None = None,
+             prune: bool = False, force: bool = False, only: str | None = None,
+             wait: bool = False, limits: Limits | None = None, embedder=None,
+             out: Callable[[str], None] = print, log: Callable[[str], None] = print):
+    """Sync, update the index, and after a rebuild re-check the golden questions.
+    Returns (SyncReport, BuildReport, golden results)."""
+    from .golden import check_golden, find_golden, format_results
+
+    folder = Path(articles or settings.articles.split(os.pathsep)[0])
+    limits = limits or Limits(delay=settings.sync_delay)
+    report = sync(source, folder, prune=prune, force=force, only=only, wait=wait,
+                  limits=limits, out=out, log=log)
+    out(f"posts: {report.summary()}")
+    build = update_index(folder, settings, embedder, wait=wait, log=log)
+    where = f"new version {build.version}" if build.version else "index already up to date"
+    out(f"index: {build.summary()}; {where} in {settings.index}")
+    results = []
+    golden = find_golden(settings, folder)
+    if build.version and golden is not None:
+        results = check_golden(golden, settings, embedder=embedder)
+        for line in format_results(results, golden):
+            out(line)
+    return report, build, results
+
+
+def parse_every(text: str) -> float:
+    """'6h', '30m', '90s', '1d' (or plain seconds) → seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(text).lower())
+    if not m or float(m.group(1)) <= 0:
+        raise AskclinicError(f"--sync-every {text!r}: give a duration such as 6h, 30m or 90s")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+def start_scheduler(source: str, settings: Settings, every: float, *,
+                    articles: str | Path | None = None, prune: bool = False, embedder=None,
+                    log: Callable[[str], None] = print, first_delay: float = 0.0) -> threading.Event:
+    """Run `run_sync` now (after `first_delay`) and then every `every` seconds in a background
+    thread; a running server swaps the new index in by itself. Set the returned event to stop."""
+    stop = threading.Event()
+
+    def loop():
+        delay = first_delay
+        while not stop.wait(delay):
+            started = time.monotonic()
+            try:
+                run_sync(source, settings, articles=articles, prune=prune, wait=True,
+                         embedder=embedder, out=log, log=lambda m: None)
+            except Exception as e:  # keep serving; try again next time
+                log(f"scheduled sync of {source} failed: {e}")
+            delay = max(1.0, every - (time.monotonic() - started))
+            log(f"next sync of {source} in {delay / 60:,.0f} min")
+
+    threading.Thread(target=loop, name="askclinic-sync", daemon=True).start()
+    return stop
