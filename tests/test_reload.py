@@ -1,0 +1,127 @@
+"""Index builds in real subprocesses: killed (SIGKILL) at each step, run two at once; and a
+running server that swaps in a rebuilt index while it is being asked questions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from askclinic import index as ix
+from askclinic.answer import ask
+from askclinic.config import Settings
+from askclinic.sources import load_sources
+
+TESTS = Path(__file__).parent
+
+# A build in its own process, with the fast fake embedder (SLOW=seconds per encode call).
+BUILD = textwrap.dedent(f"""
+    import os, sys, time
+    sys.path.insert(0, {str(TESTS)!r})
+    from conftest import FakeEmbedder
+    from askclinic.errors import AskclinicError
+    from askclinic.index import build_index
+    from askclinic.sources import load_sources
+
+    class Slow(FakeEmbedder):
+        def encode(self, texts, **kw):
+            time.sleep(float(os.environ.get("SLOW", "0")))
+            return super().encode(texts, **kw)
+
+    articles, _ = load_sources([sys.argv[1]])
+    try:
+        rep = build_index(articles, sys.argv[2], Slow(), wait="--wait" in sys.argv,
+                          log=lambda m: print(m, flush=True))
+    except AskclinicError as e:
+        print(f"askclinic: {{e}}", file=sys.stderr)
+        sys.exit(2)
+    print("built", rep.version, rep.summary(), flush=True)
+""")
+
+POSTS = {
+    "botox": "Botox injections every twelve weeks ease chronic migraine for many patients.",
+    "cluster": "Cluster headache attacks come in bouts and pure oxygen stops them quickly.",
+    "sleep": "Poor sleep and irregular bedtimes trigger morning headaches in teenagers.",
+}
+
+
+def write_posts(folder: Path, posts: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for slug, text in posts.items():
+        (folder / f"{slug}.md").write_text(f"---\ntitle: About {slug}\n---\n\n{text}\n")
+
+
+def build(articles: Path, index: Path, *extra: str, env: dict | None = None,
+          background: bool = False):
+    args = [sys.executable, "-c", BUILD, str(articles), str(index), *extra]
+    full = {**os.environ, **(env or {})}
+    if background:
+        return subprocess.Popen(args, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(args, env=full, capture_output=True, text=True, timeout=120)
+
+
+def answers(index_dir: Path, question: str, fake_embedder) -> list[str]:
+    index = ix.load_index(index_dir)
+    return ask(question, index, fake_embedder, Settings(), with_highlights=False).ranking
+
+
+@pytest.mark.parametrize("point", ["chunked", "embedding", "writing", "renamed", "switched"])
+def test_build_killed_at_any_point_leaves_a_working_index(tmp_path, fake_embedder, point):
+    articles, index = tmp_path / "articles", tmp_path / "index"
+    write_posts(articles, POSTS)
+    first = build(articles, index)
+    assert first.returncode == 0, first.stderr
+    before = ix.current_version(index).name
+
+    write_posts(articles, {"weather": "Thunderstorms and falling air pressure bring on migraine."})
+    killed = build(articles, index, env={"ASKCLINIC_CRASH_AT": point})
+    assert killed.returncode == -signal.SIGKILL
+    assert (index / ix.LOCK).exists()  # the dead build's lock is left behind
+
+    # readers still get a complete index: the old one, or (killed after the switch) the new one
+    after = ix.current_version(index).name
+    assert (after == before) == (point != "switched")
+    assert answers(index, "Does Botox help chronic migraine?", fake_embedder)[0] == "botox"
+
+    again = build(articles, index)  # no manual clean-up needed
+    assert again.returncode == 0, again.stderr
+    assert "taking over a stale build lock" in again.stdout
+    assert answers(index, "Do thunderstorms bring on migraine?", fake_embedder)[0] == "weather"
+    assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
+    assert len([p for p in index.iterdir() if p.name.startswith("v-")]) <= 1 + ix.KEEP_OLD_VERSIONS
+    assert not (index / ix.LOCK).exists()
+
+
+def test_a_second_build_stops_or_waits_while_one_runs(tmp_path, fake_embedder):
+    articles, index = tmp_path / "articles", tmp_path / "index"
+    write_posts(articles, POSTS)
+    slow = build(articles, index, env={"SLOW": "1.5"}, background=True)
+    waiter = None
+    try:
+        deadline = time.monotonic() + 30
+        while not (index / ix.LOCK).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        refused = build(articles, index)
+        assert refused.returncode == 2
+        assert f"another index build (pid {slow.pid}) is running on {index}" in refused.stderr
+        assert "--wait" in refused.stderr
+
+        waiter = build(articles, index, "--wait", background=True)
+        out, _ = slow.communicate(timeout=60)
+        assert slow.returncode == 0 and "built v-" in out
+        waited, _ = waiter.communicate(timeout=60)
+        assert waiter.returncode == 0
+        assert f"waiting for the index build of pid {slow.pid} to finish" in waited
+        # the waiting build started after the first one finished: it found nothing to do
+        assert "built None 0 new, 0 changed, 0 removed, 3 unchanged" in waited
+    finally:
+        for p in (slow, waiter):
+            if p is not None and p.poll() is None:
+                p.kill()
+    assert sorted(ix.load_index(index).articles) == ["botox", "cluster", "sleep"]
