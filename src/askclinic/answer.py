@@ -35,14 +35,16 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     """Answer one question. `context` (the conversation's previous question) is searched
     together with the question, so follow-ups like "what about side effects?" stay on topic."""
     msgs = messages(settings)
-    checked = safety.check(question, settings)
+    checked = safety.check(question, settings, embedder=embedder)
     if checked.status == "invalid":
         return Answer(question, "invalid", msgs["invalid"])
     if checked.status == "emergency":
         key = "emergency_suicide" if checked.kind == "suicide" else "emergency"
         return Answer(checked.question, "emergency", msgs[key], notice=checked.notice)
     query = f"{context} {checked.question}" if context else checked.question
-    qvec = embedder.encode([query])[0] if mode != "bm25" else None
+    qvec = None
+    if mode != "bm25":
+        qvec = checked.vector if checked.vector is not None and not context else embedder.encode([query])[0]
     hits = retrieve.search(index, query, qvec, mode)
     ranking = retrieve.rank_articles(hits)
     relevant = hits and (mode == "bm25" or retrieve.best_cosine(hits) >= settings.min_score)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ class Checked:
     status: str | None = None  # "invalid" or "emergency" when retrieval must not run
     notice: str | None = None
     kind: str | None = None  # which red flag, for emergencies
+    vector: object = None  # the question's embedding, when check() was given an embedder
 
 
 def clean(text: str) -> str:
@@ -26,16 +28,244 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_RED_FLAGS = [
-    ("thunderclap", r"\b(worst|most severe) (head ?ache|pain) (of|in) my (entire )?life\b|thunder ?clap|"
-                    r"\bsudden(ly)?\b.{0,40}\b(severe|excruciating|explosive|worst)\b.{0,20}\bhead ?ache"),
-    ("stroke", r"\b(stroke|face (is )?droop\w*|slurred speech|can'?t speak|one side of my (body|face))\b"),
-    ("suicide", r"\b(suicid\w*|kill myself|end my life|want to die)\b"),
-]
+# --- Emergencies: red flags checked before any retrieval ---------------------------------
+# Categories follow SNNOOP10 (Do et al., Neurology 2019) and NICE CG150. A rule is a tuple of
+# patterns that must all match the normalised question (lower case, no apostrophes, common
+# typos of the key words corrected, negated symptoms removed).
+
+_WHO = r"(?:my|his|her|their|the)"
+_PREGNANT = (r"\b(?:pregnan\w*|weeks along|expecting a baby|postpartum|post partum|gave birth|giving birth|had (?:a|my|the|our)"
+             r" baby|just delivered|delivered (?:a|my|the)|after (?:delivery|birth|childbirth)|c ?section|newborn"
+             r"|(?:baby|newborn) is (?:\d+|a|one|two|three|four|five|six|a few) (?:days?|weeks?) old)\b")
+_RED_FLAGS: dict[str, list[tuple[str, ...]]] = {
+    "thunderclap": [
+        (rf"\bworst (?:head ?aches?|head ?pain|migraines?|pain)\b.{{0,25}}\b(?:of|in) {_WHO} (?:entire |whole )?life",),
+        (r"\bworst (?:head ?aches?|head ?pain)\b.{0,25}\bever\b",),
+        (r"\bthunder ?(?:clap|bolt)",),
+        (r"\b(?:sudden(?:ly)?|out of nowhere|all of a sudden|all at once|in seconds|within (?:a|one) minute)\b.{0,60}"
+         r"\b(?:severe|excruciating|explosive|worst|intense|terrible|agoni[sz]ing|unbearable|explod\w*)\b",),
+        (r"\b(?:severe|excruciating|explosive|worst|intense|terrible|agoni[sz]ing|unbearable)\b.{0,60}"
+         r"\b(?:sudden(?:ly)?|out of nowhere|all of a sudden|all at once|in seconds|within (?:a|one) minute)\b",),
+        (r"\bhead\b.{0,20}\b(?:explod\w*|burst\w*)",),
+        (r"\blike (?:i was |being |getting |someone )?(?:hit|struck|smacked|kicked)\b.{0,40}\b(?:bat|hammer|brick|head)\b",),
+        (r"\b(?:maximum|peak\w*|full (?:strength|force|intensity)|(?:zero|0) to (?:ten|10))\b.{0,30}"
+         r"\b(?:seconds|a minute|one minute|instantly)\b",),
+    ],
+    "meningitis": [
+        (r"\b(?:fever\w*|high temperature|temperature of|febrile|chills)\b",
+         r"\b(?:stiff neck|neck (?:is |feels )?(?:so |very |really )?stiff|neck stiffness|"
+         r"(?:cant|cannot|unable to) (?:touch|bend|put|get) (?:my|his|her|their) (?:chin|neck))",),
+        (r"\b(?:rash|spots|dots|blotches|marks)\b.{0,60}\b(?:doesnt|does not|wont|didnt|did not|not|dont|isnt|arent)\b.{0,15}"
+         r"\b(?:fade|blanch|go away|disappear|go white|go pale|turn white)"
+         r"|non ?blanching|glass test|tumbler test|purple (?:spots|rash|blotches)|petechia\w*",),
+    ],
+    "neuro": [
+        (r"\b(?:weak\w*|numb\w*|paraly[sz]ed|limp|dead|(?:cant|cannot|couldnt) (?:move|lift|raise|feel|use|grip))\b.{0,40}"
+         r"\b(?:one side|left|right|half of|arm|leg|face)\b",),
+        (r"\b(?:one side|arm|leg|face|hand)\b.{0,25}\b(?:went|is|feels|has gone|gone|turned)? ?(?:numb|weak|dead|limp|paraly[sz]ed"
+         r"|clumsy|heavy|useless|wont work|not working)\b",),
+        (r"\b(?:face|mouth|smile)\b.{0,25}\b(?:droop\w*|lopsided|uneven|sagging|crooked|twisted)|\bdroop\w*\b.{0,15}\b(?:face|mouth|smile)",),
+        (r"\bslurr\w*|\b(?:cant|cannot|couldnt|unable to|trouble|difficulty|struggling to|hard to) (?:speak|talk|get "
+         r"(?:my|the|his|her) words out|find (?:my|the|his|her) words)|\btalking (?:gibberish|nonsense)|\bgibberish|\bgarbled"
+         r"|\bwords (?:keep |are |come |)(?:coming |come )?(?:out )?(?:wrong|jumbled|mixed up|muddled)",),
+        (r"\b(?:lost|losing|loss of|lose) (?:my |his |her |the )?(?:vision|sight|eyesight)|\b(?:cant|cannot|couldnt) see\b"
+         r"|\bwent blind|\b(?:sudden(?:ly)?|gone) blind|\bblind in (?:one|my|his|her)|\bseeing double|\bdouble vision",),
+        (r"\bconfus(?:ed|ion)\b(?! (?:about|by|whether|if|which|what|how|as|with|on|over|between))|\bdisoriented"
+         r"|\bdont know where (?:i|he|she) (?:am|is)|\bhard to wake|\bwont wake up",),
+        (r"\b(?:seizures?|seizing|convuls\w*|had a fit)\b(?! (?:medicine|medication|drug|meds|pill))",),
+        (r"\b(?:fainted|fainting|passed out|pass out|blacked out|lost consciousness|losing consciousness|unconscious|collapsed)\b",),
+    ],
+    "head_injury": [
+        (r"\b(?:hit|banged|bang|bumped|knocked|smacked|struck|whacked|hurt|injured) (?:my|his|her|their|the back of "
+         r"(?:my|his|her)) head|\bhead (?:injury|trauma)|\bconcuss\w*|\b(?:fell|fall|fallen)\b.{0,40}\bhead\b"
+         r"|\b(?:car|bike|bicycle|motorcycle|road|skiing|sports) (?:accident|crash)|\bwhiplash|\bknocked (?:out|unconscious)"
+         r"|\b(?:hit|struck|smacked|knocked|kicked) (?:in|on) (?:the|my|his|her) head",
+         r"\b(?:head ?aches?|head ?pain|head hurts|migraine|vomit\w*|throw\w* up|sleepy|drowsy|confus\w*|dizzy)\b",),
+    ],
+    "pregnancy": [
+        (_PREGNANT, r"\b(?:vision|sight|seeing (?:spots|stars|flash\w*|lights|double)|spots|blurr\w*|flash\w* lights?"
+         r"|blood pressure|pain under (?:my )?ribs|upper (?:right )?(?:belly|abdominal|stomach) pain)\b",),
+        (_PREGNANT, r"\b(?:swell\w*|swollen|puff\w*)\b", r"\b(?:face|hands?|fingers|sudden\w*|head ?aches?|very|severe)\b"),
+    ],
+    "giant_cell": [
+        (r"\bjaw\b.{0,40}\b(?:chew\w*|eat\w*|talk\w*)|\b(?:chew\w*|eat\w*)\b.{0,30}\bjaw|\bjaw claudication"
+         r"|\bscalp\b.{0,30}\b(?:tender\w*|sore\w*|hurts|painful|sensitive)|\b(?:tender\w*|sore\w*)\b.{0,20}\b(?:scalp|temples?)\b"
+         r"|\btemples?\b.{0,20}\b(?:tender|sore|swollen)\b|\b(?:temporal|giant cell) arteritis",
+         r"\b(?:im|i am|aged?|he is|she is|hes|shes|is) (?:[5-9]\d|1[01]\d)\b|\b[5-9]\d ?(?:years?|yrs?|yo|y/o)\b"
+         r"|\bover (?:50|fifty|sixty|60|70|seventy)\b|\bin (?:my|his|her) (?:50s|60s|70s|80s|90s|fifties|sixties|seventies"
+         r"|eighties|nineties)\b|\b(?:elderly|grand(?:mother|father|ma|pa|mom|dad))\b",),
+    ],
+    "eye": [
+        (r"\beyes?\b", r"\b(?:halos?|rings? around (?:the )?lights|rainbows?)\b"),
+        (r"\b(?:red|bloodshot)\b.{0,20}\beyes?\b|\beyes?\b.{0,20}\b(?:red|bloodshot)\b", r"\b(?:painful|pain|hurts|aching)\b",
+         r"\b(?:blurr\w*|vision)\b"),
+    ],
+    "breathing": [
+        (r"\b(?:cant|cannot|couldnt|unable to|struggling to|trouble|difficulty|difficult|hard|problems?)\b.{0,15}"
+         r"\b(?:breath\w*|swallow\w*)|\b(?:breath\w*|swallow\w*)\b.{0,20}\b(?:difficult|hard|labou?red|trouble|problem)"
+         r"|\bshort(?:ness)? of breath|\bchoking|\bgasping",),
+    ],
+    "overdose": [
+        (r"\boverdos(?:ed|ing)\b|\b(?:an|took|swallowed) overdose|\btook (?:way )?too many|\b(?:took|taken) (?:way )?too much\b.{0,30}\b(?:medicine|medication|meds|pills?"
+         r"|tablets?|tylenol|paracetamol|acetaminophen|ibuprofen|advil|aspirin|triptans?)"
+         r"|\b(?:took|swallowed|taken|ate)\b.{0,20}\b(?:whole|entire|full) (?:bottle|pack\w*|box|strip)"
+         r"|\b(?:took|swallowed|taken)\b (?:about |around |maybe |like |over )?(?:[1-9]\d+|twenty|thirty|forty|fifty|a handful of)"
+         r"\b.{0,30}\b(?:pills?|tablets?|capsules?)\b",),
+    ],
+    "suicide": [
+        (r"\bsuicid\w*\b(?! head)|\bkill (?:my ?self|myself)|\bend (?:my|it) (?:own )?(?:life|all)|\bending (?:it all|my life)"
+         r"|\btake my (?:own )?life|\b(?:dont|do not|no longer|never) want to (?:live|be alive|be here|wake up|go on)"
+         r"|\bwant to die|\bwish i (?:was|were) dead|\bbetter off dead|\b(?:hurt|harm|cut) (?:my ?self|myself)|\bself ?harm\w*"
+         r"|\b(?:take|taking|swallow\w*) all (?:of )?my (?:pills|meds|medicines?|medications?|tablets)|\bstop (?:it )?forever"
+         r"|\bnot (?:to )?wake up\b",),
+    ],
+    "stroke_heart": [
+        (r"\b(?:having|suffering) (?:a )?(?:stroke|heart attack|mini ?stroke|tia)\b"
+         r"|\b(?:feels?|felt|seems?|looks?) like (?:a |(?:im|i am|hes|shes|he is|she is) having a )?(?:stroke|heart attack)"
+         r"|\b(?:just|might have|may have|think (?:i|he|she)) had a (?:stroke|heart attack)"
+         r"|\bchest (?:pain|pressure|tightness)|\bpain in (?:my|his|her) chest|\bcrushing\b.{0,20}\bchest"
+         r"|\bleft arm\b.{0,20}\b(?:pain|numb\w*|ache|tingl\w*)|\bpain\b.{0,20}\bleft arm",),
+    ],
+}
+_COMPILED = {kind: [tuple(re.compile(p) for p in rule) for rule in rules] for kind, rules in _RED_FLAGS.items()}
+
+# Descriptions for the embedding check: first-person, acute, in words unlike the patterns.
+RED_FLAG_DESCRIPTIONS = {
+    "thunderclap": ["a sudden severe headache that reached full strength within a minute",
+                    "the worst headache I have ever had, it started all at once",
+                    "an explosive headache out of nowhere, like being struck on the head"],
+    "meningitis": ["headache with a high temperature and a stiff neck",
+                   "fever and a rash of purple spots that do not fade under pressure"],
+    "neuro": ["one side of my body is suddenly weak or numb", "my face is drooping and my words come out slurred",
+              "I suddenly lost my sight or I am seeing double", "I am confused and cannot speak properly",
+              "I had a seizure or passed out with a headache"],
+    "head_injury": ["a headache that started after a blow to the head or a fall",
+                    "I banged my head and now I am vomiting and drowsy"],
+    "pregnancy": ["pregnant or recently gave birth with a severe headache and blurred vision",
+                  "new mother with headache and swelling of the face and hands"],
+    "giant_cell": ["an older person whose jaw aches when chewing and whose scalp is tender",
+                   "over fifty with a new headache and tenderness at the temples"],
+    "eye": ["a painful red eye with blurred vision and halos around lights"],
+    "breathing": ["difficulty breathing or swallowing after a botox injection"],
+    "overdose": ["I took far too many pills at once", "I swallowed an overdose of my medicine"],
+    "suicide": ["I want to end my life", "I am thinking about killing myself",
+                "I do not want to be alive anymore", "I want to harm myself"],
+    "stroke_heart": ["I think I am having a stroke right now", "I am having a heart attack",
+                     "crushing chest pain spreading to my arm"],
+}
+EMBEDDING_THRESHOLD = 0.70  # cosine to the nearest description; see tests/data/emergency.jsonl
+
+_PERSONAL = re.compile(r"\b(?:i|im|ive|id|ill|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him)\b")
+_OPENER = re.compile(r"^(?:what|whats|which|who|why|how|when|where|can|could|does|do|did|is|are|was|should|would"
+                     r"|will|may|might|any|tell me|explain|define)\b")
+_REMOTE = re.compile(r"\b(?:\d+|a|one|two|three|four|five|ten|few|several|many|some|couple of) (?:years?|decades?) "
+                     r"(?:ago|back)|\blast year|\byears ago|\bas a (?:child|kid|teen\w*|baby)|\bwhen (?:i|he|she) was "
+                     r"(?:young|little|small|a child|a kid|a teen\w*|\d+)|\bin (?:19|20)\d\d\b|\bhistory of|\bused to\b"
+                     r"|\bin the past\b|\bgrowing up\b")
+_NEGATED = re.compile(r"\b(?:no|not|without|never had|denies|dont have|do not have|didnt have|havent had) (?:a |an |any )?"
+                      r"(?:fever|temperature|stiff neck|neck stiffness|rash|numbness|weakness|vision (?:changes|problems|loss)"
+                      r"|swelling|chest pain|trouble (?:breathing|swallowing))\b")
+_KEY_WORDS = sorted({w for rules in _RED_FLAGS.values() for rule in rules for p in rule
+                     for w in re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", p))} | {"headache", "headaches", "pregnant", "suicidal", "stroke",
+                                                              "fever", "neck", "stiff", "vision", "botox", "swallowing"})
 
 
-def check(question: str, settings: Settings) -> Checked:
-    """Clean the question and decide whether it may go to retrieval at all."""
+_KEY_STEMS = tuple(k for k in _KEY_WORDS if len(k) >= 5)
+
+
+def _fix_typos(words: list[str], known: set[str] | frozenset) -> list[str]:
+    """Map misspelt words ('hedache', 'fevr', 'sucidal') to the nearest red-flag key word. Words
+    the model's vocabulary knows are left alone, so 'strike' never becomes 'stroke'."""
+    out = []
+    for w in words:
+        if (len(w) >= (3 if known else 6) and w not in known and w not in _KEY_WORDS and w.isalpha()
+                and not any(w.startswith(k) for k in _KEY_STEMS)):
+            near = difflib.get_close_matches(w, _KEY_WORDS, n=1, cutoff=0.8 if known else 0.85)
+            w = near[0] if near else w
+        out.append(w)
+    return out
+
+
+def normalise(text: str, known: set[str] | frozenset = frozenset()) -> str:
+    """Lower case, no apostrophes, typos of key words fixed, negated symptoms removed."""
+    low = re.sub(r"[’‘`']", "", text.lower())
+    low = " ".join(_fix_typos(re.findall(r"[a-z]+|\d+|[^\sa-z\d]", low), known))
+    low = re.sub(r" (?=[,.;:!?)])|(?<=\() ", "", low)
+    return _NEGATED.sub(" ", low)
+
+
+_SELF_HARM = re.compile(r"\bkill (?:my ?self|myself)|\bend my (?:own )?life|\bwant to die|\btake my (?:own )?life"
+                        r"|\b(?:i|im|i am)\b.{0,20}\bsuicidal\b|\b(?:hurt|harm) myself")
+_FAMILY = re.compile(r"\b(?:genetic|hereditary|inherited|runs? in (?:the|my|our) family|family history)\b")
+
+
+def _generic(low: str) -> bool:
+    """A general question ('can a stroke cause headaches?') or one about family history,
+    rather than someone's situation now."""
+    return bool(_FAMILY.search(low)) or not _PERSONAL.search(low) and bool(low.endswith("?") or _OPENER.match(low))
+
+
+def _clause(low: str, pos: int) -> str:
+    starts = [m.end() for m in re.finditer(r"[.;!?,]", low[:pos])]
+    end = re.search(r"[.;!?,]", low[pos:])
+    return low[starts[-1] if starts else 0: pos + end.start() if end else len(low)]
+
+
+def _pattern_flag(low: str) -> str | None:
+    """The first rule whose patterns all match near each other, outside a remote-past clause."""
+    for kind, rules in _COMPILED.items():
+        for first, *rest in rules:
+            for m in first.finditer(low):
+                near = low[max(0, m.start() - 150):m.end() + 150]
+                if not _REMOTE.search(_clause(low, m.start())) and all(p.search(near) for p in rest):
+                    return kind
+    return None
+
+
+_PER_EMBEDDER: dict[int, tuple[object, frozenset, object]] = {}
+
+
+def _embedder_data(embedder) -> tuple[frozenset, object]:
+    """The model's vocabulary (for typo fixing) and the description vectors, once per embedder."""
+    if id(embedder) not in _PER_EMBEDDER:
+        tokenizer = getattr(embedder, "tokenizer", None)
+        known = frozenset(tokenizer.get_vocab()) if hasattr(tokenizer, "get_vocab") else frozenset()
+        texts = [t for texts in RED_FLAG_DESCRIPTIONS.values() for t in texts]
+        _PER_EMBEDDER[id(embedder)] = (embedder, known, embedder.encode(texts))
+    return _PER_EMBEDDER[id(embedder)][1:]
+
+
+def embedding_similarity(vector, embedder) -> tuple[str, float]:
+    """The red-flag category whose description is nearest to a question vector, and the cosine."""
+    kinds = [k for k, texts in RED_FLAG_DESCRIPTIONS.items() for _ in texts]
+    sims = _embedder_data(embedder)[1] @ vector
+    best = int(sims.argmax())
+    return kinds[best], float(sims[best])
+
+
+def red_flag(text: str, embedder=None, vector=None) -> str | None:
+    """The red-flag category of a question describing an emergency now, else None. With an
+    embedder, paraphrases close to a red-flag description count too; `vector` is the
+    question's embedding when the caller already has it."""
+    known = _embedder_data(embedder)[0] if embedder is not None else frozenset()
+    low = normalise(text, known)
+    if _SELF_HARM.search(low):
+        return "suicide"
+    if _generic(low):
+        return None
+    kind = _pattern_flag(low)
+    if kind is None and embedder is not None and not _REMOTE.search(low):
+        vector = embedder.encode([text])[0] if vector is None else vector
+        near, cos = embedding_similarity(vector, embedder)
+        kind = near if cos >= EMBEDDING_THRESHOLD else None
+    if kind == "breathing" and re.search(r"\b(?:botox|botulinum|injections?|shots?)\b", low):
+        kind = "botox"
+    return kind
+
+
+def check(question: str, settings: Settings, embedder=None) -> Checked:
+    """Clean the question and decide whether it may go to retrieval at all. With an embedder,
+    red flags are also matched by meaning, and the question's vector is kept for retrieval."""
     text = clean(question)
     if not text:
         return Checked(text, status="invalid")
@@ -44,11 +274,11 @@ def check(question: str, settings: Settings) -> Checked:
         text = text[:settings.max_question_chars]
         notice = (f"Your question was long, so we searched using its first "
                   f"{settings.max_question_chars:,} characters.")
-    low = text.lower()
-    for kind, pattern in _RED_FLAGS:
-        if re.search(pattern, low):
-            return Checked(text, status="emergency", notice=notice, kind=kind)
-    return Checked(text, notice=notice)
+    vector = embedder.encode([text])[0] if embedder is not None else None
+    kind = red_flag(text, embedder, vector)
+    if kind:
+        return Checked(text, status="emergency", notice=notice, kind=kind)
+    return Checked(text, notice=notice, vector=vector)
 
 
 # --- Privacy: redact personal details before a question is written anywhere ---------------
