@@ -419,3 +419,12 @@ def test_sync_command_end_to_end(site, tmp_path):
                           str(tmp_path / "idx"), "Does oxygen stop a cluster headache attack?"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert '"article_id": "cluster-bouts"' in ans.stdout
+
+
+def test_a_sync_that_lost_its_record_adopts_the_files_it_wrote(site, env):
+    site.put("/feed.xml", feed_xml(site, ["botox-neck", "magnesium"]))
+    env(site.url("/feed.xml"))
+    (env.articles / ".askclinic-sync.json").unlink()  # as if killed before saving it
+    rep = env(site.url("/feed.xml"))
+    assert sorted(saved(env, site)) == ["botox-neck", "magnesium"]  # no botox-neck-2.md
+    assert (rep.unchanged, rep.new, env.build.version) == (2, [], None)

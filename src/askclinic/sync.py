@@ -313,7 +313,7 @@ class _Run:
     def _article(self, body: bytes, url: str, entry: feed.Entry | None) -> Article | None:
         slug = slug_from_url(url)
         try:
-            art = html.extract(body.decode("utf-8", errors="replace"), slug, url=url)
+            art = html.extract(body, slug, url=url)  # bytes: trafilatura finds the charset
         except IngestError as e:
             if entry is None or len(entry.text.split()) < 20:
                 self.fail(url, str(e))
@@ -338,7 +338,7 @@ def _sync_feed(run: _Run, data: bytes) -> None:
         run.open_site(site)
     for n, entry in enumerate(entries, 1):
         run.log(f"[{n}/{len(entries)}] {entry.title}")
-        run.page(canonical(entry.link), entry)
+        run.page(canonical(urljoin(run.fetcher.site, entry.link)), entry)
 
 
 def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
@@ -356,7 +356,7 @@ def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
         return items, True
     pages, complete = [], True
     for child, _ in items:
-        child = canonical(child)
+        child = canonical(urljoin(url, child))
         try:
             if depth >= 2:
                 raise FetchError("sitemap indexes nested more than 2 deep")
@@ -374,7 +374,7 @@ def _sync_sitemap(run: _Run, data: bytes | None, validators: dict) -> set[str] |
     pages, complete = _sitemap_pages(run, canonical(run.source), data, validators)
     present = set()
     for n, (loc, lastmod) in enumerate(pages, 1):
-        url = canonical(loc)
+        url = canonical(urljoin(run.source, loc))
         if run.only and not urlsplit(url).path.startswith(run.only):
             continue
         present.add(url)
