@@ -148,6 +148,50 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args, settings: Settings) -> int:
+    """Start the web server: the patient chat at /, the widget at /widget, the staff console
+    at /staff, the JSON API at /api/ask and /healthz."""
+    from .web.server import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def _read_password(args) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise AskclinicError("no terminal to ask for the password on; use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise AskclinicError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_staff(args, settings: Settings) -> int:
+    """Manage staff console users: add NAME, passwd NAME, remove NAME, list. Passwords are
+    read from the terminal, or one line from standard input with --password-stdin."""
+    from .log import Log
+
+    log = Log.in_folder(settings.data_path)
+    if args.action != "list" and not args.name:
+        raise AskclinicError(f"askclinic staff {args.action} needs a NAME")
+    if args.action in ("add", "passwd"):
+        log.add_staff(args.name, _read_password(args), replace=args.action == "passwd")
+        print(f"staff user {args.name} {'added' if args.action == 'add' else 'has a new password'} "
+              f"({log.path})")
+    elif args.action == "remove":
+        if not log.remove_staff(args.name):
+            raise AskclinicError(f"no staff user {args.name!r}")
+        print(f"staff user {args.name} removed")
+    else:
+        for name, created, last in log.staff():
+            print(f"{name}\tadded {created}\tlast sign-in {last or 'never'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="askclinic", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"askclinic {__version__}")
@@ -178,6 +222,14 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--delay", type=float, help="seconds between requests (ASKCLINIC_SYNC_DELAY, default 1)")
     sp.add_argument("--wait", action="store_true", help="wait for a running sync or build to finish")
     sp.add_argument("--strict", action="store_true", help="exit 1 if any page failed")
+    sp = add("serve", cmd_serve)
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    sp = add("staff", cmd_staff)
+    sp.add_argument("action", choices=("add", "passwd", "remove", "list"))
+    sp.add_argument("name", nargs="?", help="staff user name")
+    sp.add_argument("--password-stdin", action="store_true",
+                    help="read the password from the first line of standard input")
     for name, fn in (("ask", cmd_ask), ("eval", cmd_eval)):
         sp = add(name, fn)
         sp.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), default="hybrid")

@@ -1,0 +1,364 @@
+"""The question log: one SQLite file in the data folder holding the questions patients asked
+(redacted), the excerpts they were shown, their feedback, staff reviews, staff users and their
+sessions. Schema changes are named migrations recorded in the `migrations` table. Rows older
+than the retention period are deleted with SQLite's secure_delete on."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import json
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import AskclinicError
+from .models import Answer
+
+DB_NAME = "askclinic.db"
+FILTERS = ("no_match", "thumbs_down", "emergency", "unreviewed")
+MIN_PASSWORD = 10
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def stamp(when: dt.datetime | None = None) -> str:
+    """UTC time as sortable text: 2026-01-31T09:05:00Z."""
+    return (when or now()).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------- migrations
+
+def _m001_questions(db: sqlite3.Connection) -> None:
+    db.executescript("""
+        CREATE TABLE questions (
+            id TEXT PRIMARY KEY,           -- random; the patient's page uses it for feedback
+            asked_at TEXT NOT NULL,        -- UTC, 2026-01-31T09:05:00Z
+            question TEXT NOT NULL,        -- redacted
+            context TEXT,                  -- previous question of a follow-up, redacted
+            status TEXT NOT NULL,          -- answered | no_match | emergency | invalid
+            excerpts TEXT NOT NULL,        -- JSON list of {n, article_id, title}
+            index_version TEXT,
+            channel TEXT NOT NULL,         -- chat | widget | api
+            latency_ms INTEGER
+        );
+        CREATE INDEX questions_asked_at ON questions (asked_at);
+        CREATE TABLE feedback (
+            question_id TEXT PRIMARY KEY REFERENCES questions (id) ON DELETE CASCADE,
+            rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+            comment TEXT,                  -- redacted
+            given_at TEXT NOT NULL
+        );
+        CREATE TABLE reviews (
+            question_id TEXT PRIMARY KEY REFERENCES questions (id) ON DELETE CASCADE,
+            reviewer TEXT NOT NULL,
+            note TEXT,
+            reviewed_at TEXT NOT NULL
+        );
+    """)
+
+
+def _m002_staff(db: sqlite3.Connection) -> None:
+    db.executescript("""
+        CREATE TABLE staff (
+            name TEXT PRIMARY KEY,
+            password TEXT NOT NULL,        -- scrypt$n$r$p$salt$hash (hex)
+            created_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,   -- sha256 of the cookie value
+            name TEXT NOT NULL REFERENCES staff (name) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+    """)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("001_questions_feedback_reviews", _m001_questions),
+    ("002_staff_and_sessions", _m002_staff),
+]
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply the migrations not yet recorded; return their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {r[0] for r in db.execute("SELECT name FROM migrations")}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name not in done:
+            with db:
+                fn(db)
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (name, stamp()))
+            applied.append(name)
+    return applied
+
+
+# ---------------------------------------------------------------- passwords
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, maxmem=64 * 2 ** 20, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r),
+                             p=int(p), maxmem=64 * 2 ** 20, dklen=len(digest) // 2)
+    except (ValueError, TypeError):
+        return False
+    return kind == "scrypt" and hmac.compare_digest(got.hex(), digest)
+
+
+_DUMMY_HASH = None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- the log
+
+@dataclass
+class Entry:
+    """One question as the staff console shows it."""
+
+    id: str
+    asked_at: str
+    question: str
+    context: str | None
+    status: str
+    excerpts: list[dict]
+    index_version: str | None
+    channel: str
+    latency_ms: int | None
+    rating: int | None
+    comment: str | None
+    reviewer: str | None
+    note: str | None
+    reviewed_at: str | None
+
+
+_SELECT = """
+    SELECT q.id, q.asked_at, q.question, q.context, q.status, q.excerpts, q.index_version,
+           q.channel, q.latency_ms, f.rating, f.comment, r.reviewer, r.note, r.reviewed_at
+    FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
+                     LEFT JOIN reviews r ON r.question_id = q.id
+"""
+
+
+class Log:
+    """The SQLite file behind the staff console. One connection shared by the server's
+    threads under a lock (writes are a few rows per question)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
+        except sqlite3.Error as e:
+            raise AskclinicError(f"cannot open the question log {self.path}: {e}; check "
+                                 "ASKCLINIC_DATA") from None
+        self.lock = threading.RLock()
+        with self.lock:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA secure_delete = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            migrate(self.db)
+        try:
+            self.path.chmod(0o600)
+        except OSError:
+            pass
+
+    @classmethod
+    def in_folder(cls, folder: str | Path) -> "Log":
+        return cls(Path(folder) / DB_NAME)
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    # ------------------------------------------------------------ questions
+
+    def record(self, answer: Answer, question: str, context: str | None, channel: str,
+               index_version: str | None, latency_ms: int | None = None,
+               when: dt.datetime | None = None) -> str:
+        """Store one answered question; `question` and `context` must already be redacted.
+        Returns the new row's id."""
+        qid = secrets.token_urlsafe(12)
+        shown = [{"n": e.n, "article_id": e.article_id, "title": e.title} for e in answer.excerpts]
+        with self.lock, self.db:
+            self.db.execute("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (qid, stamp(when), question, context, answer.status,
+                             json.dumps(shown, ensure_ascii=False), index_version, channel, latency_ms))
+        return qid
+
+    def feedback(self, qid: str, rating: int, comment: str | None = None) -> bool:
+        """Set the rating (+1/-1) of an answer and, when given, its (redacted) comment;
+        False when the answer is not in the log (any more)."""
+        if rating not in (1, -1):
+            raise ValueError(f"rating must be 1 or -1, not {rating!r}")
+        with self.lock, self.db:
+            if not self.db.execute("SELECT 1 FROM questions WHERE id = ?", (qid,)).fetchone():
+                return False
+            self.db.execute(
+                "INSERT INTO feedback VALUES (?, ?, ?, ?) ON CONFLICT (question_id) DO UPDATE SET "
+                "rating = excluded.rating, comment = COALESCE(excluded.comment, feedback.comment), "
+                "given_at = excluded.given_at", (qid, rating, comment or None, stamp()))
+        return True
+
+    def review(self, qid: str, reviewer: str, note: str = "") -> bool:
+        with self.lock, self.db:
+            if not self.db.execute("SELECT 1 FROM questions WHERE id = ?", (qid,)).fetchone():
+                return False
+            self.db.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?)",
+                            (qid, reviewer, note.strip() or None, stamp()))
+        return True
+
+    def entries(self, filters: tuple[str, ...] | list[str] = (), search: str = "",
+                limit: int | None = 200) -> tuple[list[Entry], int]:
+        """Entries newest first matching every filter (see FILTERS) and the search text;
+        also the number of matches without the limit."""
+        where, args = [], []
+        for f in filters:
+            if f not in FILTERS:
+                raise ValueError(f"filter must be one of {', '.join(FILTERS)}, not {f!r}")
+            where.append({"no_match": "q.status = 'no_match'", "thumbs_down": "f.rating = -1",
+                          "emergency": "q.status = 'emergency'",
+                          "unreviewed": "r.question_id IS NULL"}[f])
+        if search.strip():
+            like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append("(q.question LIKE ? ESCAPE '\\' OR q.context LIKE ? ESCAPE '\\' "
+                         "OR f.comment LIKE ? ESCAPE '\\' OR r.note LIKE ? ESCAPE '\\')")
+            args += [like] * 4
+        sql_where = (" WHERE " + " AND ".join(where)) if where else ""
+        with self.lock:
+            total = self.db.execute(f"SELECT COUNT(*) FROM ({_SELECT}{sql_where})", args).fetchone()[0]
+            sql = f"{_SELECT}{sql_where} ORDER BY q.asked_at DESC, q.rowid DESC"
+            if limit:
+                sql += f" LIMIT {int(limit)}"
+            rows = self.db.execute(sql, args).fetchall()
+        return [Entry(*r[:5], json.loads(r[5]), *r[6:]) for r in rows], total
+
+    def get(self, qid: str) -> Entry | None:
+        with self.lock:
+            r = self.db.execute(_SELECT + " WHERE q.id = ?", (qid,)).fetchone()
+        return Entry(*r[:5], json.loads(r[5]), *r[6:]) if r else None
+
+    def purge(self, days: int, when: dt.datetime | None = None) -> int:
+        """Delete questions (with their feedback and reviews) older than `days` days, and
+        expired staff sessions; return how many questions went."""
+        cutoff = stamp((when or now()) - dt.timedelta(days=days))
+        with self.lock:
+            with self.db:
+                n = self.db.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,)).rowcount
+                self.db.execute("DELETE FROM sessions WHERE expires_at < ?", (stamp(when),))
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return n
+
+    # ------------------------------------------------------------ staff users
+
+    def add_staff(self, name: str, password: str, replace: bool = False) -> None:
+        name = name.strip()
+        if not name or len(name) > 64 or any(c.isspace() for c in name):
+            raise AskclinicError("a staff name is 1-64 characters with no spaces")
+        if len(password) < MIN_PASSWORD:
+            raise AskclinicError(f"the password must be at least {MIN_PASSWORD} characters")
+        with self.lock, self.db:
+            exists = self.db.execute("SELECT 1 FROM staff WHERE name = ?", (name,)).fetchone()
+            if exists and not replace:
+                raise AskclinicError(f"staff user {name!r} already exists; to change the "
+                                     f"password: askclinic staff passwd {name} --password-stdin")
+            if not exists and replace:
+                raise AskclinicError(f"no staff user {name!r}; add one with: askclinic staff add "
+                                     f"{name} --password-stdin")
+            if exists:
+                self.db.execute("UPDATE staff SET password = ? WHERE name = ?", (hash_password(password), name))
+                self.db.execute("DELETE FROM sessions WHERE name = ?", (name,))
+            else:
+                self.db.execute("INSERT INTO staff VALUES (?, ?, ?, NULL)", (name, hash_password(password), stamp()))
+
+    def remove_staff(self, name: str) -> bool:
+        with self.lock, self.db:
+            self.db.execute("DELETE FROM sessions WHERE name = ?", (name,))
+            return self.db.execute("DELETE FROM staff WHERE name = ?", (name,)).rowcount > 0
+
+    def staff(self) -> list[tuple[str, str, str | None]]:
+        with self.lock:
+            return self.db.execute("SELECT name, created_at, last_login_at FROM staff ORDER BY name").fetchall()
+
+    def check_login(self, name: str, password: str) -> bool:
+        """True when the name and password match; takes as long for an unknown name."""
+        global _DUMMY_HASH
+        with self.lock:
+            row = self.db.execute("SELECT password FROM staff WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
+            verify_password(password, _DUMMY_HASH)
+            return False
+        return verify_password(password, row[0])
+
+    def start_session(self, name: str, hours: float) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.lock, self.db:
+            self.db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                            (_token_hash(token), name, stamp(), stamp(now() + dt.timedelta(hours=hours))))
+            self.db.execute("UPDATE staff SET last_login_at = ? WHERE name = ?", (stamp(), name))
+        return token
+
+    def session_user(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        with self.lock:
+            row = self.db.execute("SELECT name FROM sessions WHERE token_hash = ? AND expires_at > ?",
+                                  (_token_hash(token), stamp())).fetchone()
+        return row[0] if row else None
+
+    def end_session(self, token: str | None) -> None:
+        if token:
+            with self.lock, self.db:
+                self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+
+
+# ---------------------------------------------------------------- export
+
+CSV_COLUMNS = ["asked_at_utc", "question", "context", "status", "excerpts_shown", "index_version",
+               "channel", "feedback", "comment", "reviewed_by", "review_note", "reviewed_at_utc"]
+
+
+def _cell(value) -> str:
+    """Text for a spreadsheet cell; a leading = + - @ is quoted so no formula runs."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def excerpts_label(excerpts: list[dict]) -> str:
+    return "; ".join(f"[{e['n']}] {e['title']}" for e in excerpts)
+
+
+def rating_label(rating: int | None) -> str:
+    return {1: "up", -1: "down"}.get(rating, "")
+
+
+def to_csv(entries: list[Entry]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(CSV_COLUMNS)
+    for e in entries:
+        w.writerow([_cell(v) for v in (e.asked_at, e.question, e.context, e.status,
+                                       excerpts_label(e.excerpts), e.index_version, e.channel,
+                                       rating_label(e.rating), e.comment, e.reviewer, e.note,
+                                       e.reviewed_at)])
+    return out.getvalue()

@@ -1,0 +1,468 @@
+"""The one web server: a FastAPI app with the JSON API, /healthz, the staff sign-in, and three
+Gradio apps mounted on it (patient chat at /, the compact widget at /widget, the staff console
+at /staff). Also the things every response goes through: security headers, the allow-list of
+Gradio routes, the staff session check, and the per-client rate limit."""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio is imported anywhere: no telemetry, no version check, nothing fetched.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import secrets  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+from ..answer import ask  # noqa: E402
+from ..config import Settings  # noqa: E402
+from ..errors import AskclinicError, ConfigError  # noqa: E402
+from ..log import Log  # noqa: E402
+from ..models import Answer  # noqa: E402
+from ..safety import redact  # noqa: E402
+from fastapi import FastAPI, Form, Request  # noqa: E402
+from fastapi.responses import (FileResponse, HTMLResponse, JSONResponse, RedirectResponse,  # noqa: E402
+                               Response)
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "askclinic_staff"
+OWN_ROUTES = {"/api/ask", "/api/feedback", "/healthz", "/embed.js", "/widget", "/staff",
+              "/staff/login", "/staff/logout"}
+# The Gradio routes the pages need; everything else Gradio offers (uploads, file serving,
+# proxying, run history, monitoring, MCP, ...) answers 404.
+GRADIO_ROUTES = re.compile(
+    r"^/(?:|config/?|theme\.css|favicon\.ico|manifest\.json|robots\.txt|(?:assets|static|svelte)/[^?]+"
+    r"|gradio_api/(?:queue/join|queue/data|run/predict|heartbeat/[\w-]+|cancel|info/?|app_id/?"
+    r"|startup-events|user/?|login_check/?))$")
+_ANCESTOR = re.compile(r"^(?:'self'|'none'|https?:|(?:https?://)?(?:\*\.)?[a-z0-9.-]+(?::(?:\d+|\*))?)$", re.I)
+
+
+def check_frame_ancestors(value: str) -> str:
+    tokens = value.split()
+    if not tokens or not all(_ANCESTOR.match(t) for t in tokens):
+        raise ConfigError(f"ASKCLINIC_FRAME_ANCESTORS={value!r} is not a list of origins; use e.g. "
+                          "\"'self' https://www.your-clinic.example\"")
+    return " ".join(tokens)
+
+
+def csp(frame_ancestors: str) -> str:
+    return "; ".join([
+        "default-src 'self'", "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'",
+        "media-src 'self' blob:", "worker-src 'self' blob:", "object-src 'none'",
+        "base-uri 'self'", "form-action 'self'", f"frame-ancestors {frame_ancestors}"])
+
+
+class RateLimiter:
+    """Token bucket per client: `limit` requests per `period` seconds, refilled smoothly.
+    Clients are keyed by a salted hash of their address, kept in memory only."""
+
+    def __init__(self, limit: int, period: float = 60.0):
+        self.limit, self.period = limit, period
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def _tokens(self, key: str, t: float) -> float:
+        tokens, last = self.buckets.get(key, (float(self.limit), t))
+        return min(float(self.limit), tokens + (t - last) * self.limit / self.period)
+
+    def wait(self, key: str) -> float:
+        """Seconds until `key` may make a request (0: now)."""
+        if self.limit <= 0:
+            return 0.0
+        with self.lock:
+            tokens = self._tokens(key, time.monotonic())
+        return 0.0 if tokens >= 1 else (1 - tokens) * self.period / self.limit
+
+    def hit(self, key: str) -> float:
+        """Count one request; return 0 when allowed, else the seconds to wait."""
+        if self.limit <= 0:
+            return 0.0
+        with self.lock:
+            t = time.monotonic()
+            tokens = self._tokens(key, t)
+            if tokens < 1:
+                return (1 - tokens) * self.period / self.limit
+            self.buckets[key] = (tokens - 1, t)
+            if len(self.buckets) > 50_000:  # forget clients whose bucket is full again
+                full = [k for k in self.buckets if self._tokens(k, t) >= self.limit]
+                for k in full:
+                    del self.buckets[k]
+            return 0.0
+
+
+def rate_message(wait: float) -> str:
+    return (f"You have asked many questions in a short time. Please wait about "
+            f"{max(1, round(wait))} seconds and ask again.")
+
+
+class Unavailable(AskclinicError):
+    """The index could not be loaded; the message says why."""
+
+
+class Runtime:
+    """What the routes and the Gradio apps share: settings, the live index, the model, the
+    question log and the rate limits."""
+
+    def __init__(self, settings: Settings, embedder=None):
+        from ..sources import load_sources  # noqa: F401  (fail early if a loader is broken)
+
+        self.settings = settings
+        self.frame_ancestors = check_frame_ancestors(settings.frame_ancestors)
+        if embedder is None:
+            from ..embedding import get_embedder
+            embedder = get_embedder(settings.model)
+        self.embedder = embedder
+        self.log = Log.in_folder(settings.data_path)
+        self.limiter = RateLimiter(settings.rate_limit)
+        self.feedback_limiter = RateLimiter(settings.rate_limit * 2)
+        self.login_limiter = RateLimiter(5, 15 * 60)
+        self._salt = secrets.token_bytes(16)
+        self._live = None
+        self._live_lock = threading.Lock()
+        self._retry_at = 0.0
+        self.index_error: str | None = None
+        self._stop = threading.Event()
+        from .staff import Rebuild
+        self.rebuild = Rebuild(self)
+
+    # ------------------------------------------------------------ index
+
+    def index(self):
+        """The index version to answer from; raises Unavailable (with the reason) when none
+        can be loaded. Retries every few seconds, so a first build is picked up."""
+        if self._live is None:
+            with self._live_lock:
+                if self._live is None and time.monotonic() >= self._retry_at:
+                    from ..index import LiveIndex
+                    try:
+                        self._live = LiveIndex(self.settings.index, self.settings.model)
+                        self.index_error = None
+                    except (AskclinicError, OSError, ValueError) as e:
+                        self.index_error = str(e)
+                        self._retry_at = time.monotonic() + 3.0
+            if self._live is None:
+                raise Unavailable(self.index_error or "the index is not loaded yet")
+        return self._live.get()
+
+    def wait_for_version(self, version: str, timeout: float = 30.0) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                self.index()
+            except Unavailable:
+                time.sleep(0.2)
+                continue
+            return self._live.wait_for(version, max(0.1, end - time.monotonic()))
+        return False
+
+    # ------------------------------------------------------------ questions
+
+    def client_key(self, host: str | None) -> str:
+        return hashlib.sha256(self._salt + (host or "?").encode()).hexdigest()[:16]
+
+    def answer(self, question: str, context: str | None, channel: str) -> Answer:
+        """Answer and log one question (redacted). Raises Unavailable without an index."""
+        index = self.index()
+        started = time.perf_counter()
+        ans = ask(question, index, self.embedder, self.settings, context=context)
+        ms = int((time.perf_counter() - started) * 1000)
+        if self.settings.log_days > 0 and ans.question.strip():
+            ans.id = self.log.record(ans, redact(ans.question), redact(context) if context else None,
+                                     channel, index.version, ms)
+        return ans
+
+    def feedback(self, qid: str, rating: int, comment: str | None) -> bool:
+        comment = redact(comment.strip()[:2000]) if comment and comment.strip() else None
+        return self.log.feedback(qid, rating, comment)
+
+    # ------------------------------------------------------------ retention
+
+    def purge_loop(self) -> None:
+        """Delete log rows past the retention period now and then once a day."""
+        while True:
+            if self.settings.log_days > 0:
+                self.log.purge(self.settings.log_days)
+            if self._stop.wait(24 * 3600):
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+# ---------------------------------------------------------------- middleware
+
+def _cookie(scope, name: str) -> str | None:
+    for k, v in scope.get("headers", []):
+        if k == b"cookie":
+            for part in v.decode("latin-1").split(";"):
+                key, _, value = part.strip().partition("=")
+                if key == name:
+                    return value
+    return None
+
+
+class Guard:
+    """Pure ASGI middleware: decides which requests reach which app and adds the security
+    headers to every response."""
+
+    def __init__(self, app, runtime: Runtime):
+        self.app, self.runtime = app, runtime
+        self.public_csp = csp(runtime.frame_ancestors).encode()
+        self.closed_csp = csp("'none'").encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        staff = path == "/staff" or path.startswith("/staff/")
+        extra = [(b"cache-control", b"no-store")] if staff or path.startswith("/api/") else []
+        if staff:
+            extra.append((b"x-frame-options", b"DENY"))
+        policy = self.closed_csp if staff or path.startswith("/api/") else self.public_csp
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in (b"content-security-policy", b"x-frame-options")]
+                headers += [(b"content-security-policy", policy),
+                            (b"x-content-type-options", b"nosniff"),
+                            (b"referrer-policy", b"same-origin"),
+                            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+                            *extra]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        refusal = self.refuse(scope, path, staff)
+        if refusal:
+            return await self.respond(send_with_headers, *refusal)
+        return await self.app(scope, receive, send_with_headers)
+
+    def refuse(self, scope, path: str, staff: bool):
+        """(status, body, location) when the request must not go on, else None."""
+        if path in OWN_ROUTES and path != "/staff":
+            return None
+        if staff:
+            if path == "/staff/export.csv":
+                rel = None
+            else:
+                rel = path[len("/staff"):] or "/"
+            user = self.runtime.log.session_user(_cookie(scope, COOKIE))
+            if user is None:
+                if rel in ("/", "") and scope["method"] in ("GET", "HEAD"):
+                    return 303, b"", "/staff/login"
+                return 401, b'{"error": "staff sign-in required: /staff/login"}', None
+            if rel is not None and not GRADIO_ROUTES.match(rel):
+                return 404, b'{"detail": "Not Found"}', None
+            return None
+        rel = path[len("/widget"):] if path.startswith("/widget/") else path
+        if not GRADIO_ROUTES.match(rel):
+            return 404, b'{"detail": "Not Found"}', None
+        return None
+
+    @staticmethod
+    async def respond(send, status: int, body: bytes, location: str | None):
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if location:
+            headers.append((b"location", location.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+# ---------------------------------------------------------------- the app
+
+def _same_origin(request) -> bool:
+    origin = request.headers.get("origin")
+    if not origin:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def create_app(settings: Settings, embedder=None):
+    """The FastAPI app with everything mounted. `embedder` defaults to the configured model."""
+    import contextlib
+
+    import gradio as gr
+
+    from . import patient, staff
+
+    runtime = Runtime(settings, embedder)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        threading.Thread(target=runtime.purge_loop, name="askclinic-retention", daemon=True).start()
+        try:
+            runtime.index()
+        except Unavailable as e:
+            print(f"askclinic: no index yet ({e}); the chat answers once one is built", flush=True)
+        yield
+        runtime.close()
+
+    app = FastAPI(title="askclinic", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.runtime = runtime
+
+    def limited(request: Request, limiter: RateLimiter):
+        wait = limiter.hit(runtime.client_key(request.client.host if request.client else None))
+        if wait:
+            return JSONResponse({"error": "rate_limited", "message": rate_message(wait),
+                                 "retry_after": max(1, round(wait))}, status_code=429,
+                                headers={"Retry-After": str(max(1, round(wait)))})
+        return None
+
+    def answer_response(request: Request, q: str | None, context: str | None):
+        if q is None:
+            return JSONResponse({"error": "missing_question",
+                                 "message": "Add the question as ?q=... (or POST {\"q\": ...})."},
+                                status_code=400)
+        too_many = limited(request, runtime.limiter)
+        if too_many:
+            return too_many
+        try:
+            ans = runtime.answer(q, context or None, "api")
+        except Unavailable as e:
+            return JSONResponse({"error": "unavailable", "message": patient.UNAVAILABLE,
+                                 "detail": str(e)}, status_code=503)
+        return JSONResponse(ans.to_dict())
+
+    @app.get("/api/ask")
+    def api_ask(request: Request, q: str | None = None, context: str | None = None):
+        return answer_response(request, q, context)
+
+    @app.post("/api/ask")
+    async def api_ask_post(request: Request):
+        body = await _json_body(request)
+        if body is None:
+            return JSONResponse({"error": "bad_request", "message": "Send JSON: {\"q\": \"...\"}"},
+                                status_code=400)
+        q, context = body.get("q", body.get("question")), body.get("context")
+        if not isinstance(q, str) or not isinstance(context, (str, type(None))):
+            return answer_response(request, None, None)
+        import anyio
+        return await anyio.to_thread.run_sync(answer_response, request, q, context)
+
+    @app.post("/api/feedback")
+    async def api_feedback(request: Request):
+        too_many = limited(request, runtime.feedback_limiter)
+        if too_many:
+            return too_many
+        body = await _json_body(request)
+        rating = {"up": 1, "down": -1, 1: 1, -1: -1}.get((body or {}).get("rating"))
+        comment = (body or {}).get("comment")
+        if not body or not isinstance(body.get("id"), str) or rating is None \
+                or not isinstance(comment, (str, type(None))):
+            return JSONResponse({"error": "bad_request", "message": "Send JSON: {\"id\": \"<answer "
+                                 "id>\", \"rating\": \"up\" | \"down\", \"comment\": \"optional\"}"},
+                                status_code=400)
+        if not runtime.feedback(body["id"], rating, comment):
+            return JSONResponse({"error": "not_found", "message": "No answer with that id (it may "
+                                 "be older than the log keeps)."}, status_code=404)
+        return JSONResponse({"ok": True})
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            index = runtime.index()
+        except Unavailable as e:
+            return JSONResponse({"status": "unavailable", "error": str(e)}, status_code=503)
+        m = index.manifest
+        return {"status": "ok", "index_version": index.version, "articles": len(index.articles),
+                "chunks": len(index.chunks), "model": m.get("model"), "built_at": m.get("built_at"),
+                "reload_error": runtime._live.error}
+
+    @app.get("/embed.js")
+    def embed_js():
+        return FileResponse(STATIC / "embed.js", media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=3600"})
+
+    @app.get("/widget")
+    def widget_slash(request: Request):
+        return RedirectResponse("/widget/" + (f"?{request.url.query}" if request.url.query else ""), 307)
+
+    @app.get("/staff")
+    def staff_slash():
+        return RedirectResponse("/staff/", 307)
+
+    @app.get("/staff/login")
+    def login_page():
+        return HTMLResponse(staff.login_page(settings))
+
+    @app.post("/staff/login")
+    def login(request: Request, name: str = Form(""), password: str = Form("")):
+        if not _same_origin(request):
+            return HTMLResponse(staff.login_page(settings, "Sign-in refused: wrong origin."), 403)
+        keys = [runtime.client_key(request.client.host if request.client else None), "name:" + name.lower()]
+        wait = max(runtime.login_limiter.wait(k) for k in keys)
+        if wait:
+            msg = f"Too many failed sign-ins. Try again in about {max(1, round(wait / 60))} minutes."
+            return HTMLResponse(staff.login_page(settings, msg), 429)
+        if not runtime.log.check_login(name.strip(), password):
+            for k in keys:
+                runtime.login_limiter.hit(k)
+            return HTMLResponse(staff.login_page(settings, "Wrong name or password."), 401)
+        token = runtime.log.start_session(name.strip(), settings.staff_session_hours)
+        resp = RedirectResponse("/staff/", 303)
+        resp.set_cookie(COOKIE, token, max_age=int(settings.staff_session_hours * 3600), path="/staff",
+                        httponly=True, samesite="strict", secure=request.url.scheme == "https")
+        return resp
+
+    @app.api_route("/staff/logout", methods=["GET", "POST"])
+    def logout(request: Request):
+        # GET is safe to allow: the SameSite=Strict cookie never comes with another site's link.
+        if _same_origin(request):
+            runtime.log.end_session(request.cookies.get(COOKIE))
+        resp = RedirectResponse("/staff/login", 303)
+        resp.delete_cookie(COOKIE, path="/staff", httponly=True, samesite="strict")
+        return resp
+
+    @app.get("/staff/export.csv")
+    def export_csv(filters: str = "", q: str = ""):
+        from ..log import to_csv
+        chosen = [f for f in filters.split(",") if f]
+        try:
+            entries, _ = runtime.log.entries(chosen, q, limit=None)
+        except ValueError as e:
+            return JSONResponse({"error": str(e)}, status_code=400)
+        name = time.strftime("askclinic-questions-%Y%m%d-%H%M.csv")
+        return Response(to_csv(entries), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    theme, css = patient.theme(), (STATIC / "chat.css").read_text()
+    common = dict(footer_links=[], run_history=False, enable_monitoring=False, mcp_server=False,
+                  ssr_mode=False, pwa=False, theme=theme, css=css, show_error=False)
+    gr.mount_gradio_app(app, staff.build(runtime), "/staff",
+                        auth_dependency=lambda req: runtime.log.session_user(req.cookies.get(COOKIE)),
+                        **common)
+    gr.mount_gradio_app(app, patient.build(runtime, compact=True), "/widget", **common)
+    gr.mount_gradio_app(app, patient.build(runtime, compact=False), "/", **common)
+    return Guard(app, runtime)
+
+
+async def _json_body(request) -> dict | None:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Run the server until interrupted. No access log: it would hold addresses and questions."""
+    import uvicorn
+
+    app = create_app(settings)
+    print(f"askclinic: patient chat on http://{host}:{port}/  widget /widget/  staff console "
+          f"/staff/ (data in {settings.data_path})", flush=True)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning",
+                proxy_headers=True, timeout_graceful_shutdown=5)

@@ -1,0 +1,363 @@
+"""The staff console (/staff, behind the sign-in): the question log with filters, review notes
+and CSV export; "What to write next" (unanswered questions grouped by similarity); the index
+panel with a background "Rebuild index". Also the sign-in page itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from html import escape
+from urllib.parse import urlencode
+
+import gradio as gr
+import numpy as np
+
+from ..errors import AskclinicError
+from ..log import FILTERS, excerpts_label, rating_label
+from .patient import markup
+from .render import safe_url, text_html
+
+FILTER_LABELS = [("No match", "no_match"), ("Thumbs down", "thumbs_down"),
+                 ("Emergency", "emergency"), ("Not yet reviewed", "unreviewed")]
+LOG_COLUMNS = ["Time", "Question", "Status", "Excerpts shown", "Index version", "Feedback",
+               "Comment", "Reviewed"]
+SHOWN = 200
+assert [v for _, v in FILTER_LABELS] == list(FILTERS)
+
+
+def local_time(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+# ---------------------------------------------------------------- sign-in page
+
+def login_page(settings, error: str = "") -> str:
+    err = f'<p class="err" role="alert">{escape(error)}</p>' if error else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>Staff sign-in – askclinic</title>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; background: #f1f5f9;
+  color: #0f172a; margin: 0; display: flex; min-height: 100vh; align-items: center; justify-content: center; }}
+main {{ background: #fff; padding: 2rem; border-radius: 12px; box-shadow: 0 1px 4px #0002; width: min(22rem, 90vw); }}
+h1 {{ font-size: 1.3rem; margin: 0 0 .3rem; }} p.sub {{ margin: 0 0 1.2rem; color: #475569; }}
+label {{ display: block; font-weight: 600; margin: .8rem 0 .3rem; }}
+input {{ width: 100%; box-sizing: border-box; padding: .6rem; border: 1px solid #94a3b8; border-radius: 6px; font-size: 1rem; }}
+input:focus, button:focus {{ outline: 3px solid #2563eb; outline-offset: 2px; }}
+button {{ margin-top: 1.2rem; width: 100%; padding: .7rem; border: 0; border-radius: 6px; background: #1d4ed8;
+  color: #fff; font-size: 1rem; font-weight: 600; cursor: pointer; }}
+.err {{ background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; padding: .6rem; border-radius: 6px; }}
+</style></head>
+<body><main><h1>Staff console</h1><p class="sub">{escape(settings.clinic_name)} · askclinic</p>{err}
+<form method="post" action="login">
+<label for="name">Name</label><input id="name" name="name" autocomplete="username" required autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form></main></body></html>"""
+
+
+# ---------------------------------------------------------------- rebuild
+
+class Rebuild:
+    """The console's "Rebuild index": the CLI's incremental build from the configured
+    source folders, in a background thread, with its log lines kept for the progress box.
+    The chat keeps answering from the current version until the new one is swapped in."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.lines: list[str] = []
+        self.state = "idle"  # idle | running | done | failed
+        self.lock = threading.Lock()
+
+    @property
+    def sources(self) -> list[str]:
+        return [p for p in self.runtime.settings.articles.split(os.pathsep) if p.strip()]
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    def log(self, msg: str) -> None:
+        with self.lock:
+            self.lines = (self.lines + [f"{time.strftime('%H:%M:%S')}  {msg}"])[-300:]
+
+    def start(self, who: str | None) -> bool:
+        with self.lock:
+            if self.state == "running":
+                return False
+            self.state, self.lines = "running", []
+        self.log(f"rebuild started by {who or 'staff'} from {', '.join(self.sources) or '(no sources)'}")
+        threading.Thread(target=self._run, name="askclinic-rebuild", daemon=True).start()
+        return True
+
+    def _run(self) -> None:
+        from ..index import build_index
+        from ..sources import load_sources
+
+        settings = self.runtime.settings
+        try:
+            articles, problems = load_sources(self.sources)
+            self.log(f"{len(articles):,} articles read, {len(problems):,} files skipped")
+            for p in problems[:50]:
+                self.log(str(p))
+            if not articles:
+                raise AskclinicError(f"no articles found in {', '.join(self.sources)} (setting "
+                                     "ASKCLINIC_ARTICLES); the current index stays in place")
+            report = build_index(articles, settings.index, self.runtime.embedder, log=self.log,
+                                 progress_bar=False)
+            self.log(report.summary())
+            if report.version:
+                self.log(f"new index version {report.version}: {report.chunks:,} passages, "
+                         f"{report.embedded:,} embedded in {report.seconds:.1f} s")
+                live = self.runtime.wait_for_version(report.version)
+                self.log("the chat now answers from the new version" if live else
+                         "the chat switches to the new version within a few seconds")
+            else:
+                self.log("nothing changed: the index was already up to date")
+            self.state = "done"
+        except Exception as e:  # shown to staff; the current index is untouched
+            self.log(f"rebuild failed: {e}")
+            self.state = "failed"
+
+    def status(self) -> str:
+        with self.lock:
+            head = {"idle": "No rebuild has run since the server started.",
+                    "running": "Rebuilding… the chat keeps answering from the current version.",
+                    "done": "Finished.", "failed": "Failed (the current index is unchanged)."}[self.state]
+            return "\n".join([head, *self.lines])
+
+
+# ---------------------------------------------------------------- what to write next
+
+@dataclass
+class Group:
+    count: int
+    example: str
+    others: list[str] = field(default_factory=list)
+    last_asked: str = ""
+
+
+def group_questions(rows: list[tuple[str, str]], embedder, threshold: float = 0.6) -> list[Group]:
+    """Group (question, asked_at) rows by meaning: identical questions are counted together,
+    then each distinct question joins the group whose centroid it is closest to (cosine at
+    least `threshold`) or starts a new one. Most-asked groups first."""
+    distinct: dict[str, list] = {}
+    for q, at in rows:
+        key = " ".join(q.lower().split()).strip(" ?!.")
+        if not key:
+            continue
+        entry = distinct.setdefault(key, [q, 0, at])
+        entry[1] += 1
+        entry[2] = max(entry[2], at)
+    items = sorted(distinct.values(), key=lambda e: e[2], reverse=True)  # newest first,
+    items.sort(key=lambda e: -e[1])  # then most asked first (stable)
+    if not items:
+        return []
+    vecs = embedder.encode([e[0] for e in items])
+    sums: list[np.ndarray] = []
+    members: list[list[int]] = []
+    for i, v in enumerate(vecs):
+        if sums:
+            cents = np.stack([s / max(np.linalg.norm(s), 1e-9) for s in sums])
+            sims = cents @ v
+            best = int(np.argmax(sims))
+            if sims[best] >= threshold:
+                sums[best] = sums[best] + v
+                members[best].append(i)
+                continue
+        sums.append(v.copy())
+        members.append([i])
+    groups = []
+    for m in members:
+        ordered = sorted(m, key=lambda i: (-items[i][1], items[i][0]))
+        groups.append(Group(count=sum(items[i][1] for i in m), example=items[ordered[0]][0],
+                            others=[items[i][0] for i in ordered[1:]],
+                            last_asked=max(items[i][2] for i in m)))
+    groups.sort(key=lambda g: g.last_asked, reverse=True)
+    groups.sort(key=lambda g: -g.count)
+    return groups
+
+
+# ---------------------------------------------------------------- the console
+
+def _rows(entries) -> list[list[str]]:
+    return [[local_time(e.asked_at), e.question, e.status, excerpts_label(e.excerpts),
+             e.index_version or "", {"up": "👍", "down": "👎"}.get(rating_label(e.rating), ""),
+             e.comment or "", ("✓ " + (e.note or "")).strip() if e.reviewer else ""] for e in entries]
+
+
+def detail_html(e, articles: dict) -> str:
+    """One question in full; every value escaped."""
+    if e is None:
+        return '<p class="ac-muted">Select a question in the table to see it in full and mark it reviewed.</p>'
+    shown = []
+    for x in e.excerpts:
+        url = safe_url((articles.get(x["article_id"]) or {}).get("url"))
+        title = escape(x["title"])
+        if url:
+            title = f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        shown.append(f"<li>[{x['n']}] {title}</li>")
+    rows = [("Asked", f"{local_time(e.asked_at)} ({escape(e.channel)})"),
+            ("Question", text_html(e.question)),
+            *([("Follow-up to", text_html(e.context))] if e.context else []),
+            ("Status", escape(e.status)),
+            ("Excerpts shown", f"<ol>{''.join(shown)}</ol>" if shown else "none"),
+            ("Index version", escape(e.index_version or "")),
+            ("Feedback", escape({"up": "👍 helpful", "down": "👎 not helpful"}.get(rating_label(e.rating), "none"))
+             + (f"<br>“{text_html(e.comment)}”" if e.comment else "")),
+            ("Reviewed", text_html(f"by {e.reviewer}, {local_time(e.reviewed_at)}" + (f": {e.note}" if e.note else ""))
+             if e.reviewer else "not yet")]
+    body = "".join(f"<tr><th scope='row'>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="ac-detail">{body}</table>'
+
+
+def index_html(runtime) -> str:
+    try:
+        index = runtime.index()
+    except AskclinicError as e:
+        return f'<p class="ac-alert" role="alert">No index is loaded: {escape(str(e))}</p>'
+    m = index.manifest
+    rows = [("Version", index.version), ("Articles", f"{len(index.articles):,}"),
+            ("Passages", f"{len(index.chunks):,}"), ("Model", m.get("model", "")),
+            ("Built at", local_time(m.get("built_at"))),
+            ("Sources for rebuild", ", ".join(runtime.rebuild.sources) or "(none: set ASKCLINIC_ARTICLES)")]
+    body = "".join(f"<tr><th scope='row'>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
+    return f'<table class="ac-detail">{body}</table>'
+
+
+def article_rows(runtime) -> list[list[str]]:
+    try:
+        index = runtime.index()
+    except AskclinicError:
+        return []
+    counts: dict[str, int] = {}
+    for c in index.chunks:
+        counts[c.article_id] = counts.get(c.article_id, 0) + 1
+    arts = sorted(index.articles.items(), key=lambda kv: kv[1].get("published") or "", reverse=True)
+    return [[a["title"], a.get("published") or "", str(counts.get(aid, 0)), aid] for aid, a in arts]
+
+
+def build(runtime) -> gr.Blocks:
+    log = runtime.log
+    private = dict(api_visibility="private")
+
+    def summary(filters, search, total, shown):
+        link = "export.csv?" + urlencode({"filters": ",".join(filters or []), "q": search or ""})
+        return (f'<p class="ac-summary">Showing {shown:,} of {total:,} questions (newest first). '
+                f'<a href="{escape(link, quote=True)}" download>Export these as CSV</a></p>')
+
+    def refresh(filters, search):
+        entries, total = log.entries(filters or [], search or "", SHOWN)
+        return (_rows(entries), [e.id for e in entries], summary(filters, search, total, len(entries)))
+
+    def select(ids, evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        qid = ids[row] if ids and 0 <= row < len(ids) else None
+        entry = log.get(qid) if qid else None
+        articles = _articles(runtime)
+        return qid, detail_html(entry, articles), (entry.note or "") if entry else ""
+
+    def mark(qid, note, filters, search, request: gr.Request):
+        if not qid:
+            gr.Warning("Select a question first.")
+            return (gr.update(),) * 4
+        log.review(qid, request.username or "staff", note or "")
+        rows, ids, info = refresh(filters, search)
+        return rows, ids, info, detail_html(log.get(qid), _articles(runtime))
+
+    def groups(include_down):
+        filters = [["no_match"]] + ([["thumbs_down"]] if include_down else [])
+        rows, seen = [], set()
+        for f in filters:
+            entries, _ = log.entries(f, "", 2000)
+            for e in entries:
+                if e.id not in seen and e.status != "emergency":
+                    seen.add(e.id)
+                    rows.append((e.question, e.asked_at))
+        found = group_questions(rows, runtime.embedder)
+        table = [[g.count, g.example, "; ".join(g.others[:5]) + (" …" if len(g.others) > 5 else ""),
+                  local_time(g.last_asked)] for g in found]
+        info = (f'<p class="ac-summary">{len(rows):,} questions in {len(found):,} groups, most asked '
+                f'first. Each group is a topic patients asked about that our articles did not cover.</p>')
+        return table, info
+
+    def start_rebuild(request: gr.Request):
+        if not runtime.rebuild.start(request.username):
+            gr.Info("A rebuild is already running.")
+        return runtime.rebuild.status(), gr.Timer(active=True)
+
+    def poll():
+        running = runtime.rebuild.running
+        return (runtime.rebuild.status(), gr.Timer(active=running), index_html(runtime),
+                article_rows(runtime))
+
+    def on_load(filters, search, request: gr.Request):
+        rows, ids, info = refresh(filters, search)
+        who = (f'<div class="ac-staffbar"><span>Signed in as <strong>{escape(request.username or "")}'
+               f'</strong></span><a class="ac-signout" href="logout">Sign out</a></div>')
+        return (rows, ids, info, who, index_html(runtime), article_rows(runtime),
+                runtime.rebuild.status(), gr.Timer(active=runtime.rebuild.running))
+
+    with gr.Blocks(title="Staff console – askclinic", analytics_enabled=False,
+                   elem_classes=["ac-staff"]) as demo:
+        with gr.Row(elem_classes=["ac-staffhead"]):
+            markup("<h1>Staff console</h1>")
+            who = markup("")
+        with gr.Tabs():
+            with gr.Tab("Questions"):
+                with gr.Row(equal_height=True):
+                    filters = gr.CheckboxGroup(FILTER_LABELS, label="Show only", scale=3)
+                    search = gr.Textbox(label="Search questions, comments and notes", scale=2,
+                                        elem_id="ac-log-search")
+                    refresh_btn = gr.Button("Refresh", scale=0, min_width=100)
+                info = markup("")
+                table = gr.Dataframe(headers=LOG_COLUMNS, type="array", interactive=False, wrap=True,
+                                     datatype="str", max_height=520, elem_id="ac-log",
+                                     column_widths=["9%", "26%", "7%", "20%", "10%", "6%", "12%", "10%"])
+                detail = markup(detail_html(None, {}),
+                                 elem_id="ac-log-detail")
+                with gr.Row(equal_height=True):
+                    note = gr.Textbox(label="Review note (optional)", scale=4, elem_id="ac-note")
+                    mark_btn = gr.Button("Mark reviewed", variant="primary", scale=1, elem_id="ac-mark")
+            with gr.Tab("What to write next"):
+                include_down = gr.Checkbox(label="Also include answered questions marked 👎")
+                group_btn = gr.Button("Group unanswered questions", variant="primary")
+                group_info = markup("")
+                group_table = gr.Dataframe(headers=["Times asked", "Example question", "Similar questions",
+                                                    "Last asked"], type="array", interactive=False,
+                                           wrap=True, datatype="str", elem_id="ac-groups",
+                                           column_widths=["10%", "35%", "40%", "15%"])
+            with gr.Tab("Index"):
+                index_info = markup("", elem_id="ac-index")
+                rebuild_btn = gr.Button("Rebuild index", variant="primary", elem_id="ac-rebuild")
+                progress = gr.Textbox(label="Rebuild progress", lines=8, max_lines=16,
+                                      interactive=False, elem_id="ac-progress")
+                articles = gr.Dataframe(headers=["Title", "Published", "Passages", "Id"], type="array",
+                                        interactive=False, wrap=True, datatype="str",
+                                        label="Articles in the index")
+        ids, selected = gr.State([]), gr.State(None)
+        timer = gr.Timer(1.0, active=False)
+
+        demo.load(on_load, [filters, search], [table, ids, info, who, index_info, articles, progress, timer],
+                  **private)
+        for trigger in (filters.change, search.submit, refresh_btn.click):
+            trigger(refresh, [filters, search], [table, ids, info], **private)
+        table.select(select, [ids], [selected, detail, note], **private)
+        mark_btn.click(mark, [selected, note, filters, search], [table, ids, info, detail], **private)
+        group_btn.click(groups, [include_down], [group_table, group_info], **private)
+        rebuild_btn.click(start_rebuild, None, [progress, timer], **private)
+        timer.tick(poll, None, [progress, timer, index_info, articles], **private)
+    return demo
+
+
+def _articles(runtime) -> dict:
+    try:
+        return runtime.index().articles
+    except AskclinicError:
+        return {}

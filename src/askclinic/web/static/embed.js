@@ -1,0 +1,83 @@
+/* askclinic: adds a floating "Ask our articles" button to a page; it opens the clinic's
+   article chat (/widget/ on the server this script came from) in a panel.
+   <script src="https://ask.your-clinic.example/embed.js" defer
+           data-label="Ask our articles" data-color="#1d4ed8" data-position="right"></script> */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.askclinicWidget) return;
+  var origin = new URL(script.src, window.location.href).origin;
+  var label = script.getAttribute("data-label") || "Ask our articles";
+  var color = script.getAttribute("data-color") || "";
+  if (!/^#[0-9a-fA-F]{3,8}$/.test(color)) color = "#1d4ed8";
+  var side = script.getAttribute("data-position") === "left" ? "left" : "right";
+
+  function css(el, styles) { for (var k in styles) el.style[k] = styles[k]; return el; }
+
+  var button = css(document.createElement("button"), {
+    position: "fixed", bottom: "20px", zIndex: "2147483000", padding: "12px 18px",
+    borderRadius: "999px", border: "0", background: color, color: "#fff", cursor: "pointer",
+    font: "600 15px system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif",
+    boxShadow: "0 4px 14px rgba(0,0,0,.25)"
+  });
+  button.style[side] = "20px";
+  button.type = "button";
+  button.textContent = label;
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", "askclinic-panel");
+
+  var panel = css(document.createElement("div"), {
+    position: "fixed", bottom: "80px", width: "400px", maxWidth: "calc(100vw - 24px)",
+    height: "620px", maxHeight: "calc(100vh - 100px)", zIndex: "2147483001", display: "none",
+    flexDirection: "column", background: "#fff", borderRadius: "12px", overflow: "hidden",
+    boxShadow: "0 8px 30px rgba(0,0,0,.3)"
+  });
+  panel.style[side] = "20px";
+  panel.id = "askclinic-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", label);
+
+  var bar = css(document.createElement("div"), {
+    display: "flex", justifyContent: "space-between", alignItems: "center", padding: "8px 12px",
+    background: color, color: "#fff", font: "600 15px system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"
+  });
+  var title = document.createElement("span");
+  title.textContent = label;
+  var close = css(document.createElement("button"), {
+    background: "transparent", border: "0", color: "#fff", fontSize: "22px", cursor: "pointer", lineHeight: "1"
+  });
+  close.type = "button";
+  close.textContent = "\u00d7";
+  close.setAttribute("aria-label", "Close");
+  bar.appendChild(title);
+  bar.appendChild(close);
+  panel.appendChild(bar);
+
+  var frame = null;
+  function open() {
+    if (!frame) {
+      frame = css(document.createElement("iframe"), { border: "0", width: "100%", flex: "1" });
+      frame.title = label;
+      frame.src = origin + "/widget/";
+      frame.setAttribute("referrerpolicy", "no-referrer");
+      panel.appendChild(frame);
+    }
+    panel.style.display = "flex";
+    button.setAttribute("aria-expanded", "true");
+    frame.focus();
+  }
+  function hide() {
+    panel.style.display = "none";
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  }
+  button.addEventListener("click", function () { panel.style.display === "none" ? open() : hide(); });
+  close.addEventListener("click", hide);
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && panel.style.display !== "none") hide();
+  });
+
+  function mount() { document.body.appendChild(panel); document.body.appendChild(button); }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+  window.askclinicWidget = { open: open, close: hide };
+})();
