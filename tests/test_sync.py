@@ -428,3 +428,12 @@ def test_a_sync_that_lost_its_record_adopts_the_files_it_wrote(site, env):
     rep = env(site.url("/feed.xml"))
     assert sorted(saved(env, site)) == ["botox-neck", "magnesium"]  # no botox-neck-2.md
     assert (rep.unchanged, rep.new, env.build.version) == (2, [], None)
+
+
+def test_sync_every_reads_durations_and_names_the_flag_when_wrong():
+    from askclinic.errors import AskclinicError
+    from askclinic.sync import parse_every
+
+    assert [parse_every(t) for t in ("6h", "30m", "90s", "1d", "45")] == [21600, 1800, 90, 86400, 45]
+    with pytest.raises(AskclinicError, match="--sync-every 'often': give a duration such as 6h"):
+        parse_every("often")

@@ -572,7 +572,8 @@ def start_scheduler(source: str, settings: Settings, every: float, *,
             except Exception as e:  # keep serving; try again next time
                 log(f"scheduled sync of {source} failed: {e}")
             delay = max(1.0, every - (time.monotonic() - started))
-            log(f"next sync of {source} in {delay / 60:,.0f} min")
+            log(f"next sync of {source} in " + (f"{delay / 3600:.1f} h" if delay >= 3600 else
+                                                 f"{delay / 60:.0f} min" if delay >= 120 else f"{delay:.0f} s"))
 
     threading.Thread(target=loop, name="askclinic-sync", daemon=True).start()
     return stop
