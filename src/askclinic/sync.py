@@ -163,7 +163,10 @@ class State:
         self.data = {"http": {}, "sitemaps": {}, "sources": {}, "posts": {}}
         if self.path.exists():
             try:
-                self.data.update(json.loads(self.path.read_text(encoding="utf-8")))
+                saved = json.loads(self.path.read_text(encoding="utf-8"))
+                if not isinstance(saved, dict) or not all(isinstance(saved.get(k, {}), dict) for k in self.data):
+                    raise ValueError("not the expected JSON object")
+                self.data.update(saved)
             except (ValueError, UnicodeDecodeError) as e:
                 raise AskclinicError(
                     f"the sync record {self.path} is damaged ({e}); delete it and sync again "
