@@ -125,3 +125,79 @@ def test_a_second_build_stops_or_waits_while_one_runs(tmp_path, fake_embedder):
             if p is not None and p.poll() is None:
                 p.kill()
     assert sorted(ix.load_index(index).articles) == ["botox", "cluster", "sleep"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, timeout: float = 30.0) -> tuple[int, dict]:
+    import httpx
+
+    r = httpx.get(url, timeout=timeout)
+    return r.status_code, r.json()
+
+
+@pytest.mark.model
+def test_server_answers_throughout_a_scheduled_sync_and_then_knows_the_new_post(tmp_path):
+    import httpx
+
+    from test_sync import Site, feed_xml, post_page
+
+    site = Site()
+    for slug in ("botox-neck", "cluster-bouts", "magnesium"):
+        site.put(f"/blog/{slug}/", post_page(slug))
+    site.put("/feed.xml", feed_xml(site, ["botox-neck", "cluster-bouts"]))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ASKCLINIC_INDEX": str(tmp_path / "idx"), "ASKCLINIC_DATA": str(tmp_path / "data"),
+           "ASKCLINIC_ARTICLES": str(tmp_path / "articles"), "ASKCLINIC_RATE_LIMIT": "0",
+           "ASKCLINIC_SYNC_DELAY": "0"}
+    log = open(tmp_path / "server.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "askclinic.cli", "serve", "--port", str(port),
+                               "--sync", site.url("/feed.xml"), "--sync-every", "2s"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline, first = time.monotonic() + 180, None
+        while first is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                status, body = _get(base + "/healthz", timeout=5)
+                first = body["index_version"] if status == 200 else None
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.3)
+        assert first, (tmp_path / "server.log").read_text()
+
+        site.put("/feed.xml", feed_xml(site, ["magnesium", "botox-neck", "cluster-bouts"]))
+        question = base + "/api/ask?q=" + "Can magnesium citrate prevent migraine?"
+        failures, answered, seen_new_after = [], 0, None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (seen_new_after is None or answered < seen_new_after + 5):
+            try:
+                status, body = _get(question, timeout=10)
+            except httpx.HTTPError as e:
+                failures.append(repr(e))
+                continue
+            if status != 200 or body.get("status") not in ("answered", "no_match"):
+                failures.append(f"{status} {body}")
+                continue
+            answered += 1
+            if seen_new_after is None and "magnesium" in body["ranking"][:1]:
+                seen_new_after = answered
+        assert failures == []
+        assert seen_new_after is not None, (tmp_path / "server.log").read_text()
+        status, health = _get(base + "/healthz")
+        assert status == 200 and health["index_version"] != first and health["articles"] == 3
+        assert (tmp_path / "articles" / f"127.0.0.1-{site.server.server_port}" / "magnesium.md").exists()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        site.close()

@@ -153,6 +153,12 @@ def cmd_serve(args, settings: Settings) -> int:
     at /staff, the JSON API at /api/ask and /healthz."""
     from .web.server import serve
 
+    if args.sync_every and not args.sync:
+        raise AskclinicError("--sync-every needs --sync SOURCE (a feed or sitemap URL)")
+    if args.sync:  # sync in the background now and every --sync-every
+        from .sync import parse_every, start_scheduler
+        start_scheduler(args.sync, settings, parse_every(args.sync_every or "6h"),
+                        embedder=_embedder(settings), log=_log)
     serve(settings, host=args.host, port=args.port)
     return 0
 
@@ -225,6 +231,10 @@ def parser() -> argparse.ArgumentParser:
     sp = add("serve", cmd_serve)
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    sp.add_argument("--sync", metavar="SOURCE", help="also run `askclinic sync SOURCE` at start "
+                    "and then every --sync-every (into ASKCLINIC_ARTICLES)")
+    sp.add_argument("--sync-every", metavar="DURATION",
+                    help="time between syncs, e.g. 6h, 30m, 1d (default 6h)")
     sp = add("staff", cmd_staff)
     sp.add_argument("action", choices=("add", "passwd", "remove", "list"))
     sp.add_argument("name", nargs="?", help="staff user name")
