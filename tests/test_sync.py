@@ -437,3 +437,27 @@ def test_sync_every_reads_durations_and_names_the_flag_when_wrong():
     assert [parse_every(t) for t in ("6h", "30m", "90s", "1d", "45")] == [21600, 1800, 90, 86400, 45]
     with pytest.raises(AskclinicError, match="--sync-every 'often': give a duration such as 6h"):
         parse_every("often")
+
+
+def test_staff_console_golden_panel_lists_each_question(tmp_path, fake_embedder, site, env):
+    from askclinic.web.server import Runtime
+    from askclinic.web.staff import golden_lines, golden_rows
+
+    site.put("/feed.xml", feed_xml(site, ["botox-neck", "cluster-bouts"]))
+    env(site.url("/feed.xml"))
+    settings = Settings(index=env.settings.index, data=str(tmp_path / "data"), articles=str(env.articles),
+                        model=fake_embedder.name)
+    runtime = Runtime(settings, fake_embedder)
+    rows, info = golden_rows(runtime)
+    assert rows == [] and "No golden questions yet" in info
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "golden.jsonl").write_text(
+        '{"question": "Does Botox help neck pain?", "expected": ["botox-neck"]}\n'
+        '{"question": "What about cluster bouts?", "expected": ["gone-article"]}\n')
+    rows, info = golden_rows(runtime)
+    assert rows[0][0] == "Does Botox help neck pain?" and rows[0][3] == "ok"
+    assert rows[1][3] == "DROPPED: gone-article" and "1 of 2 golden questions" in info
+    assert "gone-article is not in the index" in "\n".join(golden_lines(runtime))
+    (tmp_path / "data" / "golden.jsonl").write_text('{"question": "no expected list"}\n')
+    rows, info = golden_rows(runtime)
+    assert "golden.jsonl line 1: expected" in info

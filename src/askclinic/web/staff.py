@@ -118,6 +118,8 @@ class Rebuild:
                 live = self.runtime.wait_for_version(report.version)
                 self.log("the chat now answers from the new version" if live else
                          "the chat switches to the new version within a few seconds")
+                for line in golden_lines(self.runtime):  # staff's golden questions, re-asked
+                    self.log(line)
             else:
                 self.log("nothing changed: the index was already up to date")
             self.state = "done"
@@ -231,6 +233,44 @@ def index_html(runtime) -> str:
     return f'<table class="ac-detail">{body}</table>'
 
 
+def _golden(runtime):
+    """(golden.jsonl path or None, results against the served index)."""
+    from ..golden import check_golden, find_golden
+
+    path = find_golden(runtime.settings, next(iter(runtime.rebuild.sources), None))
+    if path is None:
+        return None, []
+    return path, check_golden(path, runtime.settings, index=runtime.index(), embedder=runtime.embedder)
+
+
+def golden_lines(runtime) -> list[str]:
+    from ..golden import format_results
+
+    try:
+        path, results = _golden(runtime)
+    except AskclinicError as e:
+        return [f"golden questions could not be checked: {e}"]
+    return format_results(results, path) if path else []
+
+
+def golden_rows(runtime) -> tuple[list[list[str]], str]:
+    """The "Golden questions" panel: one row per question, and a summary line."""
+    try:
+        path, results = _golden(runtime)
+    except AskclinicError as e:
+        return [], f'<p class="ac-alert" role="alert">{escape(str(e))}</p>'
+    if path is None:
+        return [], ('<p class="ac-summary">No golden questions yet: put a <code>golden.jsonl</code> '
+                    '(lines like {"question": "...", "expected": ["article_id"]}) in the articles '
+                    'folder or the data folder.</p>')
+    rows = [[r.question, ", ".join(r.expected), ", ".join(r.ranking[:3]),
+             "ok" if r.ok else "DROPPED: " + ", ".join(r.missing)] for r in results]
+    dropped = sum(not r.ok for r in results)
+    return rows, (f'<p class="ac-summary">{len(results) - dropped} of {len(results)} golden questions '
+                  f'({escape(str(path))}) have their expected articles in the top 3; '
+                  f'{dropped} dropped.</p>')
+
+
 def article_rows(runtime) -> list[list[str]]:
     try:
         index = runtime.index()
@@ -341,6 +381,11 @@ def build(runtime) -> gr.Blocks:
                 articles = gr.Dataframe(headers=["Title", "Published", "Passages", "Id"], type="array",
                                         interactive=False, wrap=True, datatype="str",
                                         label="Articles in the index")
+                golden_btn = gr.Button("Check golden questions", elem_id="ac-golden-check")
+                golden_info = markup("")
+                golden_table = gr.Dataframe(headers=["Question", "Expected", "Top 3 now", "Result"],
+                                            type="array", interactive=False, wrap=True, datatype="str",
+                                            elem_id="ac-golden", label="Golden questions")
         ids, selected = gr.State([]), gr.State(None)
         timer = gr.Timer(1.0, active=False)
 
@@ -353,6 +398,7 @@ def build(runtime) -> gr.Blocks:
         group_btn.click(groups, [include_down], [group_table, group_info], **private)
         rebuild_btn.click(start_rebuild, None, [progress, timer], **private)
         timer.tick(poll, None, [progress, timer, index_info, articles], **private)
+        golden_btn.click(lambda: golden_rows(runtime), None, [golden_table, golden_info], **private)
     return demo
 
 
