@@ -420,6 +420,14 @@ def test_sync_command_end_to_end(site, tmp_path):
                          capture_output=True, text=True, env=env, timeout=300)
     assert '"article_id": "cluster-bouts"' in ans.stdout
 
+    # staff delete the magnesium post; `askclinic index` reports the golden question it breaks
+    next((tmp_path / "articles").glob("*/magnesium.md")).unlink()
+    r = subprocess.run([sys.executable, "-m", "askclinic.cli", "index", str(tmp_path / "articles"),
+                        "--index", str(tmp_path / "idx")], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert ("DROPPED 'Is magnesium good for preventing migraine?': magnesium is not in the index"
+            in r.stdout)
+
 
 def test_a_sync_that_lost_its_record_adopts_the_files_it_wrote(site, env):
     site.put("/feed.xml", feed_xml(site, ["botox-neck", "magnesium"]))
