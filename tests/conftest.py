@@ -70,3 +70,31 @@ def sample_index(sample_index_dir):
 
 def needs(path: Path):
     return pytest.mark.skipif(not path.exists(), reason=f"{path} not found (../shared missing)")
+
+
+# ---------------------------------------------------------------- web server (tests/webserver.py)
+
+@pytest.fixture(scope="session")
+def web_index_dir(tmp_path_factory, sample_index_dir, embedder):
+    from webserver import web_index
+    return web_index(sample_index_dir, tmp_path_factory.mktemp("web") / "index", embedder)
+
+
+@pytest.fixture(scope="session")
+def web(tmp_path_factory, web_index_dir, embedder):
+    """The real server on 127.0.0.1 (no rate limit) over the sample articles plus a hostile
+    one; `web.host_port` is a free port allowed to frame /widget (the embed test's host page)."""
+    import webserver
+    from askclinic.config import Settings
+
+    host_port = webserver.free_port()
+    settings = Settings(index=str(web_index_dir), data=str(tmp_path_factory.mktemp("web-data")),
+                        rate_limit=0, clinic_name="Riverside Headache Center",
+                        clinic_phone="(555) 010-0100",
+                        clinic_booking_url="https://riverside-headache.example/book",
+                        frame_ancestors=f"'self' http://127.0.0.1:{host_port}")
+    running = webserver.start(settings, embedder)
+    running.host_port = host_port
+    running.runtime.log.add_staff("alice", "correct-horse-battery")
+    yield running
+    running.stop()

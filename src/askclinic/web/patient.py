@@ -24,10 +24,11 @@ _BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those|they|them|their|the 
 
 
 def is_follow_up(question: str) -> bool:
-    """Does this question lean on the one before ("what about side effects?")? Then it is
-    searched together with it. A question that names its own topic is searched alone."""
-    q = question.strip()
-    return bool(_CUE.search(q)) or (len(q.split()) <= 8 and bool(_BACK.search(q)))
+    """Does this question lean on the one before ("what about side effects?", "for children?",
+    "is it safe?")? Then it is searched together with it. A longer question that names its
+    own topic is searched alone."""
+    q, words = question.strip(), len(question.split())
+    return bool(_CUE.search(q)) or words <= 3 or (words <= 8 and bool(_BACK.search(q)))
 
 
 def markup(value: str = "", **kw) -> gr.Markdown:
@@ -145,7 +146,8 @@ def build(runtime, compact: bool) -> gr.Blocks:
                                  scale=5, elem_id="ac-comment")
             fb_send = gr.Button("Send comment", scale=1, min_width=80, elem_id="ac-comment-send")
         markup(notes_html(settings))
-        state = gr.State({"previous": None, "ids": {}, "pending": None, "asking": None})
+        fresh = {"previous": None, "ids": {}, "pending": None, "asking": None}
+        state = gr.State(dict(fresh))
 
         private = dict(api_visibility="private")
         for trigger in (box.submit, send.click):
@@ -155,6 +157,8 @@ def build(runtime, compact: bool) -> gr.Blocks:
             b.click(lambda h, s, q=q: add_question(q, h, s), [chat, state], [box, chat, state, starters],
                     queue=False, **private).then(respond, [chat, state], [chat, state], **private)
         chat.like(on_like, [state], [fb_row, fb_text, state], queue=False, **private)
+        chat.clear(lambda: (dict(fresh), gr.update(visible=True), gr.update(visible=False)), None,
+                   [state, starters, fb_row], queue=False, **private)
         for trigger in (fb_text.submit, fb_send.click):
             trigger(send_comment, [fb_text, state], [fb_row, fb_text, state], queue=False, **private)
     demo.queue(default_concurrency_limit=4, max_size=256)

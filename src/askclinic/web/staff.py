@@ -145,7 +145,7 @@ class Group:
     last_asked: str = ""
 
 
-def group_questions(rows: list[tuple[str, str]], embedder, threshold: float = 0.6) -> list[Group]:
+def group_questions(rows: list[tuple[str, str]], embedder, threshold: float = 0.5) -> list[Group]:
     """Group (question, asked_at) rows by meaning: identical questions are counted together,
     then each distinct question joins the group whose centroid it is closest to (cosine at
     least `threshold`) or starts a new one. Most-asked groups first."""
@@ -177,7 +177,7 @@ def group_questions(rows: list[tuple[str, str]], embedder, threshold: float = 0.
         members.append([i])
     groups = []
     for m in members:
-        ordered = sorted(m, key=lambda i: (-items[i][1], items[i][0]))
+        ordered = sorted(m, key=lambda i: -items[i][1])  # most asked, then newest (items order)
         groups.append(Group(count=sum(items[i][1] for i in m), example=items[ordered[0]][0],
                             others=[items[i][0] for i in ordered[1:]],
                             last_asked=max(items[i][2] for i in m)))
