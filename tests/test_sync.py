@@ -264,6 +264,8 @@ def test_sitemap_index_fetches_newer_lastmod_only_and_prunes_on_request(site, en
     rep = env(site.url("/sitemap.xml"), only="/blog/")
     assert rep.gone == [site.url("/blog/magnesium/")] and "sync with --prune" in env.out
     assert "magnesium" in saved(env, site)
+    rep = env(site.url("/sitemap.xml"), only="/blog/cluster", prune=True)
+    assert rep.removed == [] and "magnesium" in saved(env, site)  # outside --only: not judged
     rep = env(site.url("/sitemap.xml"), only="/blog/", prune=True)
     assert rep.removed == [f"127.0.0.1-{site.server.server_port}/magnesium.md"]
     assert "magnesium" not in saved(env, site)

@@ -269,6 +269,10 @@ class _Run:
         self.subfolder = site_folder(site)
         self.fetcher = Fetcher(site, self.state.http, self.limits, self.log)
 
+    def wanted(self, url: str) -> bool:
+        """Within --only PATH (when given)."""
+        return not self.only or urlsplit(url).path.startswith(self.only)
+
     def fail(self, url: str, reason: str) -> None:
         self.report.failed.append((url, reason))
         self.out(f"failed {url}: {reason} (skipped)")
@@ -340,8 +344,10 @@ def _sync_feed(run: _Run, data: bytes) -> None:
             raise AskclinicError(f"{run.source} names no site (<link>); use the feed's URL")
         run.open_site(site)
     for n, entry in enumerate(entries, 1):
-        run.log(f"[{n}/{len(entries)}] {entry.title}")
-        run.page(canonical(urljoin(run.fetcher.site, entry.link)), entry)
+        url = canonical(urljoin(run.fetcher.site, entry.link))
+        if run.wanted(url):
+            run.log(f"[{n}/{len(entries)}] {entry.title}")
+            run.page(url, entry)
 
 
 def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
@@ -378,7 +384,7 @@ def _sync_sitemap(run: _Run, data: bytes | None, validators: dict) -> set[str] |
     present = set()
     for n, (loc, lastmod) in enumerate(pages, 1):
         url = canonical(urljoin(run.source, loc))
-        if run.only and not urlsplit(url).path.startswith(run.only):
+        if not run.wanted(url):
             continue
         present.add(url)
         known = run.state.posts.get(url)
@@ -396,6 +402,8 @@ def _sync_export(run: _Run, data: bytes) -> set[str]:
     present = set()
     for art in posts:
         key = canonical(art.url) if art.url else f"wordpress:{art.id}"
+        if not run.wanted(key):
+            continue
         present.add(key)
         art.source = None
         run.store(art, key)
@@ -404,7 +412,8 @@ def _sync_export(run: _Run, data: bytes) -> set[str]:
 
 def _prune(run: _Run, present: set[str], prune: bool) -> None:
     state = run.state
-    gone = sorted(k for k, p in state.posts.items() if p["source"] == run.source and k not in present)
+    gone = sorted(k for k, p in state.posts.items()
+                  if p["source"] == run.source and k not in present and run.wanted(k))
     for key in gone:
         if not prune:
             run.report.gone.append(key)
