@@ -24,9 +24,12 @@ def messages(settings: Settings) -> dict[str, str]:
         "emergency": (f"This may be an emergency. Call {settings.emergency_number} or go to the "
                       f"nearest emergency department now. Do not wait for an appointment."
                       + (f" You can also call {contact}." if settings.clinic_phone else "")),
-        "emergency_suicide": (f"If you are thinking about harming yourself, call or text 988 "
-                              f"(Suicide & Crisis Lifeline) now, or call {settings.emergency_number}. "
-                              f"You are not alone and help is available right now."),
+        "emergency_suicide": (f"If you are thinking about harming yourself, call or text "
+                              f"{settings.crisis_line} now, or call {settings.emergency_number}. "
+                              f"You are not alone and help is available right now."
+                              + (f" You can also call {contact}." if settings.clinic_phone else "")),
+        "not_english": (f"Our articles are in English, so please ask your question in English. "
+                        f"In an emergency call {settings.emergency_number}."),
     }
 
 
@@ -37,10 +40,12 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     msgs = messages(settings)
     checked = safety.check(question, settings, embedder=embedder)
     if checked.status == "invalid":
-        return Answer(question, "invalid", msgs["invalid"])
+        return Answer(question, "invalid", msgs["not_english" if checked.kind == "language" else "invalid"])
     if checked.status == "emergency":
         key = "emergency_suicide" if checked.kind == "suicide" else "emergency"
         return Answer(checked.question, "emergency", msgs[key], notice=checked.notice)
+    if checked.status == "no_match":
+        return Answer(checked.question, "no_match", msgs["no_match"], notice=checked.notice)
     query = f"{context} {checked.question}" if context else checked.question
     qvec = None
     if mode != "bm25":

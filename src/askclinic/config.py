@@ -28,6 +28,7 @@ class Settings:
     clinic_phone: str = ""
     clinic_booking_url: str = ""
     emergency_number: str = "911"
+    crisis_line: str = "988 (Suicide & Crisis Lifeline)"  # shown for self-harm questions
     rate_limit: int = 30  # requests per minute per client; 0 turns it off
     log_days: int = 90
     frame_ancestors: str = "'self'"  # who may put /widget in an iframe (CSP frame-ancestors)

@@ -15,7 +15,7 @@ _CONTROL = {c for c in map(chr, range(0x20)) if c not in "\n\t"} | {"\x7f"}
 @dataclass
 class Checked:
     question: str  # cleaned and cut to the limit
-    status: str | None = None  # "invalid" or "emergency" when retrieval must not run
+    status: str | None = None  # "invalid", "emergency" or "no_match" when retrieval must not run
     notice: str | None = None
     kind: str | None = None  # which red flag, for emergencies
     vector: object = None  # the question's embedding, when check() was given an embedder
@@ -263,6 +263,49 @@ def red_flag(text: str, embedder=None, vector=None) -> str | None:
     return kind
 
 
+# --- Questions we will not search for: other languages, requests that are not questions ---
+
+_ENGLISH = set("""the a an is are was were be been do does did have has had i you he she it we they my your
+his her our their me him us them this that these those what which who whom why how when where can could
+should would will may might must not no and or but if of to in on at for with from by about after before
+during as than so very too just also any some all more most much many there here get got take""".split())
+_FOREIGN = set("""el la los las del al con por para una uno es está están qué cómo cuando porque pero muy
+tengo tiene mi mis su sus puedo dolor cabeza le les du des et est une sont avec pour pas je tu il nous vous
+ils elle qui que quoi mais dans sur mon ma mes ai ce le der das und ist nicht ich du wir sie ein eine mit
+für auf habe sind wie warum il lo gli della di che non sono ho mio mia è um uma não com você eu meu minha
+na het een en van ik niet wat hoe zijn ayuda ajuda aide hilft helpt gegen tegen contre contra funziona
+funciona marche cabeza cabeça tête testa kopf kopfschmerzen hoofdpijn migraña jaqueca enxaqueca emicrania
+migräne douleur dolor dolore dor schmerzen pijn""".split())
+
+
+def foreign_language(text: str) -> bool:
+    """True when a question is clearly not in English: mostly non-Latin letters, or more
+    common words of Spanish, French, German, Italian, Portuguese or Dutch than of English."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    if latin < 0.5 * len(letters):
+        return True
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    foreign = sum(w in _FOREIGN for w in words)
+    return foreign >= 2 and foreign > sum(w in _ENGLISH for w in words)
+
+
+_NOT_A_QUESTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules|above|previous|guidelines)\b"
+    r"|\bsystem prompt|\bpretend (?:you|to be)\b|\byou are now\b|\bfrom now on,? you\b|\bjailbreak|\bdeveloper mode"
+    r"|^(?:please |can you |could you |would you |)(?:write|compose|generate|create|draft|make up)(?: me| us)? "
+    r"(?:a |an |some |the |)(?:\w+ )?(?:poem|song|story|essay|haiku|limerick|joke|rap|script|code|program|function|"
+    r"cover letter|email|letter|tweet|sql|python|javascript)\b"
+    r"|\btell me (?:a|another) (?:joke|story)\b|^translate\b", re.IGNORECASE)
+
+
+def not_a_question_for_us(text: str) -> bool:
+    """Instructions to the bot or requests to write something: the articles answer neither."""
+    return bool(_NOT_A_QUESTION.search(text))
+
+
 def check(question: str, settings: Settings, embedder=None) -> Checked:
     """Clean the question and decide whether it may go to retrieval at all. With an embedder,
     red flags are also matched by meaning, and the question's vector is kept for retrieval."""
@@ -278,6 +321,10 @@ def check(question: str, settings: Settings, embedder=None) -> Checked:
     kind = red_flag(text, embedder, vector)
     if kind:
         return Checked(text, status="emergency", notice=notice, kind=kind)
+    if foreign_language(text):
+        return Checked(text, status="invalid", notice=notice, kind="language")
+    if not_a_question_for_us(text):
+        return Checked(text, status="no_match", notice=notice, kind="off_topic")
     return Checked(text, notice=notice, vector=vector)
 
 

@@ -1,0 +1,188 @@
+"""Safety benchmark: red-flag recall and false alarms, off-topic refusals and wrongly refused
+in-scope questions, on the labelled sets in tests/data/ and on MedQuAD dev questions (NIH
+articles, CC BY 4.0, read from ../shared/data/medquad) over an index of a subset of the
+corpus: every article relevant to the sampled questions plus random distractors.
+
+    python benchmarks/safety.py                # prints the numbers, updates docs/benchmarks.md
+    python benchmarks/safety.py --medquad 0    # skip the MedQuAD part (about 5 minutes)
+
+Writes its section of docs/benchmarks.md between <!-- safety:start --> and <!-- safety:end -->.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+MEDQUAD = ROOT.parent / "shared" / "data" / "medquad"
+SWEEP = (0.30, 0.35, 0.40, 0.45, 0.50)
+
+from askclinic import retrieve, safety  # noqa: E402
+from askclinic.answer import ask  # noqa: E402
+from askclinic.config import Settings  # noqa: E402
+from askclinic.embedding import get_embedder  # noqa: E402
+from askclinic.index import build_index, load_index  # noqa: E402
+from askclinic.sources import load_sources  # noqa: E402
+from askclinic.sources.jsonl import _article  # noqa: E402
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def best_scores(questions: list[str], index, embedder) -> list[float | str]:
+    """Per question: the status a pre-retrieval check gave, or the best passage's cosine."""
+    out = []
+    for q in questions:
+        checked = safety.check(q, Settings(), embedder=embedder)
+        if checked.status:
+            out.append(checked.status)
+        else:
+            out.append(retrieve.best_cosine(retrieve.search(index, checked.question, checked.vector)))
+    return out
+
+
+def refused(scores: list[float | str], threshold: float) -> float:
+    return sum(isinstance(s, str) or s < threshold for s in scores) / len(scores)
+
+
+def medquad_subset(work: Path, embedder, n_templated: int, distractors: int, seed: int = 7):
+    """Sampled dev questions that have an answer (grade >= 2) and an index over their
+    relevant articles plus random distractors; built once into `work`, then reused."""
+    questions = [q for q in rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values()) >= 2]
+    rng = random.Random(seed)
+    live = [q for q in questions if q["set"] == "liveqa"]
+    templated = rng.sample([q for q in questions if q["set"] == "medquad"], n_templated)
+    picked = live + templated
+    wanted = {a for q in picked for a, g in q["relevant"].items() if g >= 2}
+    every = rows(MEDQUAD / "articles.jsonl")
+    others = [o["id"] for o in every if o["id"] not in wanted]
+    wanted |= set(rng.sample(others, distractors))
+    articles = [_article(o, MEDQUAD / "articles.jsonl") for o in every if o["id"] in wanted]
+    log(f"MedQuAD subset: {len(picked)} questions, {len(articles)} articles (index in {work})")
+    build_index(articles, work, embedder, log=log)
+    return picked, load_index(work, embedder.name)
+
+
+def run(args) -> dict:
+    embedder = get_embedder(Settings().model)
+    S = Settings()
+    sample_dir = Path(args.work) / "sample"
+    articles, _ = load_sources([ROOT / "articles"])
+    build_index(articles, sample_dir, embedder, log=lambda m: None)
+    sample = load_index(sample_dir, embedder.name)
+
+    emergency = rows(DATA / "emergency.jsonl")
+    statuses = [ask(r["question"], sample, embedder, S, with_highlights=False).status for r in emergency]
+    urgent = [s for r, s in zip(emergency, statuses) if r["emergency"]]
+    calm = [s for r, s in zip(emergency, statuses) if not r["emergency"]]
+    missed = [r["question"] for r, s in zip(emergency, statuses) if r["emergency"] and s != "emergency"]
+    alarms = [r["question"] for r, s in zip(emergency, statuses) if not r["emergency"] and s == "emergency"]
+    dev = rows(MEDQUAD / "dev_questions.jsonl") if MEDQUAD.exists() else []
+    dev_alarms = sum(safety.check(q["question"], S, embedder=embedder).status == "emergency" for q in dev)
+
+    off = [r["question"] for r in rows(DATA / "offtopic.jsonl")]
+    off_answers = [ask(q, sample, embedder, S, with_highlights=False) for q in off]
+    inscope = [r["question"] for r in rows(DATA / "inscope.jsonl")]
+    in_answers = [ask(q, sample, embedder, S, with_highlights=False) for q in inscope]
+    res = {
+        "emergency": {"n": len(emergency), "emergencies": len(urgent), "confusable": len(calm),
+                      "recall": urgent.count("emergency") / len(urgent),
+                      "false_alarms": calm.count("emergency") / len(calm), "missed": missed, "alarms": alarms,
+                      "dev_n": len(dev), "dev_false_alarms": dev_alarms},
+        "offtopic": {"n": len(off), "refused": sum(a.status == "no_match" and not a.excerpts
+                                                   for a in off_answers) / len(off),
+                     "answered": [q for q, a in zip(off, off_answers) if a.status == "answered"]},
+        "inscope": {"n": len(inscope), "refused": sum(a.status != "answered" for a in in_answers) / len(inscope),
+                    "refused_questions": [q for q, a in zip(inscope, in_answers) if a.status != "answered"]},
+        "sweep": {"offtopic": best_scores(off, sample, embedder), "inscope": best_scores(inscope, sample, embedder)},
+        "min_score": S.min_score,
+    }
+    if args.medquad and (MEDQUAD / "articles.jsonl").exists():
+        picked, index = medquad_subset(Path(args.work) / "medquad", embedder, args.medquad, args.distractors)
+        t = time.perf_counter()
+        answers = [ask(q["question"], index, embedder, S, with_highlights=False) for q in picked]
+        res["medquad"] = {"n": len(picked), "articles": len(index.articles), "passages": len(index.chunks),
+                          "seconds": time.perf_counter() - t}
+        for name in ("liveqa", "medquad"):
+            mine = [a for q, a in zip(picked, answers) if q["set"] == name]
+            res["medquad"][name] = {"n": len(mine), "refused": sum(a.status != "answered" for a in mine) / len(mine),
+                                    "emergency": sum(a.status == "emergency" for a in mine)}
+        res["sweep"]["medquad"] = best_scores([q["question"] for q in picked], index, embedder)
+    return res
+
+
+def markdown(res: dict) -> str:
+    e, o, i = res["emergency"], res["offtopic"], res["inscope"]
+    lines = ["## Safety", "",
+             "`python benchmarks/safety.py` (real model all-MiniLM-L6-v2, sample articles index; MedQuAD "
+             "subset index as described in the script).", "",
+             "| measure | set | result | target |", "| --- | --- | --- | --- |",
+             f"| red-flag recall | tests/data/emergency.jsonl, {e['emergencies']} emergencies | "
+             f"{e['recall']:.1%} | 100% |",
+             f"| false alarms | same file, {e['confusable']} confusable non-emergencies | {e['false_alarms']:.1%} | ≤ 5% |",
+             f"| false alarms | MedQuAD dev questions (all general), {e['dev_n']} | "
+             f"{e['dev_false_alarms'] / max(e['dev_n'], 1):.1%} ({e['dev_false_alarms']}) | ≤ 5% |",
+             f"| off-topic refused (`no_match`, no excerpts) | tests/data/offtopic.jsonl, {o['n']} | "
+             f"{o['refused']:.1%} | ≥ 90% |",
+             f"| in-scope wrongly refused | tests/data/inscope.jsonl over the sample articles, {i['n']} | "
+             f"{i['refused']:.1%} | ≤ 10% |"]
+    if "medquad" in res:
+        m = res["medquad"]
+        for name in ("liveqa", "medquad"):
+            lines.append(f"| in-scope wrongly refused | MedQuAD dev `{name}` questions with an answer, {m[name]['n']} "
+                         f"({m['articles']} articles, {m['passages']} passages) | {m[name]['refused']:.1%} | ≤ 10% |")
+    lines += ["", f"Refusal rates by `min_score` (current {res['min_score']:.2f}):", "",
+              "| min_score | " + " | ".join(res["sweep"]) + " |",
+              "| --- |" + " --- |" * len(res["sweep"])]
+    for t in SWEEP:
+        lines.append(f"| {t:.2f} | " + " | ".join(f"{refused(s, t):.1%}" for s in res["sweep"].values()) + " |")
+    lines += ["", "(off-topic: share refused, higher is better; the others: share wrongly refused, lower is "
+              "better.)"]
+    if e["missed"] or e["alarms"]:
+        lines += ["", "Missed emergencies: " + ("; ".join(e["missed"]) or "none") + ".",
+                  "False alarms: " + ("; ".join(e["alarms"]) or "none") + "."]
+    return "\n".join(lines)
+
+
+def write_section(text: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
+    """Replace only the text between this benchmark's markers; other sections stay."""
+    start, end = "<!-- safety:start -->", "<!-- safety:end -->"
+    block = f"{start}\n{text}\n{end}"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if start in old and end in old:
+        new = old[:old.index(start)] + block + old[old.index(end) + len(end):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "askclinic-safety-bench"),
+                    help="folder for the indexes (reused between runs)")
+    ap.add_argument("--medquad", type=int, default=200, help="templated MedQuAD questions to sample (0 skips)")
+    ap.add_argument("--distractors", type=int, default=300, help="random extra MedQuAD articles in the index")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = ap.parse_args()
+    text = markdown(run(args))
+    print(text)
+    if not args.no_write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
