@@ -308,7 +308,8 @@ def test_only_the_sources_site_is_fetched_within_limits(site, env):
     try:
         site.put("/big/", "<html><body>" + "<p>word </p>" * 30_000 + "</body></html>")
         links = [other.url("/blog/botox-neck/"), site.url("/away/"), site.url("/slow/"),
-                 site.url("/big/"), "ftp://127.0.0.1/file", site.url("/missing/")]
+                 site.url("/big/"), "ftp://127.0.0.1/file", site.url("/missing/"), site.url("/tags/")]
+        site.put("/tags/", f"<html><head><title>Tags</title></head><body>{NAV}{FOOTER}</body></html>")
         site.put("/feed.xml", feed_xml(site, ["magnesium"], links))
         rep = env(site.url("/feed.xml"), limits=Limits(delay=0, timeout=0.5, max_bytes=100_000))
         reasons = dict(rep.failed)
@@ -319,6 +320,7 @@ def test_only_the_sources_site_is_fetched_within_limits(site, env):
         assert "no answer within 0.5 s" in reasons[site.url("/slow/")]
         assert "larger than the 100,000-byte limit" in reasons[site.url("/big/")]
         assert reasons[site.url("/missing/")] == "HTTP 404"
+        assert "words of article text on the page (a list or menu page?" in reasons[site.url("/tags/")]
         assert sorted(saved(env, site)) == ["magnesium"]
     finally:
         other.close()
@@ -471,3 +473,27 @@ def test_staff_console_golden_panel_lists_each_question(tmp_path, fake_embedder,
     (tmp_path / "data" / "golden.jsonl").write_text('{"question": "no expected list"}\n')
     rows, info = golden_rows(runtime)
     assert "golden.jsonl line 1: expected" in info
+
+
+def test_atom_feed_file_and_fallback_to_the_entrys_own_content(tmp_path, site, env):
+    site.put("/blog/video-post/", f"<html><head><title>Video</title></head><body>{NAV}{FOOTER}</body></html>")
+    content = ("&lt;h2&gt;Watch our nurse explain&lt;/h2&gt;&lt;p&gt;In this short video our headache nurse "
+               "shows how to keep a headache diary on paper or on your phone, what to write down after "
+               "each attack, and how the diary helps your doctor choose a preventive medicine.&lt;/p&gt;")
+    atom = (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f'<title>Riverside blog</title><link href="{site.url("/blog/")}"/><id>urn:x</id>'
+            f'<updated>2024-02-01T00:00:00Z</updated>'
+            f'<entry><title>Magnesium and migraine prevention</title><link href="/blog/magnesium/"/>'
+            f'<id>urn:1</id><updated>2024-01-09T08:00:00Z</updated><author><name>Dr. Lena Ortiz</name></author></entry>'
+            f'<entry><title>Video: keeping a headache diary</title><link href="{site.url("/blog/video-post/")}"/>'
+            f'<id>urn:2</id><published>2024-02-01T08:00:00Z</published><updated>2024-02-01T08:00:00Z</updated>'
+            f'<content type="html">{content}</content></entry></feed>')
+    (tmp_path / "feed.atom").write_text(atom)
+    rep = env(str(tmp_path / "feed.atom"))
+    posts = saved(env, site)
+    assert sorted(posts) == ["magnesium", "video-post"] and not rep.failed
+    assert "Magnesium citrate" in posts["magnesium"].content
+    video = posts["video-post"]
+    assert (video["title"], video["date"]) == ("Video: keeping a headache diary", "2024-02-01")
+    assert video.content.startswith("## Watch our nurse explain\n\nIn this short video")
+    assert "used the feed's own text" in env.out

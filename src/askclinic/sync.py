@@ -31,6 +31,7 @@ from .sources.common import require_body
 STATE = ".askclinic-sync.json"
 LOCK = ".askclinic-sync.lock"
 USER_AGENT = f"askclinic/{__version__} (clinic article sync)"
+MIN_PAGE_WORDS = 30  # less than this on a fetched page: a menu or list page, not a post
 
 
 class FetchError(AskclinicError):
@@ -319,10 +320,15 @@ class _Run:
 
     def _article(self, body: bytes, url: str, entry: feed.Entry | None) -> Article | None:
         slug = slug_from_url(url)
+        own = len(entry.text.split()) if entry is not None else 0
         try:
             art = html.extract(body, slug, url=url)  # bytes: trafilatura finds the charset
+            words = len(art.text.split())
+            if words < max(own, MIN_PAGE_WORDS):  # less than the feed entry itself has
+                raise IngestError(f"only {words} words of article text on the page (a list or "
+                                  "menu page? --only PATH skips such pages)")
         except IngestError as e:
-            if entry is None or len(entry.text.split()) < 20:
+            if own < 20:
                 self.fail(url, str(e))
                 return None
             self.out(f"note {url}: {e}; used the feed's own text")
