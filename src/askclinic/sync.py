@@ -454,6 +454,29 @@ def _kind(data: bytes) -> str:
     return "sitemap" if sitemap.is_sitemap(data) else "feed"
 
 
+def _sync_kind(run: _Run, kind: str, data: bytes | None, validators: dict, is_url: bool,
+               prune: bool) -> None:
+    if kind == "sitemap" and not is_url:
+        raise AskclinicError(f"{run.source} is a sitemap: give its URL instead, so the "
+                             "pages it lists can be fetched from the same site")
+    present = None
+    if data is None and kind != "sitemap":
+        run.out(f"{run.source} has not changed since the last sync")
+    elif kind == "feed":
+        _sync_feed(run, data)
+        if prune:
+            run.out("--prune is ignored for feeds (a feed lists only the latest posts); "
+                    "use the sitemap or a WordPress export to find removed posts")
+    elif kind == "sitemap":
+        present = _sync_sitemap(run, data, validators)
+        if present is None:
+            run.out("some sitemaps could not be read: no post is treated as removed this time")
+    else:
+        present = _sync_export(run, data)
+    if present is not None:
+        _prune(run, present, prune)
+
+
 def sync(source: str, folder: str | Path, *, prune: bool = False, force: bool = False,
          only: str | None = None, wait: bool = False, limits: Limits = Limits(),
          out: Callable[[str], None] = print, log: Callable[[str], None] = print) -> SyncReport:
@@ -474,29 +497,11 @@ def sync(source: str, folder: str | Path, *, prune: bool = False, force: bool = 
             if data is None and not known.get("kind"):  # validators without a record: refetch
                 data, validators = run.fetcher.get(source, conditional=False)
             kind = known.get("kind") if data is None else _kind(data)
-            if kind == "sitemap" and not is_url:
-                raise AskclinicError(f"{source} is a sitemap: give its URL instead, so the "
-                                     "pages it lists can be fetched from the same site")
-            present = None
-            if data is None and kind != "sitemap":
-                out(f"{source} has not changed since the last sync")
-            elif kind == "feed":
-                _sync_feed(run, data)
-                if prune:
-                    out("--prune is ignored for feeds (a feed lists only the latest posts); "
-                        "use the sitemap or a WordPress export to find removed posts")
-            elif kind == "sitemap":
-                present = _sync_sitemap(run, data, validators)
-                if present is None:
-                    out("some sitemaps could not be read: no post is treated as removed this time")
-            else:
-                present = _sync_export(run, data)
-            if present is not None:
-                _prune(run, present, prune)
+            _sync_kind(run, kind, data, validators, is_url, prune)
             known["kind"] = kind
-            if is_url and data is not None and not run.report.failed:
-                state.http[source] = validators
-            if not run.report.failed:
+            if not run.report.failed:  # else the next sync looks at everything again
+                if is_url and data is not None:
+                    state.http[source] = validators
                 for url, listing in run.pending.items():
                     state.data["sitemaps"][url] = {"index": listing["index"], "items": listing["items"]}
                     if url != source:
