@@ -16,7 +16,6 @@ import pytest
 from askclinic import index as ix
 from askclinic.answer import ask
 from askclinic.config import Settings
-from askclinic.sources import load_sources
 
 TESTS = Path(__file__).parent
 

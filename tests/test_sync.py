@@ -18,7 +18,7 @@ import pytest
 
 from askclinic.answer import ask
 from askclinic.config import Settings
-from askclinic.index import current_version, load_index, read_manifest
+from askclinic.index import current_version, load_index
 from askclinic.sync import Limits, run_sync
 from conftest import ROOT
 
