@@ -40,7 +40,8 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     msgs = messages(settings)
     checked = safety.check(question, settings, embedder=embedder)
     if checked.status == "invalid":
-        return Answer(question, "invalid", msgs["not_english" if checked.kind == "language" else "invalid"])
+        return Answer(checked.question, "invalid",
+                      msgs["not_english" if checked.kind == "language" else "invalid"])
     if checked.status == "emergency":
         key = "emergency_suicide" if checked.kind == "suicide" else "emergency"
         return Answer(checked.question, "emergency", msgs[key], notice=checked.notice)

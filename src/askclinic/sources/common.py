@@ -68,6 +68,8 @@ def as_tags(value) -> list[str]:
         return []
     if isinstance(value, str):
         return [t.strip() for t in value.split(",") if t.strip()]
+    if not isinstance(value, (list, tuple, set)):  # a number or mapping where a list belongs
+        value = [value] if isinstance(value, (int, float)) else []
     return [str(t).strip() for t in value if str(t).strip()]
 
 

@@ -36,7 +36,11 @@ def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
             articles.append(_article(obj, path))
         except (json.JSONDecodeError, IngestError) as e:
             errors.append(f"line {n}: {e}")
+        except RecursionError:
+            errors.append(f"line {n}: JSON nested too deeply")
     if errors and not articles:
         raise IngestError("no readable article lines (" + "; ".join(errors[:3]) + ")")
+    if not articles:
+        raise IngestError("empty file (no article lines)")
     problems.extend(errors)
     return articles
