@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -92,13 +94,30 @@ def test_crash_while_writing_leaves_previous_version(tmp_path, fake_embedder, mo
 
 
 def test_second_build_is_refused_while_one_runs(tmp_path, fake_embedder):
-    (tmp_path / ix.LOCK).write_text(str(os.getppid()))  # a live process that is not us
-    with pytest.raises(AskclinicError, match=rf"another index build \(pid {os.getppid()}\)"):
-        ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
-    (tmp_path / ix.LOCK).write_text("999999999")  # a dead process: stale lock is taken over
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(tmp_path / ix.LOCK)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(AskclinicError, match=rf"another index build \(pid {holder.pid}\)"):
+            ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder died without cleaning up: its lock is stale and is taken over
+    assert (tmp_path / ix.LOCK).read_text() == str(holder.pid)
     msgs = []
     ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=msgs.append)
     assert any("stale build lock" in m for m in msgs)
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, str(os.getpid()).encode())
+print("locked", flush=True)
+time.sleep(60)
+"""
 
 
 def test_old_versions_are_cleaned_up(tmp_path, fake_embedder):

@@ -163,16 +163,6 @@ class BuildReport:
                 f"{self.unchanged:,} unchanged")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class BuildLock:
     """`build.lock` holding the builder's pid, flock-ed while the build runs. A second build
     waits (wait=True) or stops with a message; a lock left by a dead process is taken over
@@ -217,10 +207,7 @@ class BuildLock:
             pid = int(os.pread(fd, 32, 0).decode().strip() or 0)
         except (ValueError, UnicodeDecodeError):
             pid = 0
-        if pid and pid != os.getpid() and _pid_alive(pid):
-            os.close(fd)  # written by a live process that does not flock (older askclinic)
-            return pid
-        if pid:
+        if pid and pid != os.getpid():  # its holder died without unlocking
             self.log(f"taking over a stale build lock ({self.path}: pid {pid} is not running)")
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
