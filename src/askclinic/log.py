@@ -345,7 +345,11 @@ def _cell(value) -> str:
 
 
 def excerpts_label(excerpts: list[dict]) -> str:
-    return "; ".join(f"[{e['n']}] {e['title']}" for e in excerpts)
+    """'[1, 2] Botox for neck pain; [3] Caffeine and headaches'."""
+    by_title: dict[str, list[str]] = {}
+    for e in excerpts:
+        by_title.setdefault(e["title"], []).append(str(e["n"]))
+    return "; ".join(f"[{', '.join(ns)}] {title}" for title, ns in by_title.items())
 
 
 def rating_label(rating: int | None) -> str:

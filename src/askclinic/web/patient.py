@@ -135,7 +135,7 @@ def build(runtime, compact: bool) -> gr.Blocks:
         with gr.Row(elem_classes=["ac-starters"]) as starters:
             buttons = [gr.Button(q, size="sm", variant="secondary", elem_classes=["ac-starter"])
                        for q in STARTERS]
-        with gr.Row(equal_height=True, elem_classes=["ac-ask"]):
+        with gr.Row(elem_classes=["ac-ask"]):
             box = gr.Textbox(label="Your question", show_label=compact is False, max_length=4000,
                              placeholder="Type your question, e.g. Does Botox help neck pain?",
                              lines=1, max_lines=4, scale=5, autofocus=not compact,
@@ -160,6 +160,6 @@ def build(runtime, compact: bool) -> gr.Blocks:
         chat.clear(lambda: (dict(fresh), gr.update(visible=True), gr.update(visible=False)), None,
                    [state, starters, fb_row], queue=False, **private)
         for trigger in (fb_text.submit, fb_send.click):
-            trigger(send_comment, [fb_text, state], [fb_row, fb_text, state], queue=False, **private)
+            trigger(send_comment, [fb_text, state], [fb_row, fb_text, state], **private)  # queued: the toast needs it
     demo.queue(default_concurrency_limit=4, max_size=256)
     return demo

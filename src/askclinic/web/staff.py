@@ -190,7 +190,7 @@ def group_questions(rows: list[tuple[str, str]], embedder, threshold: float = 0.
 
 def _rows(entries) -> list[list[str]]:
     return [[local_time(e.asked_at), e.question, e.status, excerpts_label(e.excerpts),
-             e.index_version or "", {"up": "👍", "down": "👎"}.get(rating_label(e.rating), ""),
+             e.index_version or "", {"up": "helpful", "down": "not helpful"}.get(rating_label(e.rating), ""),
              e.comment or "", ("✓ " + (e.note or "")).strip() if e.reviewer else ""] for e in entries]
 
 
@@ -211,7 +211,7 @@ def detail_html(e, articles: dict) -> str:
             ("Status", escape(e.status)),
             ("Excerpts shown", f"<ol>{''.join(shown)}</ol>" if shown else "none"),
             ("Index version", escape(e.index_version or "")),
-            ("Feedback", escape({"up": "👍 helpful", "down": "👎 not helpful"}.get(rating_label(e.rating), "none"))
+            ("Feedback", escape({"up": "helpful", "down": "not helpful"}.get(rating_label(e.rating), "none"))
              + (f"<br>“{text_html(e.comment)}”" if e.comment else "")),
             ("Reviewed", text_html(f"by {e.reviewer}, {local_time(e.reviewed_at)}" + (f": {e.note}" if e.note else ""))
              if e.reviewer else "not yet")]
@@ -366,7 +366,7 @@ def build(runtime) -> gr.Blocks:
                     note = gr.Textbox(label="Review note (optional)", scale=4, elem_id="ac-note")
                     mark_btn = gr.Button("Mark reviewed", variant="primary", scale=1, elem_id="ac-mark")
             with gr.Tab("What to write next"):
-                include_down = gr.Checkbox(label="Also include answered questions marked 👎")
+                include_down = gr.Checkbox(label="Also include answers marked not helpful")
                 group_btn = gr.Button("Group unanswered questions", variant="primary")
                 group_info = markup("")
                 group_table = gr.Dataframe(headers=["Times asked", "Example question", "Similar questions",
