@@ -61,7 +61,7 @@ def refused(scores: list[float | str], threshold: float) -> float:
 def medquad_subset(work: Path, embedder, n_templated: int, distractors: int, seed: int = 7):
     """Sampled dev questions that have an answer (grade >= 2) and an index over their
     relevant articles plus random distractors; built once into `work`, then reused."""
-    questions = [q for q in rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values()) >= 2]
+    questions = [q for q in rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values(), default=0) >= 2]
     rng = random.Random(seed)
     live = [q for q in questions if q["set"] == "liveqa"]
     templated = rng.sample([q for q in questions if q["set"] == "medquad"], n_templated)

@@ -34,6 +34,7 @@ def clean(text: str) -> str:
 # typos of the key words corrected, negated symptoms removed).
 
 _WHO = r"(?:my|his|her|their|the)"
+_DRUGS = r"advil|tylenol|ibuprofen|aspirin|paracetamol|acetaminophen|excedrin|aleve|naproxen|\w*triptans?"
 _PREGNANT = (r"\b(?:pregnan\w*|weeks along|expecting a baby|postpartum|post partum|gave birth|giving birth|had (?:a|my|the|our)"
              r" baby|just delivered|delivered (?:a|my|the)|after (?:delivery|birth|childbirth)|c ?section|newborn"
              r"|(?:baby|newborn) is (?:\d+|a|one|two|three|four|five|six|a few) (?:days?|weeks?) old)\b")
@@ -52,8 +53,8 @@ _RED_FLAGS: dict[str, list[tuple[str, ...]]] = {
          r"\b(?:seconds|a minute|one minute|instantly)\b",),
     ],
     "meningitis": [
-        (r"\b(?:fever\w*|high temperature|temperature of|febrile|chills)\b",
-         r"\b(?:stiff neck|neck (?:is |feels )?(?:so |very |really )?stiff|neck stiffness|"
+        (r"\b(?:fever\w*|high temperature|temperature (?:is |of )?(?:over |above )?(?:3[89]|4[01]|10[0-6])|febrile|chills)\b",
+         r"\b(?:stiff neck|neck (?:is |feels )?(?:so |very |really |too )?stiff|neck stiffness|"
          r"(?:cant|cannot|unable to) (?:touch|bend|put|get) (?:my|his|her|their) (?:chin|neck))",),
         (r"\b(?:rash|spots|dots|blotches|marks)\b.{0,60}\b(?:doesnt|does not|wont|didnt|did not|not|dont|isnt|arent)\b.{0,15}"
          r"\b(?:fade|blanch|go away|disappear|go white|go pale|turn white)"
@@ -106,11 +107,12 @@ _RED_FLAGS: dict[str, list[tuple[str, ...]]] = {
          r"|\bshort(?:ness)? of breath|\bchoking|\bgasping",),
     ],
     "overdose": [
-        (r"\boverdos(?:ed|ing)\b|\b(?:an|took|swallowed) overdose|\btook (?:way )?too many|\b(?:took|taken) (?:way )?too much\b.{0,30}\b(?:medicine|medication|meds|pills?"
-         r"|tablets?|tylenol|paracetamol|acetaminophen|ibuprofen|advil|aspirin|triptans?)"
+        (r"\boverdos(?:ed|ing)\b|\b(?:an|took|swallowed) overdose|\btook (?:way )?too many"
+         r"|\b(?:took|taken) (?:way )?too much\b.{0,30}\b(?:medicine|medication|meds|pills?|tablets?|" + _DRUGS + ")"
          r"|\b(?:took|swallowed|taken|ate)\b.{0,20}\b(?:whole|entire|full) (?:bottle|pack\w*|box|strip)"
-         r"|\b(?:took|swallowed|taken)\b (?:about |around |maybe |like |over )?(?:[1-9]\d+|twenty|thirty|forty|fifty|a handful of)"
-         r"\b.{0,30}\b(?:pills?|tablets?|capsules?)\b",),
+         r"|\b(?:took|swallowed|taken)\b (?:about |around |maybe |like |over )?(?:[1-9]\d+|twenty|thirty|forty|fifty"
+         r"|a handful of)\b.{0,30}\b(?:pills?|tablets?|capsules?|" + _DRUGS + r")\b"
+         r"|\b(?:took|swallowed|taken) all (?:of )?(?:my|the|his|her) (?:\w+ )?(?:pills|tablets|meds|medicines?|capsules)",),
     ],
     "suicide": [
         (r"\bsuicid\w*\b(?! head)|\bkill (?:my ?self|myself)|\bend (?:my|it) (?:own )?(?:life|all)|\bending (?:it all|my life)"
@@ -125,6 +127,8 @@ _RED_FLAGS: dict[str, list[tuple[str, ...]]] = {
          r"|\b(?:just|might have|may have|think (?:i|he|she)) had a (?:stroke|heart attack)"
          r"|\bchest (?:pain|pressure|tightness)|\bpain in (?:my|his|her) chest|\bcrushing\b.{0,20}\bchest"
          r"|\bleft arm\b.{0,20}\b(?:pain|numb\w*|ache|tingl\w*)|\bpain\b.{0,20}\bleft arm",),
+        (r"\bhad (?:a )?(?:mini ?stroke|stroke|heart attack|tia)\b", r"\b(?:just|today|tonight|this (?:morning|afternoon"
+         r"|evening)|(?:a few |\d+ )?minutes? ago|(?:a few |\d+ )?hours? ago|an hour ago|yesterday)\b"),
     ],
 }
 _COMPILED = {kind: [tuple(re.compile(p) for p in rule) for rule in rules] for kind, rules in _RED_FLAGS.items()}
@@ -178,7 +182,7 @@ def _fix_typos(words: list[str], known: set[str] | frozenset) -> list[str]:
     the model's vocabulary knows are left alone, so 'strike' never becomes 'stroke'."""
     out = []
     for w in words:
-        if (len(w) >= (3 if known else 6) and w not in known and w not in _KEY_WORDS and w.isalpha()
+        if (len(w) >= (3 if known else 5) and w not in known and w not in _KEY_WORDS and w.isalpha()
                 and not any(w.startswith(k) for k in _KEY_STEMS)):
             near = difflib.get_close_matches(w, _KEY_WORDS, n=1, cutoff=0.8 if known else 0.85)
             w = near[0] if near else w
