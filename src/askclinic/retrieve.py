@@ -16,6 +16,36 @@ MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60
 CANDIDATES = 50
 
+# What patients wrap around a question in a message: greetings, thanks, sign-offs, "please
+# reply", template placeholders, drug package codes (NDC). None of it says what to look for.
+_OPENING = r"(?:^|(?<=[.!?\n]))\s*"
+_GREETING = re.compile(_OPENING + r"(?:hi|hello|hey|hiya|greetings|good\s+(?:morning|afternoon|evening|day)"
+                       r"|dear\s+(?:sir|madam|doctor|dr\.?\s*\w+|team|all)(?:\s+or\s+madam)?|sir|madam)\b[\s,!.:;-]*",
+                       re.I)
+_THANKS = re.compile(r"\b(?:many\s+)?(?:thanks?|thx)\b(?:\s+you)?(?:\s+(?:so|very)\s+much)?"
+                     r"(?:\s+(?:in\s+advance|a\s+lot|again))?(?:\s+for\s+[^.?!\n]{0,60})?\s*[.!]*", re.I)
+_SIGN_OFF = re.compile(_OPENING + r"(?:best\s+regards|kind\s+regards|regards|sincerely|yours\s+truly"
+                       r"|best\s+wishes|god\s+bless)\b.*$", re.I | re.S)
+_PLEASE = re.compile(r"\b(?:please|pls|plz|kindly)(?:\s+(?:help(?:\s+me)?|reply|respond|advise|answer"
+                     r"|let\s+me\s+know|tell\s+me|send\s+me))?\b[\s,!.]*", re.I)
+_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z _-]*\]")
+_NDC = re.compile(r"\bNDC\b[\s:#]*(?:\d[\d\s-]*\d)?|\b\d{4,5}-\d{3,4}-\d{1,2}\b", re.I)
+
+
+def clean_question(text: str) -> str:
+    """The question without the message around it (greetings, thanks, sign-offs, "please
+    reply", [PLACEHOLDERS], NDC codes); the text itself if nothing would be left."""
+    t = _PLACEHOLDER.sub(" ", text)
+    t = _NDC.sub(" ", t)
+    t = _SIGN_OFF.sub("", t)
+    t = _THANKS.sub(" ", t)
+    t = _GREETING.sub(" ", t)
+    t = _PLEASE.sub(" ", t)
+    t = re.sub(r"[ \t]+", " ", t)
+    t = re.sub(r"\s*\n\s*", "\n", t).strip()
+    t = re.sub(r"^[\s.,!?;:-]+", "", t)
+    return t if re.search(r"\w", t) else text.strip()
+
 
 def search(index: Index, question: str, qvec: np.ndarray | None, mode: str = "hybrid",
            k: int = CANDIDATES) -> list[Hit]:
