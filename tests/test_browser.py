@@ -137,6 +137,9 @@ def test_thumbs_down_with_comment_appears_in_the_staff_console(web, page, browse
     assert staff.evaluate("window.__pwned") == 0 and staff.locator("#ac-log img[src=x]").count() == 0
     staff.get_by_label("Thumbs down").uncheck()
     staff.screenshot(path=str(screenshot_path(tmp_path, "screenshot-staff.png")), full_page=True)
+    staff.get_by_role("tab", name="What to write next").click()
+    staff.get_by_role("button", name="Group unanswered questions").click()
+    staff.locator("#ac-groups [role=row].virtual-row", has_text=hostile).first.wait_for()
     staff.get_by_role("tab", name="Index").click()
     staff.locator("#ac-index").get_by_text("all-MiniLM-L6-v2").wait_for()
     staff.context.close()
@@ -256,3 +259,16 @@ def test_chat_rate_limit_message(tmp_path_factory, web_index_dir, embedder, page
         assert answer.locator(".ac-card").count() == 0
     finally:
         running.stop()
+
+
+def test_emergency_first_as_an_alert_and_no_match_with_contacts(web, page):
+    open_chat(page, web.url + "/")
+    em = ask(page, "I have the worst headache of my life, it came on suddenly like a thunderclap")
+    alert = em.locator(".ac-alert[role=alert]")
+    assert alert.is_visible() and "911" in alert.inner_text()
+    assert em.locator(".ac-card").count() == 0
+    assert alert.locator("a").get_attribute("href") == "tel:911"
+    nm = ask(page, "How do I file my taxes?")
+    assert nm.inner_text().startswith("Our articles don't cover this yet.")
+    assert nm.locator("a[href='tel:5550100100']").is_visible()
+    assert nm.get_by_role("link", name="Book a visit").get_attribute("href") == "https://riverside-headache.example/book"

@@ -236,3 +236,59 @@ def test_unanswered_questions_grouped_by_meaning(embedder):
         (1, "Can I bring my dog to the appointment?")]
     assert groups[0].others == ["Is Medicare insurance accepted at your clinic?"]
     assert groups[0].last_asked == "2026-01-03T10:00:00Z"
+
+
+def test_gradio_apps_have_telemetry_off(web):
+    from starlette.routing import Mount
+
+    mounts = {m.path: m.app.get_blocks() for m in web.app.app.routes if isinstance(m, Mount)}
+    assert set(mounts) == {"", "/widget", "/staff"}
+    for blocks in mounts.values():
+        assert blocks.analytics_enabled is False and blocks.run_history is False
+        assert blocks.footer_links == [] and not blocks.enable_monitoring
+    assert any("askclinic" in b.title.lower() or "ask our articles" in b.title.lower()
+               for b in mounts.values())
+
+
+def test_log_rows_past_retention_are_deleted_at_start_up(tmp_path, web_index_dir, embedder):
+    from askclinic.log import Log
+
+    log = Log(tmp_path / "data" / "askclinic.db")
+    now = dt.datetime.now(dt.timezone.utc)
+    old = log.record(Answer("q", "no_match", "m"), "old", None, "chat", "v", when=now - dt.timedelta(days=8))
+    kept = log.record(Answer("q", "no_match", "m"), "recent", None, "chat", "v", when=now - dt.timedelta(days=6))
+    log.close()
+    running = webserver.start(Settings(index=str(web_index_dir), data=str(tmp_path / "data"), log_days=7), embedder)
+    try:
+        end = time.monotonic() + 10
+        while running.runtime.log.get(old) is not None and time.monotonic() < end:
+            time.sleep(0.1)
+        assert running.runtime.log.get(old) is None and running.runtime.log.get(kept) is not None
+    finally:
+        running.stop()
+
+
+def test_askclinic_serve_writes_no_access_log(tmp_path, web_index_dir):
+    import os
+    import subprocess
+    import sys
+
+    port = webserver.free_port()
+    env = {**os.environ, "ASKCLINIC_DATA": str(tmp_path), "ASKCLINIC_INDEX": str(web_index_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "askclinic.cli", "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        end = time.monotonic() + 120
+        while time.monotonic() < end:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        r = httpx.get(f"http://127.0.0.1:{port}/api/ask", params={"q": "secret-question about Botox"}, timeout=60)
+        assert r.status_code == 200
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert out.startswith(f"askclinic: patient chat on http://127.0.0.1:{port}/")
+    assert "secret-question" not in out and "GET /api" not in out

@@ -5,32 +5,24 @@ Gradio routes, the staff session check, and the per-client rate limit."""
 
 from __future__ import annotations
 
-import os
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
-# Before gradio is imported anywhere: no telemetry, no version check, nothing fetched.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("GRADIO_RUN_HISTORY", "False")
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import secrets  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-from ..answer import ask  # noqa: E402
-from ..config import Settings  # noqa: E402
-from ..errors import AskclinicError, ConfigError  # noqa: E402
-from ..log import Log  # noqa: E402
-from ..models import Answer  # noqa: E402
-from ..safety import redact  # noqa: E402
-from fastapi import FastAPI, Form, Request  # noqa: E402
-from fastapi.responses import (FileResponse, HTMLResponse, JSONResponse, RedirectResponse,  # noqa: E402
-                               Response)
+from ..answer import ask
+from ..config import Settings
+from ..errors import AskclinicError, ConfigError
+from ..log import Log
+from ..models import Answer
+from ..safety import redact
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "askclinic_staff"
@@ -113,8 +105,6 @@ class Runtime:
     question log and the rate limits."""
 
     def __init__(self, settings: Settings, embedder=None):
-        from ..sources import load_sources  # noqa: F401  (fail early if a loader is broken)
-
         self.settings = settings
         self.frame_ancestors = check_frame_ancestors(settings.frame_ancestors)
         if embedder is None:
