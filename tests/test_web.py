@@ -131,6 +131,9 @@ def test_gradio_extras_are_closed_on_public_pages(web):
             assert httpx.request(method, web.url + path).status_code == 404, (method, path)
     assert httpx.get(web.url + "/").status_code == 200
     assert httpx.get(web.url + "/widget/").status_code == 200
+    for mount in ("", "/widget"):  # the chat's handlers are not offered as an API
+        assert httpx.get(web.url + mount + "/gradio_api/info").json() == {"named_endpoints": {},
+                                                                           "unnamed_endpoints": {}}
     assert httpx.get(web.url + "/widget").status_code == 307
 
 
