@@ -181,10 +181,10 @@ class Runtime:
     # ------------------------------------------------------------ retention
 
     def purge_loop(self) -> None:
-        """Delete log rows past the retention period now and then once a day."""
+        """Delete log rows past the retention period now and then once a day (all of them
+        when the period is 0: nothing is kept)."""
         while True:
-            if self.settings.log_days > 0:
-                self.log.purge(self.settings.log_days)
+            self.log.purge(max(0, self.settings.log_days))
             if self._stop.wait(24 * 3600):
                 return
 
