@@ -119,14 +119,12 @@ def build(runtime, compact: bool) -> gr.Blocks:
             gr.Info("Thank you, your comment was saved.")
         return gr.update(visible=False), "", {**state, "pending": None}
 
-    css_class = "ac-widget" if compact else "ac-page"
-    with gr.Blocks(title=title, analytics_enabled=False, fill_height=compact,
-                   elem_classes=[css_class]) as demo:
+    with gr.Blocks(title=title, analytics_enabled=False, fill_height=compact) as demo:
         if not compact:
             markup(header_html(settings))
         chat = gr.Chatbot(
             value=[], show_label=False, label="Conversation", elem_id="ac-chat",
-            height=None if compact else 560, min_height=260, scale=1 if compact else None,
+            height=None if compact else "min(560px, 62vh)", min_height=240, scale=1 if compact else None,
             render_markdown=False, sanitize_html=True, latex_delimiters=[], buttons=[],
             feedback_options=("Like", "Dislike") if logging else None,
             group_consecutive_messages=False, layout="bubble", autoscroll=True,

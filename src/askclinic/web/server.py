@@ -438,7 +438,8 @@ def create_app(settings: Settings, embedder=None):
     gr.mount_gradio_app(app, staff.build(runtime), "/staff",
                         auth_dependency=lambda req: runtime.log.session_user(req.cookies.get(COOKIE)),
                         **common)
-    gr.mount_gradio_app(app, patient.build(runtime, compact=True), "/widget", **common)
+    gr.mount_gradio_app(app, patient.build(runtime, compact=True), "/widget",
+                        **{**common, "css": css + (STATIC / "widget.css").read_text()})
     gr.mount_gradio_app(app, patient.build(runtime, compact=False), "/", **common)
     return Guard(app, runtime)
 
