@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -127,13 +128,9 @@ async def run(url: str, clients: int, questions: int, deadline: float) -> tuple[
     return results, elapsed
 
 
-def percentile(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))] if s else 0.0
-
-
 def report(results: list, elapsed: float, clients: int, questions: int, url: str, own: bool) -> str:
     ok = [ms for ms, err, _ in results if err is None]
+    p50, p95, p99 = np.percentile(ok, [50, 95, 99]) if ok else (0.0, 0.0, 0.0)
     errors: dict[str, int] = {}
     statuses: dict[str, int] = {}
     for _, err, status in results:
@@ -153,7 +150,7 @@ def report(results: list, elapsed: float, clients: int, questions: int, url: str
         "| requests | errors | throughput | p50 | p95 | p99 | max |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {len(results):,} | {sum(errors.values()):,} | {len(ok) / elapsed:.1f} req/s | "
-        f"{percentile(ok, 50):.0f} ms | {percentile(ok, 95):.0f} ms | {percentile(ok, 99):.0f} ms | "
+        f"{p50:.0f} ms | {p95:.0f} ms | {p99:.0f} ms | "
         f"{max(ok, default=0):.0f} ms |", "",
         "Answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items())) + ". "
         + ("Errors: " + ", ".join(f"{k}: {v:,}" for k, v in errors.items()) + "." if errors else "No errors.")
