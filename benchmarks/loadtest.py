@@ -128,7 +128,8 @@ async def run(url: str, clients: int, questions: int, deadline: float) -> tuple[
     return results, elapsed
 
 
-def report(results: list, elapsed: float, clients: int, questions: int, url: str, own: bool) -> str:
+def report(results: list, elapsed: float, clients: int, questions: int, own: bool,
+           load_before: float) -> str:
     ok = [ms for ms, err, _ in results if err is None]
     p50, p95, p99 = np.percentile(ok, [50, 95, 99]) if ok else (0.0, 0.0, 0.0)
     errors: dict[str, int] = {}
@@ -145,7 +146,7 @@ def report(results: list, elapsed: float, clients: int, questions: int, url: str
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit} on {os.cpu_count()} CPU cores "
         f"({platform.machine()}, Python {platform.python_version()}), client and server on the same "
         f"machine over loopback{' (server started by the script, rate limit off)' if own else ''}; "
-        f"load average {os.getloadavg()[0]:.1f} at the end. "
+        f"1-minute load average {load_before:.1f} before the run (other work on the machine). "
         f"Command: `python benchmarks/loadtest.py`.", "",
         "| requests | errors | throughput | p50 | p95 | p99 | max |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -155,8 +156,10 @@ def report(results: list, elapsed: float, clients: int, questions: int, url: str
         "Answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items())) + ". "
         + ("Errors: " + ", ".join(f"{k}: {v:,}" for k, v in errors.items()) + "." if errors else "No errors.")
         + " Latency is the whole request as a client sees it, queueing included: with "
-          f"{clients} clients at once on a small server, most of it is waiting for the model, "
-          "which answers one question at a time.",
+          f"{clients} clients asking back to back, most of it is waiting in line. Each answered "
+          "question costs a few hundred milliseconds of CPU (embedding the question and the "
+          "excerpt sentences scored for highlights), and the server answers as many questions "
+          "at once as it has cores.",
     ]
     return "\n".join(lines)
 
@@ -186,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url and not loopback(args.url):
         p.error("--url must be a loopback address (127.0.0.0/8, ::1 or localhost)")
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="askclinic-load-") as tmp:
         proc, url = (None, args.url.rstrip("/")) if args.url else start_server(args.index, Path(tmp))
         try:
@@ -194,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             if proc is not None:
                 proc.terminate()
                 proc.wait(30)
-    text = report(results, elapsed, args.clients, args.questions, url, proc is not None)
+    text = report(results, elapsed, args.clients, args.questions, proc is not None, load_before)
     print(text)
     if not args.no_write:
         write_section(text)
