@@ -16,7 +16,7 @@ import gradio as gr
 import numpy as np
 
 from ..errors import AskclinicError
-from ..log import FILTERS, excerpts_label, rating_label
+from ..log import FILTERS, excerpts_label
 from .patient import markup
 from .render import safe_url, text_html
 
@@ -188,10 +188,20 @@ def group_questions(rows: list[tuple[str, str]], embedder, threshold: float = 0.
 
 # ---------------------------------------------------------------- the console
 
+def _feedback(rating: int | None) -> str:
+    return {1: "helpful", -1: "not helpful"}.get(rating, "")
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    """A two-column table of (label, HTML already escaped)."""
+    body = "".join(f"<tr><th scope='row'>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="ac-detail">{body}</table>'
+
+
 def _rows(entries) -> list[list[str]]:
     return [[local_time(e.asked_at), e.question, e.status, excerpts_label(e.excerpts),
-             e.index_version or "", {"up": "helpful", "down": "not helpful"}.get(rating_label(e.rating), ""),
-             e.comment or "", ("✓ " + (e.note or "")).strip() if e.reviewer else ""] for e in entries]
+             e.index_version or "", _feedback(e.rating), e.comment or "",
+             ("✓ " + (e.note or "")).strip() if e.reviewer else ""] for e in entries]
 
 
 def detail_html(e, articles: dict) -> str:
@@ -211,12 +221,11 @@ def detail_html(e, articles: dict) -> str:
             ("Status", escape(e.status)),
             ("Excerpts shown", f"<ol>{''.join(shown)}</ol>" if shown else "none"),
             ("Index version", escape(e.index_version or "")),
-            ("Feedback", escape({"up": "helpful", "down": "not helpful"}.get(rating_label(e.rating), "none"))
+            ("Feedback", (_feedback(e.rating) or "none")
              + (f"<br>“{text_html(e.comment)}”" if e.comment else "")),
             ("Reviewed", text_html(f"by {e.reviewer}, {local_time(e.reviewed_at)}" + (f": {e.note}" if e.note else ""))
              if e.reviewer else "not yet")]
-    body = "".join(f"<tr><th scope='row'>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="ac-detail">{body}</table>'
+    return _table(rows)
 
 
 def index_html(runtime) -> str:
@@ -229,8 +238,7 @@ def index_html(runtime) -> str:
             ("Passages", f"{len(index.chunks):,}"), ("Model", m.get("model", "")),
             ("Built at", local_time(m.get("built_at"))),
             ("Sources for rebuild", ", ".join(runtime.rebuild.sources) or "(none: set ASKCLINIC_ARTICLES)")]
-    body = "".join(f"<tr><th scope='row'>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
-    return f'<table class="ac-detail">{body}</table>'
+    return _table([(k, escape(str(v))) for k, v in rows])
 
 
 def _golden(runtime):
