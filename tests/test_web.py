@@ -138,7 +138,7 @@ def test_gradio_extras_are_closed_on_public_pages(web):
 
 
 def test_rate_limit_on_api_and_failed_sign_ins(limited):
-    codes = [httpx.get(limited.url + "/api/ask", params={"q": "Is coffee bad for migraines?"},
+    codes = [httpx.get(limited.url + "/api/ask", params={"q": "How do I file my taxes?"},  # quick: no_match
                        timeout=60).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     r = httpx.get(limited.url + "/api/ask", params={"q": "hello"})
