@@ -30,7 +30,10 @@ def test_migrations_are_named_recorded_and_run_once(tmp_path):
     log.close()
     again = Log(tmp_path / "a.db")  # reopening applies nothing new and keeps the rows
     assert again.db.execute("SELECT COUNT(*) FROM migrations").fetchone()[0] == len(MIGRATIONS)
-    assert oct(os.stat(tmp_path / "a.db").st_mode & 0o777) == "0o600"
+    for name in ("a.db", "a.db-wal"):
+        assert oct(os.stat(tmp_path / name).st_mode & 0o777) == "0o600", name
+    Log(tmp_path / "new" / "b.db")
+    assert oct(os.stat(tmp_path / "new").st_mode & 0o777) == "0o700"
 
 
 def test_no_address_or_user_agent_columns(tmp_path):

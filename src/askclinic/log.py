@@ -165,7 +165,7 @@ class Log:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
         except sqlite3.Error as e:
@@ -177,10 +177,11 @@ class Log:
             self.db.execute("PRAGMA secure_delete = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
             migrate(self.db)
-        try:
-            self.path.chmod(0o600)
-        except OSError:
-            pass
+        for f in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            try:  # the question log is for its owner only
+                f.chmod(0o600)
+            except OSError:
+                pass
 
     @classmethod
     def in_folder(cls, folder: str | Path) -> "Log":
