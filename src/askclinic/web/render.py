@@ -72,22 +72,10 @@ def marked(text: str, highlights: list[str]) -> str:
     out, pos = [], 0
     for s, e in _spans(text, highlights):
         out.append(text_html(text[pos:s]))
-        out.append("".join(f"<mark>{text_html(part)}</mark>" if part else "<br>"
-                           for part in _split_keep(text[s:e])))
+        out.append(f"<mark>{text_html(text[s:e])}</mark>")
         pos = e
     out.append(text_html(text[pos:]))
     return "".join(out)
-
-
-def _split_keep(text: str) -> list[str]:
-    """'a\\nb' → ['a', '', 'b']: line breaks as empty items, so no <mark> spans a <br>."""
-    parts = []
-    for i, line in enumerate(text.split("\n")):
-        if i:
-            parts.append("")
-        if line:
-            parts.append(line)
-    return parts
 
 
 def _link(url: str | None, label_html: str, cls: str = "") -> str:
