@@ -14,7 +14,7 @@ DATA = Path(__file__).parent / "data"
 S = Settings()
 
 
-def rows(name: str) -> list[dict]:
+def rows(name: str | Path) -> list[dict]:
     with open(DATA / name, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -181,3 +181,38 @@ def test_instructions_to_the_bot_are_refused_without_searching(fake_embedder):
         assert ans.status == "no_match" and ans.excerpts == [], q
     assert safety.check("What should I write in a headache diary?", S).status is None
     assert safety.check("Does Botox act as a muscle relaxant?", S).status is None
+
+
+@pytest.mark.model
+@pytest.mark.medquad
+def test_real_consumer_questions_with_an_answer_are_not_refused(tmp_path_factory, embedder):
+    """MedQuAD dev questions (NIH articles, CC BY 4.0): the LiveQA consumer questions and 20
+    templated ones, over an index of the articles graded 2 or 3 for them (about 1,000 passages)."""
+    import random
+
+    from conftest import MEDQUAD
+    from askclinic.answer import ask
+    from askclinic.errors import IngestError
+    from askclinic.index import build_index, load_index
+    from askclinic.sources.jsonl import _article
+
+    if not (MEDQUAD / "articles.jsonl").exists():
+        pytest.skip(f"{MEDQUAD} not found (../shared missing)")
+    dev = [q for q in rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values(), default=0) >= 2]
+    picked = [q for q in dev if q["set"] == "liveqa"]
+    picked += random.Random(3).sample([q for q in dev if q["set"] == "medquad"], 20)
+    graded = {a for q in picked for a, g in q["relevant"].items() if g >= 2}
+    articles = {}
+    for obj in rows(MEDQUAD / "articles.jsonl"):
+        if obj["id"] in graded:
+            try:
+                articles[obj["id"]] = _article(obj, MEDQUAD / "articles.jsonl")
+            except IngestError:
+                pass
+    root = tmp_path_factory.mktemp("medquad-answerable")
+    build_index(list(articles.values()), root, embedder, log=lambda m: None)
+    index = load_index(root, embedder.name)
+    refused = [q["question"] for q in picked
+               if ask(q["question"], index, embedder, S, with_highlights=False).status != "answered"]
+    assert len(picked) >= 55
+    assert len(refused) / len(picked) <= 0.10, refused
