@@ -158,8 +158,7 @@ def report(results: list, elapsed: float, clients: int, questions: int, own: boo
         + " Latency is the whole request as a client sees it, queueing included: with "
           f"{clients} clients asking back to back, most of it is waiting in line. Each answered "
           "question costs a few hundred milliseconds of CPU (embedding the question and the "
-          "excerpt sentences scored for highlights), and the server answers as many questions "
-          "at once as it has cores.",
+          "excerpt sentences scored for highlights), so throughput, not the web layer, sets it.",
     ]
     return "\n".join(lines)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
 import threading
@@ -122,8 +121,6 @@ class Runtime:
         self._retry_at = 0.0
         self.index_error: str | None = None
         self._stop = threading.Event()
-        # As many questions at once as there are cores: more only makes them fight for the CPU.
-        self._answering = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
         from .staff import Rebuild
         self.rebuild = Rebuild(self)
 
@@ -166,8 +163,7 @@ class Runtime:
         """Answer and log one question (redacted). Raises Unavailable without an index."""
         index = self.index()
         started = time.perf_counter()
-        with self._answering:
-            ans = ask(question, index, self.embedder, self.settings, context=context)
+        ans = ask(question, index, self.embedder, self.settings, context=context)
         ms = int((time.perf_counter() - started) * 1000)
         if self.settings.log_days > 0 and ans.question.strip():
             ans.id = self.log.record(ans, redact(ans.question), redact(context) if context else None,
