@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +29,7 @@ from askclinic import retrieve, safety  # noqa: E402
 from askclinic.answer import ask  # noqa: E402
 from askclinic.config import Settings  # noqa: E402
 from askclinic.embedding import get_embedder  # noqa: E402
+from askclinic.errors import IngestError  # noqa: E402
 from askclinic.index import build_index, load_index  # noqa: E402
 from askclinic.sources import load_sources  # noqa: E402
 from askclinic.sources.jsonl import _article  # noqa: E402
@@ -70,7 +72,15 @@ def medquad_subset(work: Path, embedder, n_templated: int, distractors: int, see
     every = rows(MEDQUAD / "articles.jsonl")
     others = [o["id"] for o in every if o["id"] not in wanted]
     wanted |= set(rng.sample(others, distractors))
-    articles = [_article(o, MEDQUAD / "articles.jsonl") for o in every if o["id"] in wanted]
+    articles = []
+    for o in every:
+        if o["id"] in wanted:
+            try:
+                articles.append(_article(o, MEDQUAD / "articles.jsonl"))
+            except IngestError:  # e.g. no title: the loader would skip it too
+                pass
+    have = {a.id for a in articles}
+    picked = [q for q in picked if any(g >= 2 and a in have for a, g in q["relevant"].items())]
     log(f"MedQuAD subset: {len(picked)} questions, {len(articles)} articles (index in {work})")
     build_index(articles, work, embedder, log=log)
     return picked, load_index(work, embedder.name)
@@ -126,9 +136,12 @@ def run(args) -> dict:
 
 def markdown(res: dict) -> str:
     e, o, i = res["emergency"], res["offtopic"], res["inscope"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "?"
     lines = ["## Safety", "",
-             "`python benchmarks/safety.py` (real model all-MiniLM-L6-v2, sample articles index; MedQuAD "
-             "subset index as described in the script).", "",
+             f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py` (real model "
+             "all-MiniLM-L6-v2; the sample articles index; for MedQuAD, an index of the articles graded 2 or 3 "
+             "for the sampled questions plus random distractors).", "",
              "| measure | set | result | target |", "| --- | --- | --- | --- |",
              f"| red-flag recall | tests/data/emergency.jsonl, {e['emergencies']} emergencies | "
              f"{e['recall']:.1%} | 100% |",

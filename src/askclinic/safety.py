@@ -351,7 +351,8 @@ def foreign_language(text: str) -> bool:
 
 
 _NOT_A_QUESTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules|above|previous|guidelines)\b"
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|programming)\b"
+    r"|\b(?:ignore|disregard) (?:all |everything )?(?:the |of the )?above\b"
     r"|\bsystem prompt|\bpretend (?:you|to be)\b|\byou are now\b|\bfrom now on,? you\b|\bjailbreak|\bdeveloper mode"
     r"|^(?:please |can you |could you |would you |)(?:write|compose|generate|create|draft|make up)(?: me| us)? "
     r"(?:a |an |some |the |)(?:\w+ )?(?:poem|song|story|essay|haiku|limerick|joke|rap|script|code|program|function|"
