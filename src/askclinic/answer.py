@@ -48,10 +48,13 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     if checked.status == "no_match":
         return Answer(checked.question, "no_match", msgs["no_match"], notice=checked.notice)
     query = f"{context} {checked.question}" if context else checked.question
+    if mode == "hybrid":
+        query = retrieve.clean_question(query)
     qvec = None
     if mode != "bm25":
-        qvec = checked.vector if checked.vector is not None and not context else embedder.encode([query])[0]
-    hits = retrieve.search(index, query, qvec, mode)
+        reuse = checked.vector is not None and query == checked.question
+        qvec = checked.vector if reuse else embedder.encode([query])[0]
+    hits = retrieve.search(index, query, qvec, mode, embedder=embedder)
     ranking = retrieve.rank_articles(hits)
     relevant = hits and (mode == "bm25" or retrieve.best_cosine(hits) >= settings.min_score)
     if not relevant:

@@ -124,6 +124,7 @@ def load_index(root: str | Path, model: str | None = None, retries: int = 3) -> 
     import bm25s
     import faiss
 
+    faiss.omp_set_num_threads(1)  # one question at a time: more threads only wait on each other
     for attempt in range(retries):
         manifest = read_manifest(root)
         if model is not None:

@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from .chunking import sentence_spans
-from .index import Index
+from .index import Index, lexical_tokens
 from .models import Hit
 
 MODES = ("hybrid", "dense", "bm25")
@@ -47,22 +47,210 @@ def clean_question(text: str) -> str:
     return t if re.search(r"\w", t) else text.strip()
 
 
+# askclinic's retriever (mode "hybrid"), tuned on the medquad questions: how much each ranked
+# list counts in the reciprocal-rank fusion, and the boosts that follow it.
+WEIGHTS = {"dense": 1.0, "lexical": 0.5, "sentences": 1.0, "titles": 1.0}
+HEADING_BOOST = 0.5  # a passage under a heading the question names ("treatment", "symptoms")
+TITLE_EXACT, TITLE_ANYCASE = 1.0, 0.5  # an article title quoted in the question, in RRF units
+
+
 def search(index: Index, question: str, qvec: np.ndarray | None, mode: str = "hybrid",
-           k: int = CANDIDATES) -> list[Hit]:
+           k: int = CANDIDATES, embedder=None) -> list[Hit]:
     """Chunks for `question`, best first. `qvec` (the question's unit vector) is needed for
-    the dense and hybrid modes."""
+    the dense and hybrid modes; `dense` and `bm25` are the plain single retrievers. Hybrid
+    also searches each sentence of a long message (with `embedder`), corrects misspelled
+    words for BM25, favours passages under the heading the question asks about, and ranks
+    articles whose title the question names; hits come grouped by article, best first."""
     if mode not in MODES:
         raise ValueError(f"retriever must be one of {', '.join(MODES)}, not {mode!r}")
-    dense = index.dense_search(qvec, k) if mode != "bm25" else []
-    lexical = index.lexical_search(question, k) if mode != "dense" else []
+    if mode != "hybrid":
+        dense = index.dense_search(qvec, k) if mode == "dense" else []
+        lexical = index.lexical_search(question, k) if mode == "bm25" else []
+        return fuse(index, [(dense, 1.0, "dense"), (lexical, 1.0, "lexical")])
+    ex = extras(index)
+    words = lexical_tokens(question)
+    words += [c for c in map(ex.correct, words) if c]
+    lists = [(index.dense_search(qvec, k), WEIGHTS["dense"], "dense"),
+             (ex.lexical(words, k), WEIGHTS["lexical"], "lexical")]
+    parts = question_sentences(question)
+    if embedder is not None and len(parts) > 1:
+        for vec in embedder.encode(parts):
+            lists.append((index.dense_search(vec, k), WEIGHTS["sentences"] / len(parts), None))
+    hits = fuse(index, lists)
+    asked = set(words)
+    for h in hits:
+        heading = ex.heading_words(h.chunk.heading)
+        if heading:
+            h.score *= 1 + HEADING_BOOST * len(heading & asked) / len(heading)
+    found = {h.chunk.article_id for h in hits}
+    bonus = ex.article_bonus(question, words, found)
+    hits += [ex.best_passage(a, qvec) for a in bonus if a not in found]
+    return by_article(hits, bonus)
+
+
+def fuse(index: Index, lists: list[tuple[list[tuple[int, float]], float, str | None]]) -> list[Hit]:
+    """Weighted reciprocal-rank fusion of ranked (chunk, score) lists; `kind` says which
+    score a hit records (dense cosine or BM25)."""
     hits: dict[int, Hit] = {}
-    for rank, (i, cos) in enumerate(dense):
-        hits[i] = Hit(index.chunks[i], 1.0 / (RRF_K + rank), dense=cos)
-    for rank, (i, bm) in enumerate(lexical):
-        hit = hits.setdefault(i, Hit(index.chunks[i], 0.0))
-        hit.score += 1.0 / (RRF_K + rank)
-        hit.lexical = bm
+    for ranked, weight, kind in lists:
+        for rank, (i, score) in enumerate(ranked):
+            hit = hits.setdefault(i, Hit(index.chunks[i], 0.0))
+            hit.score += weight / (RRF_K + rank)
+            if kind == "dense":
+                hit.dense = score
+            elif kind == "lexical":
+                hit.lexical = score
     return sorted(hits.values(), key=lambda h: -h.score)
+
+
+def by_article(hits: list[Hit], bonus: dict[str, float]) -> list[Hit]:
+    """Hits grouped by article: articles ordered by their best hit plus `bonus`."""
+    best: dict[str, float] = {}
+    for h in hits:
+        best[h.chunk.article_id] = max(best.get(h.chunk.article_id, 0.0), h.score)
+    for a, b in bonus.items():
+        best[a] = best.get(a, 0.0) + b
+    return sorted(hits, key=lambda h: (-best[h.chunk.article_id], -h.score))
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences (and lines) of a question, for searching each on its own."""
+    return [text[s:e] for s, e in sentences(text)]
+
+
+class Extras:
+    """What the hybrid retriever derives from one loaded index, once: a BM25 index of article
+    titles, title initials ("DVT" → Deep Vein Thrombosis), a spelling table of the corpus's
+    own words, and each word's document frequency."""
+
+    def __init__(self, index: Index):
+        import bm25s
+        from bm25s.stopwords import STOPWORDS_EN
+
+        self.index, self.ids = index, list(index.articles)
+        tokens = [lexical_tokens(index.articles[a]["title"]) for a in self.ids]
+        self.title_words = {a: set(t) for a, t in zip(self.ids, tokens)}
+        self.titles = bm25s.BM25()
+        self.titles.index([t or [""] for t in tokens] or [[""]], show_progress=False)
+        self.vocab = index.bm25.vocab_dict
+        indptr = index.bm25.scores["indptr"]
+        self.df = np.diff(np.asarray(indptr)) if len(indptr) > 1 else np.zeros(len(self.vocab))
+        stop = set(STOPWORDS_EN)
+        self.initials: dict[str, list[str]] = {}
+        for a in self.ids:
+            words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", index.articles[a]["title"])
+                     if w.lower() not in stop]
+            if 3 <= len(words) <= 6:
+                self.initials.setdefault("".join(w[0] for w in words).lower(), []).append(a)
+        self.near: dict[str, list[str]] = {}  # word with one letter dropped -> corpus words
+        for w, i in self.vocab.items():
+            if len(w) >= 4 and w.isalpha() and self.df[i] >= 3:
+                for v in {w} | {w[:j] + w[j + 1:] for j in range(len(w))}:
+                    self.near.setdefault(v, []).append(w)
+        self._headings: dict[str, set[str]] = {}
+        self.passages: dict[str, list[int]] = {}
+        for i, c in enumerate(index.chunks):
+            self.passages.setdefault(c.article_id, []).append(i)
+
+    def best_passage(self, article: str, qvec: np.ndarray) -> Hit:
+        """The passage of `article` closest to the question, as a hit with no fused score."""
+        rows = self.passages[article]
+        cos = np.array([self.index.dense.reconstruct(i) for i in rows]) @ qvec
+        best = int(np.argmax(cos))
+        return Hit(self.index.chunks[rows[best]], 0.0, dense=float(cos[best]))
+
+    def correct(self, word: str) -> str | None:
+        """The most common corpus word within one edit or swap of an unknown word."""
+        if word in self.vocab or len(word) < 5 or not word.isalpha():
+            return None
+        found = {c for v in {word} | {word[:j] + word[j + 1:] for j in range(len(word))}
+                 for c in self.near.get(v, ())}
+        return max(sorted(found), key=lambda c: self.df[self.vocab[c]]) if found else None
+
+    def lexical(self, words: list[str], k: int) -> list[tuple[int, float]]:
+        words = [w for w in words if w in self.vocab]
+        if not words:
+            return []
+        return _top(self.index.bm25.get_scores(words), k)
+
+    def weight(self, words: set[str]) -> float:
+        """Summed inverse document frequency: rare words say more."""
+        n = len(self.index.chunks) + 1
+        return sum(np.log(n / (1 + (self.df[self.vocab[w]] if w in self.vocab else 0))) for w in words)
+
+    def heading_words(self, heading: str) -> set[str]:
+        if heading not in self._headings:
+            self._headings[heading] = set(lexical_tokens(heading))
+        return self._headings[heading]
+
+    def article_bonus(self, question: str, words: list[str], candidates: set[str]) -> dict[str, float]:
+        """Articles the question names: BM25 over titles (by rank), titles abbreviated in
+        the question, and titles quoted in it (more when the case matches too)."""
+        bonus: dict[str, float] = {}
+        short, asked = self.abbreviated(question), set(words)
+        for rank, a in enumerate(dict.fromkeys(short + self.title_search(words))):
+            title = self.title_words[a]  # weighed by how much of the title the question names
+            named = 1.0 if a in short else self.weight(title & asked) / max(self.weight(title), 1e-9)
+            bonus[a] = WEIGHTS["titles"] * named / (RRF_K + rank)
+        lower = question.lower()
+        for a in candidates | set(bonus):
+            title = self.index.articles[a]["title"]
+            if len(title) >= 3 and _quoted(title, question):
+                bonus[a] = bonus.get(a, 0.0) + TITLE_EXACT / RRF_K
+            elif a in short or (len(title) >= 3 and _quoted(title.lower(), lower)):
+                bonus[a] = bonus.get(a, 0.0) + TITLE_ANYCASE / RRF_K
+        return bonus
+
+    def title_search(self, words: list[str], k: int = CANDIDATES) -> list[str]:
+        words = [w for w in words if w in self.titles.vocab_dict]
+        if not words:
+            return []
+        return [self.ids[i] for i, _ in _top(self.titles.get_scores(words), k)]
+
+    def abbreviated(self, question: str) -> list[str]:
+        """Articles whose title's initials the question uses as a word: written in capitals,
+        or rare in the corpus (so "much" or "cat" are not read as initials)."""
+        out = []
+        for w in dict.fromkeys(re.findall(r"\b[A-Za-z]{3,6}\b", question)):
+            arts = self.initials.get(w.lower(), [])
+            if not arts or len(arts) > 3:
+                continue
+            stem = lexical_tokens(w)
+            if not stem:  # a stop word
+                continue
+            rare = stem[0] not in self.vocab or self.df[self.vocab[stem[0]]] < 0.0025 * len(self.index.chunks)
+            if w.isupper() or rare:
+                out += arts
+        return out
+
+
+def _quoted(title: str, text: str) -> bool:
+    """`title` occurs in `text` as whole words."""
+    at = text.find(title)
+    while at >= 0:
+        end = at + len(title)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        at = text.find(title, at + 1)
+    return False
+
+
+def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (position, score) pairs with a positive score, best first."""
+    k = min(k, len(scores))
+    if k == 0:
+        return []
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
+
+
+def extras(index: Index) -> Extras:
+    """The Extras of `index`, built at its first hybrid search and kept with it."""
+    ex = index.__dict__.get("_retrieve_extras")
+    if ex is None:
+        ex = index.__dict__["_retrieve_extras"] = Extras(index)
+    return ex
 
 
 def rank_articles(hits: list[Hit], limit: int = 20) -> list[str]:
