@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -35,17 +35,18 @@ def _stemmer():
 
 
 _STEM = None
+_STOP: frozenset[str] = frozenset()
 
 
 def lexical_tokens(text: str) -> list[str]:
     """Lower-cased, stop words dropped, Snowball-stemmed words: the same for articles and
     questions."""
-    global _STEM
-    from bm25s.stopwords import STOPWORDS_EN
-
+    global _STEM, _STOP
     if _STEM is None:
-        _STEM = _stemmer()
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS_EN]
+        from bm25s.stopwords import STOPWORDS_EN
+
+        _STEM, _STOP = _stemmer(), frozenset(STOPWORDS_EN)  # a set: bm25s gives a tuple
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
     return _STEM.stemWords(words)
 
 
@@ -264,7 +265,7 @@ def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Ch
     bm25.save(str(folder / "bm25"))
     with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
         for c in chunks:
-            f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+            f.write(json.dumps(vars(c), ensure_ascii=False) + "\n")  # asdict is 10 × slower
     (folder / "articles.json").write_text(json.dumps(articles, ensure_ascii=False))
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     for p in sorted(folder.rglob("*")):
