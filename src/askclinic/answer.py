@@ -45,8 +45,6 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     if checked.status == "emergency":
         key = "emergency_suicide" if checked.kind == "suicide" else "emergency"
         return Answer(checked.question, "emergency", msgs[key], notice=checked.notice)
-    if checked.status == "no_match":
-        return Answer(checked.question, "no_match", msgs["no_match"], notice=checked.notice)
     query = f"{context} {checked.question}" if context else checked.question
     if mode == "hybrid":
         query = retrieve.clean_question(query)
@@ -57,7 +55,7 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     hits = retrieve.search(index, query, qvec, mode, embedder=embedder)
     ranking = retrieve.rank_articles(hits)
     relevant = hits and (mode == "bm25" or retrieve.best_cosine(hits) >= settings.min_score)
-    if not relevant:
+    if checked.status == "no_match" or not relevant:  # refused: still ranked, for scoring
         return Answer(checked.question, "no_match", msgs["no_match"], ranking=ranking,
                       notice=checked.notice)
     shown = retrieve.diverse(hits, settings.max_excerpts, settings.per_article)
