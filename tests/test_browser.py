@@ -171,7 +171,9 @@ def test_html_in_a_question_or_an_article_runs_nothing(web, page):
     assert page.locator("#ac-chat img[src=x]").count() == 0
 
     answer = ask(page, "What is a zebra-stripe aura?")
-    card = answer.locator(".ac-card").first
+    card = answer.locator(".ac-card").filter(has_text="Zebra-stripe aura")
+    assert card.count() >= 1  # the hostile article is among the excerpts shown
+    card = card.first
     assert card.locator(".ac-title").inner_text() == 'Zebra-stripe aura <script>window.__pwned = 1</script> & "quotes"'
     assert '<img src=x onerror="window.__pwned = 2">' in card.locator(".ac-excerpt").inner_text()
     assert card.locator("a").count() == 0  # its javascript: URL is not turned into a link
