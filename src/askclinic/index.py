@@ -5,6 +5,7 @@ so a crash at any moment leaves the previous version in place."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -29,25 +30,20 @@ KEEP_OLD_VERSIONS = 2
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
-def _stemmer():
+@functools.lru_cache(maxsize=1)
+def _lexicon():
+    """(Snowball English stemmer, stop-word set), made once per process."""
     import Stemmer
-    return Stemmer.Stemmer("english")
+    from bm25s.stopwords import STOPWORDS_EN
 
-
-_STEM = None
-_STOP: frozenset[str] = frozenset()
+    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN)  # a set: bm25s gives a tuple
 
 
 def lexical_tokens(text: str) -> list[str]:
     """Lower-cased, stop words dropped, Snowball-stemmed words: the same for articles and
     questions."""
-    global _STEM, _STOP
-    if _STEM is None:
-        from bm25s.stopwords import STOPWORDS_EN
-
-        _STEM, _STOP = _stemmer(), frozenset(STOPWORDS_EN)  # a set: bm25s gives a tuple
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-    return _STEM.stemWords(words)
+    stemmer, stop = _lexicon()
+    return stemmer.stemWords([w for w in _WORD.findall(text.lower()) if w not in stop])
 
 
 def lexical_text(title: str, chunk: Chunk) -> str:
@@ -64,6 +60,7 @@ class Index:
     chunks: list[Chunk]
     dense: object  # faiss.IndexFlatIP over unit vectors: inner product = cosine
     bm25: object  # bm25s.BM25
+    extras: object = field(default=None, repr=False, compare=False)  # retrieve.Extras, made on first use
 
     @property
     def version(self) -> str:

@@ -247,10 +247,9 @@ def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
 
 def extras(index: Index) -> Extras:
     """The Extras of `index`, built at its first hybrid search and kept with it."""
-    ex = index.__dict__.get("_retrieve_extras")
-    if ex is None:
-        ex = index.__dict__["_retrieve_extras"] = Extras(index)
-    return ex
+    if index.extras is None:
+        index.extras = Extras(index)
+    return index.extras
 
 
 def rank_articles(hits: list[Hit], limit: int = 20) -> list[str]:
