@@ -13,7 +13,9 @@ TEXTS = [
     "Does Botox help neck pain?",  # a repeat is embedded once but returned twice
     "word " * 400,  # longer than the model window: cut the same way
     "",
-]
+] + [f"Passage {i}: " + "migraine relief with rest and water. " * i for i in range(40)]
+# ^ lengths from 5 to ~320 word pieces: several batches of the onnx backend's token budget,
+#   whose rows must come back in the caller's order
 
 
 @pytest.mark.model

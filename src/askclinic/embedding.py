@@ -132,7 +132,9 @@ def export_onnx(path: Path, out: Path) -> Path:
             w = attention_mask.unsqueeze(-1).to(h.dtype)
             return torch.nn.functional.normalize((h * w).sum(1) / w.sum(1).clamp(min=1e-9), dim=-1)
 
-    model = Pooled(AutoModel.from_pretrained(str(path)).eval())
+    # Eager attention exports as plain MatMul/Softmax, a pattern onnxruntime fuses into its own
+    # Attention kernel: measured 1.10 x faster than exporting the default (SDPA) attention.
+    model = Pooled(AutoModel.from_pretrained(str(path), attn_implementation="eager").eval())
     sample = AutoTokenizer.from_pretrained(str(path))(["Does Botox help neck pain?", "a b"],
                                                       padding=True, return_tensors="pt")
     args = (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"])
@@ -159,11 +161,14 @@ def export_onnx(path: Path, out: Path) -> Path:
 class OnnxEmbedder:
     """The same model run with onnxruntime from an fp32 ONNX export made at first use (kept
     in ~/.cache/askclinic or ASKCLINIC_CACHE): the same vectors as PyTorch, faster on CPU,
-    and no PyTorch in a server's memory. Passages are batched by word-piece length so
-    little is padded, and identical texts are embedded once."""
+    and no PyTorch in a server's memory. Passages are sorted by word-piece length and run in
+    small batches of about `batch_tokens` word pieces (little padding; measured fastest
+    here), and identical texts are embedded once."""
+
+    EXPORT_RECIPE = "eager-attention-1"  # part of the cache key: a new recipe re-exports
 
     def __init__(self, name: str = "all-MiniLM-L6-v2", threads: int | None = None,
-                 batch_size: int = 16):
+                 batch_tokens: int = 1024):
         import hashlib
 
         import onnxruntime as ort
@@ -173,10 +178,10 @@ class OnnxEmbedder:
         if not path.is_dir():
             raise ConfigError(f"the onnx backend needs a local model folder, not {name!r}; "
                               "set ASKCLINIC_EMBED_BACKEND=torch")
-        self.name, self.batch_size = name, batch_size
+        self.name, self.batch_tokens = name, batch_tokens
         self.dim, self.window = _st_config(path)
         weights = sorted(path.glob("*.safetensors")) or sorted(path.glob("*.bin"))
-        stamp = [str(path)] + [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
+        stamp = [str(path), self.EXPORT_RECIPE] + [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
         key = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:16]
         onnx_file = _cache_dir() / "onnx" / f"{path.name}-{key}" / "model.onnx"
         if not onnx_file.exists():
@@ -204,7 +209,7 @@ class OnnxEmbedder:
         """Word pieces the model sees for `text`, [CLS] and [SEP] included."""
         return len(self.tokenizer.encode(text).ids)
 
-    def encode(self, texts: list[str], batch_size: int | None = None, progress: bool | None = None) -> np.ndarray:
+    def encode(self, texts: list[str], progress: bool | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (cut to the model window, as
         sentence-transformers does)."""
         unique = list(dict.fromkeys(texts))
@@ -212,10 +217,14 @@ class OnnxEmbedder:
         if unique:
             ids = [e.ids for e in self._truncating.encode_batch(unique)]
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-            step = batch_size or self.batch_size
-            for b in range(0, len(order), step):
-                rows = order[b:b + step]
+            b = 0
+            while b < len(order):  # ascending lengths: the batch's last row is its widest
+                n = 1
+                while b + n < len(order) and (n + 1) * len(ids[order[b + n]]) <= self.batch_tokens:
+                    n += 1
+                rows = order[b:b + n]
                 out[rows] = self._run([ids[i] for i in rows])
+                b += n
         if len(unique) == len(texts):
             return out
         where = {t: i for i, t in enumerate(unique)}
