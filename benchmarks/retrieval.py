@@ -233,17 +233,22 @@ NEW_QUESTION = "Can using a chainsaw for years make my fingers go white and numb
 
 def incremental(index: Path, articles: Path, base: str, tmp: Path) -> dict:
     """Unchanged re-index, then one new article: seconds from starting `askclinic index` until
-    the running server ranks it first; then the article is removed again."""
+    the running server serves a new version and ranks the article first for its question;
+    then the article is removed again."""
     t = time.perf_counter()
     askclinic("index", str(articles), "--index", str(index))
     out = {"unchanged_reindex_s": time.perf_counter() - t}
     extra = tmp / "new-article.jsonl"
     extra.write_text(json.dumps(NEW_ARTICLE) + "\n")
+    served = _get(f"{base}/healthz").json()["index_version"]
     t = time.perf_counter()
     askclinic("index", str(articles), str(extra), "--index", str(index))
     out["new_article_index_s"] = time.perf_counter() - t
+    # Watch /healthz (cheap) for the version to change, then ask: a question every 50 ms would
+    # take a core from the build it is timing.
     while time.perf_counter() - t < 60:
-        if _ask_http(base, NEW_QUESTION).get("ranking", [None])[:1] == [NEW_ARTICLE["id"]]:
+        if _get(f"{base}/healthz").json()["index_version"] != served and \
+                _ask_http(base, NEW_QUESTION).get("ranking", [None])[:1] == [NEW_ARTICLE["id"]]:
             break
         time.sleep(0.05)
     out["new_article_searchable_s"] = time.perf_counter() - t

@@ -120,6 +120,43 @@ time.sleep(60)
 """
 
 
+def test_incremental_keyword_search_matches_a_full_rebuild(tmp_path, fake_embedder):
+    """An update reuses the stored BM25 words of unchanged passages (and recomputes them when
+    an older version has none): keyword search ranks exactly as after a full rebuild."""
+    quiet = dict(log=lambda m: None)
+    later = [BASE[0], ("cluster", "Cluster headache strikes at night"), ("weather", "Storms cause headaches")]
+    ix.build_index(arts(*BASE), tmp_path / "inc", fake_embedder, **quiet)
+    ix.build_index(arts(*later), tmp_path / "inc", fake_embedder, **quiet)
+    ix.build_index(arts(*BASE), tmp_path / "old", fake_embedder, **quiet)
+    (ix.current_version(tmp_path / "old") / ix.LEXICAL).unlink()  # as written by askclinic 0.1
+    ix.build_index(arts(*later), tmp_path / "old", fake_embedder, **quiet)
+    ix.build_index(arts(*later), tmp_path / "full", fake_embedder, rebuild=True, **quiet)
+    loaded = {name: ix.load_index(tmp_path / name) for name in ("inc", "old", "full")}
+    for q in ("headache at night", "botox migraine", "storms", "sleep"):
+        found = {name: [index.chunks[i].id for i, _ in index.lexical_search(q, 5)]
+                 for name, index in loaded.items()}
+        assert found["inc"] == found["old"] == found["full"], q
+    inc = loaded["inc"]
+    assert [inc.chunks[i].article_id for i, _ in inc.lexical_search("storms", 5)] == ["weather"]
+    assert inc.lexical_search("sleep", 5) == []  # its article was removed
+
+
+def test_fast_bm25_scores_as_bm25s_does():
+    import bm25s
+    import numpy as np
+
+    docs = [ix.lexical_tokens(t) or [""] for t in (
+        "Botox injections for chronic migraine and neck pain", "Cluster headache: oxygen, oxygen",
+        "", "Neck pain after whiplash; neck exercises", "Migraine with aura in children")]
+    ours, theirs = ix.BM25(), bm25s.BM25()
+    ours.index(docs, show_progress=False)
+    theirs.index(docs, show_progress=False)
+    for q in ("neck pain", "oxygen migraine", "children aura botox"):
+        words = ix.lexical_tokens(q)
+        assert np.allclose(ours.get_scores(words), theirs.get_scores(words), atol=1e-6), q
+    assert ours.retrieve([["neck"]], k=2, show_progress=False).documents.tolist() == [[3, 0]]
+
+
 def test_old_versions_are_cleaned_up(tmp_path, fake_embedder):
     for n in range(5):
         ix.build_index(arts(*BASE[: n % 3 + 1]), tmp_path, fake_embedder, log=lambda m: None)

@@ -6,6 +6,7 @@ so a crash at any moment leaves the previous version in place."""
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import bm25s
 import numpy as np
 
 from . import __version__
@@ -24,6 +26,7 @@ from .models import Article, Chunk
 
 SCHEMA_VERSION = 1
 CURRENT = "current"
+LEXICAL = "lexical.txt"  # each passage's BM25 words, one line each, reused by the next build
 LOCK = "build.lock"
 KEEP_OLD_VERSIONS = 2
 
@@ -50,6 +53,33 @@ def lexical_text(title: str, chunk: Chunk) -> str:
     return f"{title}\n{chunk.heading}\n{chunk.text}"
 
 
+class BM25(bm25s.BM25):
+    """bm25s with its documented override point for building done in numpy: the same Lucene
+    BM25 scores, 2-3 times faster than bm25s's per-passage loop, which matters for
+    how soon a new article is searchable."""
+
+    def build_index_from_tokens(self, corpus_tokens, show_progress=False, leave_progress=False):
+        if (self.method, self.idf_method or self.method) != ("lucene", "lucene"):
+            raise ValueError(f"BM25 builds the lucene variant only, not {self.method!r}")
+        self.nonoccurrence_array = None  # as bm25s leaves it for this variant
+        words = list(itertools.chain.from_iterable(corpus_tokens))
+        vocab = {w: i for i, w in enumerate(dict.fromkeys(words))}
+        ids = np.fromiter(map(vocab.__getitem__, words), dtype=np.int64, count=len(words))
+        lengths = np.fromiter(map(len, corpus_tokens), dtype=np.int64, count=len(corpus_tokens))
+        n_docs = len(lengths)
+        # (word, passage) pairs sorted by word, then passage: the order of a CSC matrix
+        pairs, tf = np.unique(ids * n_docs + np.repeat(np.arange(n_docs), lengths), return_counts=True)
+        word, doc = pairs // n_docs, pairs % n_docs
+        df = np.bincount(word, minlength=len(vocab))
+        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1e-9))
+        scores = {"data": (idf[word] * tf / (tf + norm[doc])).astype(self.dtype),
+                  "indices": doc.astype(self.int_dtype),
+                  "indptr": np.concatenate([[0], np.cumsum(df)]).astype(self.int_dtype),
+                  "num_docs": n_docs}
+        return scores, vocab
+
+
 @dataclass
 class Index:
     """One loaded version. Everything is in memory: the files may be replaced underneath."""
@@ -59,7 +89,7 @@ class Index:
     articles: dict[str, dict]  # id -> title, url, published, author, tags, hash, source
     chunks: list[Chunk]
     dense: object  # faiss.IndexFlatIP over unit vectors: inner product = cosine
-    bm25: object  # bm25s.BM25
+    bm25: bm25s.BM25
     extras: object = field(default=None, repr=False, compare=False)  # retrieve.Extras, made on first use
 
     @property
@@ -119,7 +149,6 @@ def check_manifest(manifest: dict, root: str | Path, model: str) -> None:
 
 def load_index(root: str | Path, model: str | None = None, retries: int = 3) -> Index:
     """Load the current version; with `model`, refuse an index built with another one."""
-    import bm25s
     import faiss
 
     faiss.omp_set_num_threads(1)  # one question at a time: more threads only wait on each other
@@ -245,9 +274,18 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def _read_lexical(version: Path, count: int) -> list[str] | None:
+    """The BM25 words a version stored for its passages (None if it has none to reuse)."""
+    try:
+        lines = (version / LEXICAL).read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return None
+    return lines if len(lines) == count else None
+
+
 def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Chunk],
-                   vectors: np.ndarray) -> None:
-    import bm25s
+                   vectors: np.ndarray, lexical: list[str]) -> None:
+    """Write a version's files; `lexical` holds each chunk's BM25 words, space-separated."""
     import faiss
 
     folder.mkdir(parents=True)
@@ -256,10 +294,10 @@ def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Ch
         dense.add(vectors)
     faiss.write_index(dense, str(folder / "dense.faiss"))
     _crash_point("writing")
-    bm25 = bm25s.BM25()
-    bm25.index([lexical_tokens(lexical_text(articles[c.article_id]["title"], c)) or [""]
-                for c in chunks] or [[""]], show_progress=False)
+    bm25 = BM25()
+    bm25.index([line.split() or [""] for line in lexical] or [[""]], show_progress=False)
     bm25.save(str(folder / "bm25"))
+    (folder / LEXICAL).write_text("\n".join(lexical), encoding="utf-8")
     with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
         for c in chunks:
             f.write(json.dumps(vars(c), ensure_ascii=False) + "\n")  # asdict is 10 × slower
@@ -352,23 +390,28 @@ def build_index(articles: list[Article], root: str | Path, embedder,
         prev = None if rebuild else _previous(root, embedder.name, settings, log)
         old_hashes = {a: m["hash"] for a, m in prev.articles.items()} if prev else {}
         given = {a.id: a for a in articles}
+        hashes = {a.id: a.content_hash() for a in articles}
         rep = BuildReport(
             new=sum(a not in old_hashes for a in given),
-            changed=sum(a in old_hashes and old_hashes[a] != given[a].content_hash() for a in given),
+            changed=sum(a in old_hashes and old_hashes[a] != hashes[a] for a in given),
             removed=sum(a not in given for a in old_hashes))
         rep.unchanged = len(given) - rep.new - rep.changed
         if prev is not None and not (rep.new or rep.changed or rep.removed):
             rep.chunks, rep.seconds = len(prev.chunks), time.time() - started
             return rep
 
-        keep = {a for a in given if old_hashes.get(a) == given[a].content_hash()}
+        keep = {a for a in given if old_hashes.get(a) == hashes[a]}
         chunks: list[Chunk] = []
         rows: list[np.ndarray] = []
+        lexical: list[str] = []
         if prev is not None and keep:
             vecs = prev.vectors()
             idx = [i for i, c in enumerate(prev.chunks) if c.article_id in keep]
             chunks += [prev.chunks[i] for i in idx]
             rows.append(vecs[idx])
+            old_lexical = _read_lexical(prev.path, len(prev.chunks))
+            if old_lexical is not None:
+                lexical += [old_lexical[i] for i in idx]
         todo = [a for a in articles if a.id not in keep]
         fresh: list[Chunk] = []
         for n, art in enumerate(todo, 1):
@@ -381,11 +424,13 @@ def build_index(articles: list[Article], root: str | Path, embedder,
         texts = [embed_text(given[c.article_id], c.heading, c.text) for c in fresh]
         rows.append(_embed(embedder, texts, log, progress_bar=progress_bar))
         chunks += fresh
+        lexical += [" ".join(lexical_tokens(lexical_text(given[c.article_id].title, c)))
+                    for c in chunks[len(lexical):]]  # fresh ones, and all when none were stored
         rep.embedded, rep.chunks = len(fresh), len(chunks)
         vectors = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
 
         meta = {a.id: {"title": a.title, "url": a.url, "published": a.published,
-                       "author": a.author, "tags": a.tags, "hash": a.content_hash(),
+                       "author": a.author, "tags": a.tags, "hash": hashes[a.id],
                        "source": a.source} for a in articles}
         name = "v-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{int(time.time() * 1000) % 1000:03d}"
         manifest = {"schema_version": SCHEMA_VERSION, "askclinic_version": __version__,
@@ -396,7 +441,7 @@ def build_index(articles: list[Article], root: str | Path, embedder,
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "build_seconds": round(time.time() - started, 2), "version": name}
         tmp = root / f".tmp-{name}"
-        _write_version(tmp, manifest, meta, chunks, vectors)
+        _write_version(tmp, manifest, meta, chunks, vectors, lexical)
         os.rename(tmp, root / name)
         _fsync_path(root)
         _crash_point("renamed")
@@ -410,32 +455,55 @@ def build_index(articles: list[Article], root: str | Path, embedder,
 # ---------------------------------------------------------------- serving
 
 class LiveIndex:
-    """The index a server answers from. `get()` returns the loaded version; a cheap check of
-    the `current` pointer (at most every `poll` seconds) loads a newer version in a background
-    thread and swaps it in, so requests never wait for a load and never see a half-built
-    index. A request keeps the Index object it got until it finishes."""
+    """The index a server answers from. `get()` returns the loaded version. A watcher thread
+    (`watch()`; requests also check, at most every `poll` seconds) notices a new `current`
+    version, loads it and runs `prepare` on it in the background, then swaps it in, so
+    requests never wait for a load and never see a half-built index. A request keeps the
+    Index object it got until it finishes."""
 
-    def __init__(self, root: str | Path, model: str | None = None, poll: float = 2.0):
+    def __init__(self, root: str | Path, model: str | None = None, poll: float = 0.25,
+                 prepare: Callable[[Index], object] | None = None):
         import threading
 
-        self.root, self.model, self.poll = Path(root), model, poll
-        self._index = load_index(self.root, model)
+        self.root, self.model, self.poll, self.prepare = Path(root), model, poll, prepare
+        self._index = self._load()
         self._checked = time.monotonic()
         self._loading = threading.Lock()
         self.error: str | None = None  # last reload failure, shown on /healthz
 
+    def _load(self) -> Index:
+        index = load_index(self.root, self.model)
+        if self.prepare is not None:
+            self.prepare(index)
+        return index
+
     def get(self) -> Index:
         if time.monotonic() - self._checked >= self.poll:
-            self._checked = time.monotonic()
-            cur = current_version(self.root)
-            if cur is not None and cur.name != self._index.version and self._loading.acquire(blocking=False):
-                import threading
-                threading.Thread(target=self._reload, daemon=True).start()
+            self.check()
         return self._index
+
+    def check(self) -> None:
+        """Start loading the current version in the background if it is not the one served."""
+        import threading
+
+        self._checked = time.monotonic()
+        cur = current_version(self.root)
+        if cur is not None and cur.name != self._index.version and self._loading.acquire(blocking=False):
+            threading.Thread(target=self._reload, daemon=True).start()
+
+    def watch(self, stop) -> None:
+        """Check every `poll` seconds in a daemon thread until the `stop` event is set, so an
+        idle server has the new version loaded before its next question."""
+        import threading
+
+        def loop():
+            while not stop.wait(self.poll):
+                self.check()
+        threading.Thread(target=loop, daemon=True, name="index-watch").start()
 
     def _reload(self) -> None:
         try:
-            self._index = load_index(self.root, self.model)
+            self._index = self._load()
             self.error = None
         except Exception as e:  # keep serving the version we have; report on /healthz
             self.error = f"could not load the new index version: {e}"

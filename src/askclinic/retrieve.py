@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from .chunking import sentence_spans
-from .index import Index, lexical_tokens
+from .index import BM25, Index, lexical_tokens
 from .models import Hit
 
 MODES = ("hybrid", "dense", "bm25")
@@ -124,13 +124,12 @@ class Extras:
     own words, and each word's document frequency."""
 
     def __init__(self, index: Index):
-        import bm25s
         from bm25s.stopwords import STOPWORDS_EN
 
         self.index, self.ids = index, list(index.articles)
         tokens = [lexical_tokens(index.articles[a]["title"]) for a in self.ids]
         self.title_words = {a: set(t) for a, t in zip(self.ids, tokens)}
-        self.titles = bm25s.BM25()
+        self.titles = BM25()
         self.titles.index([t or [""] for t in tokens] or [[""]], show_progress=False)
         self.vocab = index.bm25.vocab_dict
         indptr = index.bm25.scores["indptr"]

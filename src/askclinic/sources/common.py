@@ -36,19 +36,20 @@ def clean_markdown(text: str) -> str:
     """Markdown → the plain text askclinic shows: links become their words, images and HTML
     tags go, headings become `## Heading`, runs of blank lines shrink to one."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    text = _IMAGE.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\2", text)
-    text = _TAG.sub("", text)
+    # each pattern only where its marker occurs: a full scan costs more than the test
+    text = _IMAGE.sub("", text) if "![" in text else text
+    text = _LINK.sub(r"\1", text) if "](" in text else text
+    text = _EMPHASIS.sub(r"\2", text) if "**" in text or "__" in text else text
+    text = _TAG.sub("", text) if "<" in text else text
     lines = []
     for line in text.split("\n"):
-        m = _HEADING.match(line.strip())
+        m = _HEADING.match(line.strip()) if "#" in line else None  # the test is 5 x faster
         lines.append(f"## {m.group(1)}" if m else line.rstrip())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def require_body(text: str, min_words: int = 5) -> str:
-    if len(text.split()) < min_words:
+    if len(text.split(maxsplit=min_words)) < min_words:
         raise IngestError("empty body (no article text found)")
     return text
 

@@ -133,8 +133,11 @@ class Runtime:
             with self._live_lock:
                 if self._live is None and time.monotonic() >= self._retry_at:
                     from ..index import LiveIndex
+                    from ..retrieve import extras
                     try:
-                        self._live = LiveIndex(self.settings.index, self.settings.model)
+                        self._live = LiveIndex(self.settings.index, self.settings.model,
+                                               prepare=extras)
+                        self._live.watch(self._stop)
                         self.index_error = None
                     except (AskclinicError, OSError, ValueError) as e:
                         self.index_error = str(e)
