@@ -34,16 +34,17 @@ def askclinic(*args: str, **kw) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, **kw)
 
 
-def full_build(index: Path, articles: Path) -> dict:
+def full_build(index: Path, articles: Path, backend: str = "onnx") -> dict:
     """`askclinic index ARTICLES --rebuild` in a child process: wall time and peak RSS."""
-    log(f"building {index} from {articles} (all passages embedded)")
+    log(f"building {index} from {articles} with the {backend} backend (all passages embedded)")
     t = time.perf_counter()
-    out = askclinic("index", str(articles), "--index", str(index), "--rebuild")
+    out = askclinic("index", str(articles), "--index", str(index), "--rebuild",
+                    env={**os.environ, "ASKCLINIC_EMBED_BACKEND": backend})
     wall = time.perf_counter() - t
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
     from askclinic.index import read_manifest
     stats = {"wall_s": wall, "peak_rss_mb": rss_mb, "passages": read_manifest(index)["counts"]["chunks"],
-             "backend": os.environ.get("ASKCLINIC_EMBED_BACKEND", "onnx"), "built_at": time.time(),
+             "backend": backend, "built_at": time.time(),
              "output": out.stdout.strip().splitlines()[-1]}
     (index / BUILD_STATS).write_text(json.dumps(stats, indent=2))
     log(f"built in {wall:.0f} s, peak RSS {rss_mb:.0f} MB")
@@ -114,7 +115,7 @@ def embedding_speed(texts: list[str], rounds: int = 2) -> dict:
             "cos_mean": float(cos.mean()), "backend": type(ours).__name__}
 
 
-def quality(index, questions: list[dict]) -> dict:
+def quality(index, questions: list[dict], modes=("bm25", "dense", "hybrid"), backend: str = "onnx") -> dict:
     """Each retriever on every question (no highlights): metrics per set, and per-question
     latency of the retrieval path."""
     from askclinic.answer import ask
@@ -122,10 +123,10 @@ def quality(index, questions: list[dict]) -> dict:
     from askclinic.embedding import get_embedder
     from askclinic.evaluate import evaluate
 
-    settings, embedder = load_settings(), get_embedder("all-MiniLM-L6-v2")
+    settings, embedder = load_settings(), get_embedder("all-MiniLM-L6-v2", backend)
     embedder.encode(["warm up"])
     out = {}
-    for mode in ("bm25", "dense", "hybrid"):
+    for mode in modes:
         log(f"scoring {mode} on {len(questions):,} questions")
         out[mode] = evaluate(questions, lambda q: ask(q, index, embedder, settings, mode=mode,
                                                       with_highlights=False))
@@ -258,6 +259,18 @@ def incremental(index: Path, articles: Path, base: str, tmp: Path) -> dict:
     return out
 
 
+def torch_comparison(index_dir: Path, articles: Path, questions: list[dict], reuse: bool) -> dict:
+    """The same full build with the torch backend (plain sentence-transformers encoding), and
+    the dense and hybrid retrievers on that index with questions embedded by torch too."""
+    from askclinic.index import load_index
+
+    if reuse and (index_dir / BUILD_STATS).exists():
+        build = json.loads((index_dir / BUILD_STATS).read_text())
+    else:
+        build = full_build(index_dir, articles, backend="torch")
+    return {"build": build, "quality": quality(load_index(index_dir), questions, ("dense", "hybrid"), "torch")}
+
+
 START, END = "<!-- retrieval:start -->", "<!-- retrieval:end -->"
 NAMES = {"bm25": "BM25 only", "dense": "dense only (FAISS)", "hybrid": "askclinic"}
 
@@ -295,7 +308,8 @@ NOTES = [
 def report(r: dict) -> str:
     m, b, e, q = r["machine"], r["build"], r["embed"], r["quality"]
     out = [START, "## Retrieval on MedQuAD", "",
-           f"`python benchmarks/retrieval.py{' --reuse' if r['reused'] else ''}`, "
+           f"`python benchmarks/retrieval.py{' --reuse' if r['reused'] else ''}"
+           f"{' --torch-index DIR' if r.get('torch') else ''}`, "
            f"{time.strftime('%Y-%m-%d')}: {r['index']['articles']:,} NIH articles, "
            f"{r['index']['passages']:,} passages, one index for all three retrievers. Data: MedQuAD "
            "(Ben Abacha & Demner-Fushman, BMC Bioinformatics 2019), CC BY 4.0; questions from "
@@ -331,6 +345,16 @@ def report(r: dict) -> str:
         ("warm question in-process, whole answer (with highlighted sentences)",
          f"p50 {r['warm']['p50']:.1f} ms, p95 {r['warm']['p95']:.1f} ms"),
     ]
+    tc = r.get("torch")
+    if tc:
+        tb = tc["build"]
+        rows.append(("full build with the torch backend (plain sentence-transformers encoding, same "
+                     "chunking and writing)", f"{tb['wall_s']:,.0f} s wall ({b['word_pieces'] / tb['wall_s']:,.0f} "
+                     f"word pieces/s); askclinic's build {tb['wall_s'] / b['wall_s']:.2f} × as fast"))
+        diffs = [f"{s} {m} {q[m][s]['ndcg@10']:.3f} vs {tc['quality'][m][s]['ndcg@10']:.3f}"
+                 for s in ("liveqa", "medquad") for m in ("dense", "hybrid")]
+        rows.append(("nDCG@10, onnx-built vs torch-built index", "; ".join(diffs) + " (largest difference "
+                     f"{max(abs(q[m][s]['ndcg@10'] - tc['quality'][m][s]['ndcg@10']) for s in ('liveqa', 'medquad') for m in ('dense', 'hybrid')):.4f})"))
     sv = r.get("server")
     if sv:
         rows += [("/api/ask over HTTP", f"p50 {sv['http_p50']:.1f} ms, p95 {sv['http_p95']:.1f} ms ({sv['http_n']} questions)"),
@@ -403,6 +427,8 @@ def main() -> None:
     p.add_argument("--build-only", action="store_true", help="only build the index")
     p.add_argument("--sample", type=int, default=1000, help="passages for the embedding speed test")
     p.add_argument("--no-server", action="store_true", help="skip the HTTP and incremental figures")
+    p.add_argument("--torch-index", help="also build (or with --reuse, reuse) an index with plain "
+                   "sentence-transformers here, and compare build time and quality with it")
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     p.add_argument("--report-only", action="store_true",
                    help="rewrite the tables from the results the last run saved in the index folder")
@@ -443,6 +469,8 @@ def main() -> None:
     if not args.no_server:
         with tempfile.TemporaryDirectory() as tmp:
             r["server"] = server_figures(index_dir, Path(args.articles), latency_qs[:100], Path(tmp))
+    if args.torch_index:
+        r["torch"] = torch_comparison(Path(args.torch_index), Path(args.articles), questions, args.reuse)
     (index_dir / "benchmark-results.json").write_text(json.dumps(r, indent=2))
     table = report(r)
     print(table)
