@@ -157,6 +157,26 @@ def test_fast_bm25_scores_as_bm25s_does():
     assert ours.retrieve([["neck"]], k=2, show_progress=False).documents.tolist() == [[3, 0]]
 
 
+def test_an_idle_server_loads_and_prepares_a_new_version_before_its_next_question(tmp_path, fake_embedder):
+    import threading
+    import time
+
+    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    prepared = []
+    live = ix.LiveIndex(tmp_path, poll=0.05, prepare=lambda index: prepared.append(index.version))
+    stop = threading.Event()
+    live.watch(stop)
+    try:
+        rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
+        deadline = time.monotonic() + 10
+        while live.version != rep.version and time.monotonic() < deadline:  # no get(): no requests
+            time.sleep(0.02)
+        assert live.version == rep.version
+        assert prepared[-1] == rep.version and len(prepared) == 2  # the first load, then the new one
+    finally:
+        stop.set()
+
+
 def test_old_versions_are_cleaned_up(tmp_path, fake_embedder):
     for n in range(5):
         ix.build_index(arts(*BASE[: n % 3 + 1]), tmp_path, fake_embedder, log=lambda m: None)

@@ -477,6 +477,11 @@ class LiveIndex:
             self.prepare(index)
         return index
 
+    @property
+    def version(self) -> str:
+        """The version being served (no check for a newer one)."""
+        return self._index.version
+
     def get(self) -> Index:
         if time.monotonic() - self._checked >= self.poll:
             self.check()
