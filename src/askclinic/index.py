@@ -26,7 +26,7 @@ from .models import Article, Chunk
 
 SCHEMA_VERSION = 1
 CURRENT = "current"
-LEXICAL = "lexical.txt"  # each passage's BM25 words, one line each, reused by the next build
+LEXICAL = "lexical.npz"  # the passages' TermCounts, reused by the next build
 LOCK = "build.lock"
 KEEP_OLD_VERSIONS = 2
 
@@ -53,31 +53,86 @@ def lexical_text(title: str, chunk: Chunk) -> str:
     return f"{title}\n{chunk.heading}\n{chunk.text}"
 
 
+@dataclass
+class TermCounts:
+    """How often each word occurs in each passage, as (word, passage, count) entries sorted by
+    word, then passage: what BM25 scores are made of. A version keeps its counts so the next
+    build only counts the words of new passages."""
+
+    words: list[str]  # word id -> word
+    word: np.ndarray
+    doc: np.ndarray
+    tf: np.ndarray
+    lengths: np.ndarray  # words per passage
+
+    @classmethod
+    def count(cls, passages: list[list[str]], base: "TermCounts | None" = None) -> "TermCounts":
+        """Counts of `base`'s passages (if any) followed by `passages`."""
+        base = base or cls([], *(np.zeros(0, np.int32) for _ in range(4)))
+        vocab = {w: i for i, w in enumerate(base.words)}
+        flat = list(itertools.chain.from_iterable(passages))
+        for w in dict.fromkeys(flat):
+            vocab.setdefault(w, len(vocab))
+        ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+        lengths = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
+        first, n = len(base.lengths), len(base.lengths) + len(passages)
+        keys, tf = np.unique(ids * n + first + np.repeat(np.arange(len(passages)), lengths), return_counts=True)
+        # the new passages come after base's: a stable sort by word keeps each word's passages in order
+        order = np.argsort(np.concatenate([base.word, keys // n]), kind="stable")
+        return cls(list(vocab), np.concatenate([base.word, keys // n])[order].astype(np.int32),
+                   np.concatenate([base.doc, keys % n])[order].astype(np.int32),
+                   np.concatenate([base.tf, tf])[order].astype(np.int32),
+                   np.concatenate([base.lengths, lengths]).astype(np.int32))
+
+    def select(self, rows: list[int]) -> "TermCounts":
+        """The counts of passages `rows` (ascending), renumbered 0, 1, 2, ..."""
+        new = np.full(len(self.lengths), -1, dtype=np.int64)
+        new[rows] = np.arange(len(rows))
+        keep = new[self.doc] >= 0
+        return TermCounts(self.words, self.word[keep], new[self.doc[keep]].astype(np.int32),
+                          self.tf[keep], self.lengths[rows])
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as f:
+            np.savez(f, words=np.array("\n".join(self.words)), word=self.word, doc=self.doc,
+                     tf=self.tf, lengths=self.lengths)
+
+    @classmethod
+    def load(cls, path: Path) -> "TermCounts":
+        with np.load(path) as z:
+            words = str(z["words"])
+            return cls(words.split("\n") if words else [], z["word"], z["doc"], z["tf"], z["lengths"])
+
+
 class BM25(bm25s.BM25):
-    """bm25s with its documented override point for building done in numpy: the same Lucene
-    BM25 scores, 2-3 times faster than bm25s's per-passage loop, which matters for
-    how soon a new article is searchable."""
+    """bm25s, with its index built in numpy from TermCounts (through bm25s's documented
+    override point, or `from_counts`): the same Lucene BM25 scores, several times faster than
+    bm25s's per-passage loop, which matters for how soon a new article is searchable."""
 
     def build_index_from_tokens(self, corpus_tokens, show_progress=False, leave_progress=False):
+        counts = TermCounts.count(corpus_tokens)
+        return self._scores(counts), {w: i for i, w in enumerate(counts.words)}
+
+    @classmethod
+    def from_counts(cls, counts: TermCounts) -> "BM25":
+        bm25 = cls()
+        bm25.scores = bm25._scores(counts)
+        bm25.vocab_dict = {w: i for i, w in enumerate(counts.words)}
+        bm25.unique_token_ids_set = set(bm25.vocab_dict.values())  # as bm25s's index() leaves it
+        return bm25
+
+    def _scores(self, c: TermCounts) -> dict:
         if (self.method, self.idf_method or self.method) != ("lucene", "lucene"):
             raise ValueError(f"BM25 builds the lucene variant only, not {self.method!r}")
         self.nonoccurrence_array = None  # as bm25s leaves it for this variant
-        words = list(itertools.chain.from_iterable(corpus_tokens))
-        vocab = {w: i for i, w in enumerate(dict.fromkeys(words))}
-        ids = np.fromiter(map(vocab.__getitem__, words), dtype=np.int64, count=len(words))
-        lengths = np.fromiter(map(len, corpus_tokens), dtype=np.int64, count=len(corpus_tokens))
-        n_docs = len(lengths)
-        # (word, passage) pairs sorted by word, then passage: the order of a CSC matrix
-        pairs, tf = np.unique(ids * n_docs + np.repeat(np.arange(n_docs), lengths), return_counts=True)
-        word, doc = pairs // n_docs, pairs % n_docs
-        df = np.bincount(word, minlength=len(vocab))
+        n_docs = len(c.lengths)
+        df = np.bincount(c.word, minlength=len(c.words))
         idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1e-9))
-        scores = {"data": (idf[word] * tf / (tf + norm[doc])).astype(self.dtype),
-                  "indices": doc.astype(self.int_dtype),
-                  "indptr": np.concatenate([[0], np.cumsum(df)]).astype(self.int_dtype),
-                  "num_docs": n_docs}
-        return scores, vocab
+        norm = self.k1 * (1 - self.b + self.b * c.lengths / max(float(c.lengths.mean()) if n_docs else 0, 1e-9))
+        return {"data": (idf[c.word] * c.tf / (c.tf + norm[c.doc])).astype(self.dtype),
+                "indices": c.doc.astype(self.int_dtype),
+                "indptr": np.concatenate([[0], np.cumsum(df)]).astype(self.int_dtype),
+                "num_docs": n_docs}
 
 
 @dataclass
@@ -274,18 +329,18 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _read_lexical(version: Path, count: int) -> list[str] | None:
-    """The BM25 words a version stored for its passages (None if it has none to reuse)."""
+def _read_counts(version: Path, passages: int) -> TermCounts | None:
+    """The word counts a version stored for its passages (None if it has none to reuse)."""
     try:
-        lines = (version / LEXICAL).read_text(encoding="utf-8").split("\n")
-    except OSError:
+        counts = TermCounts.load(version / LEXICAL)
+    except (OSError, ValueError, KeyError):
         return None
-    return lines if len(lines) == count else None
+    return counts if len(counts.lengths) == passages else None
 
 
 def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Chunk],
-                   vectors: np.ndarray, lexical: list[str]) -> None:
-    """Write a version's files; `lexical` holds each chunk's BM25 words, space-separated."""
+                   vectors: np.ndarray, counts: TermCounts) -> None:
+    """Write a version's files; `counts` are the chunks' words for BM25."""
     import faiss
 
     folder.mkdir(parents=True)
@@ -294,10 +349,8 @@ def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Ch
         dense.add(vectors)
     faiss.write_index(dense, str(folder / "dense.faiss"))
     _crash_point("writing")
-    bm25 = BM25()
-    bm25.index([line.split() or [""] for line in lexical] or [[""]], show_progress=False)
-    bm25.save(str(folder / "bm25"))
-    (folder / LEXICAL).write_text("\n".join(lexical), encoding="utf-8")
+    BM25.from_counts(counts).save(str(folder / "bm25"))
+    counts.save(folder / LEXICAL)
     with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
         for c in chunks:
             f.write(json.dumps(vars(c), ensure_ascii=False) + "\n")  # asdict is 10 × slower
@@ -403,15 +456,14 @@ def build_index(articles: list[Article], root: str | Path, embedder,
         keep = {a for a in given if old_hashes.get(a) == hashes[a]}
         chunks: list[Chunk] = []
         rows: list[np.ndarray] = []
-        lexical: list[str] = []
+        counts: TermCounts | None = None
         if prev is not None and keep:
             vecs = prev.vectors()
             idx = [i for i, c in enumerate(prev.chunks) if c.article_id in keep]
             chunks += [prev.chunks[i] for i in idx]
             rows.append(vecs[idx])
-            old_lexical = _read_lexical(prev.path, len(prev.chunks))
-            if old_lexical is not None:
-                lexical += [old_lexical[i] for i in idx]
+            old_counts = _read_counts(prev.path, len(prev.chunks))
+            counts = old_counts.select(idx) if old_counts is not None else None
         todo = [a for a in articles if a.id not in keep]
         fresh: list[Chunk] = []
         for n, art in enumerate(todo, 1):
@@ -424,8 +476,9 @@ def build_index(articles: list[Article], root: str | Path, embedder,
         texts = [embed_text(given[c.article_id], c.heading, c.text) for c in fresh]
         rows.append(_embed(embedder, texts, log, progress_bar=progress_bar))
         chunks += fresh
-        lexical += [" ".join(lexical_tokens(lexical_text(given[c.article_id].title, c)))
-                    for c in chunks[len(lexical):]]  # fresh ones, and all when none were stored
+        counted = len(counts.lengths) if counts is not None else 0  # the fresh ones, or all
+        counts = TermCounts.count([lexical_tokens(lexical_text(given[c.article_id].title, c))
+                                   for c in chunks[counted:]], counts)
         rep.embedded, rep.chunks = len(fresh), len(chunks)
         vectors = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
 
@@ -441,7 +494,7 @@ def build_index(articles: list[Article], root: str | Path, embedder,
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "build_seconds": round(time.time() - started, 2), "version": name}
         tmp = root / f".tmp-{name}"
-        _write_version(tmp, manifest, meta, chunks, vectors, lexical)
+        _write_version(tmp, manifest, meta, chunks, vectors, counts)
         os.rename(tmp, root / name)
         _fsync_path(root)
         _crash_point("renamed")
