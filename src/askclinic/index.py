@@ -77,9 +77,10 @@ class TermCounts:
         lengths = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
         first, n = len(base.lengths), len(base.lengths) + len(passages)
         keys, tf = np.unique(ids * n + first + np.repeat(np.arange(len(passages)), lengths), return_counts=True)
+        word = np.concatenate([base.word, keys // n])
         # the new passages come after base's: a stable sort by word keeps each word's passages in order
-        order = np.argsort(np.concatenate([base.word, keys // n]), kind="stable")
-        return cls(list(vocab), np.concatenate([base.word, keys // n])[order].astype(np.int32),
+        order = np.argsort(word, kind="stable")
+        return cls(list(vocab), word[order].astype(np.int32),
                    np.concatenate([base.doc, keys % n])[order].astype(np.int32),
                    np.concatenate([base.tf, tf])[order].astype(np.int32),
                    np.concatenate([base.lengths, lengths]).astype(np.int32))
