@@ -121,8 +121,9 @@ time.sleep(60)
 
 
 def test_incremental_keyword_search_matches_a_full_rebuild(tmp_path, fake_embedder):
-    """An update reuses the stored BM25 words of unchanged passages (and recomputes them when
-    an older version has none): keyword search ranks exactly as after a full rebuild."""
+    """An update reuses the stored word counts of unchanged passages (and recounts all when an
+    older version has none or they are damaged): keyword search ranks exactly as after a full
+    rebuild."""
     quiet = dict(log=lambda m: None)
     later = [BASE[0], ("cluster", "Cluster headache strikes at night"), ("weather", "Storms cause headaches")]
     ix.build_index(arts(*BASE), tmp_path / "inc", fake_embedder, **quiet)
@@ -130,12 +131,15 @@ def test_incremental_keyword_search_matches_a_full_rebuild(tmp_path, fake_embedd
     ix.build_index(arts(*BASE), tmp_path / "old", fake_embedder, **quiet)
     (ix.current_version(tmp_path / "old") / ix.LEXICAL).unlink()  # as written by askclinic 0.1
     ix.build_index(arts(*later), tmp_path / "old", fake_embedder, **quiet)
+    ix.build_index(arts(*BASE), tmp_path / "bad", fake_embedder, **quiet)
+    (ix.current_version(tmp_path / "bad") / ix.LEXICAL).write_bytes(b"PK\x03\x04 damaged")
+    ix.build_index(arts(*later), tmp_path / "bad", fake_embedder, **quiet)
     ix.build_index(arts(*later), tmp_path / "full", fake_embedder, rebuild=True, **quiet)
-    loaded = {name: ix.load_index(tmp_path / name) for name in ("inc", "old", "full")}
+    loaded = {name: ix.load_index(tmp_path / name) for name in ("inc", "old", "bad", "full")}
     for q in ("headache at night", "botox migraine", "storms", "sleep"):
         found = {name: [index.chunks[i].id for i, _ in index.lexical_search(q, 5)]
                  for name, index in loaded.items()}
-        assert found["inc"] == found["old"] == found["full"], q
+        assert found["inc"] == found["old"] == found["bad"] == found["full"], q
     inc = loaded["inc"]
     assert [inc.chunks[i].article_id for i, _ in inc.lexical_search("storms", 5)] == ["weather"]
     assert inc.lexical_search("sleep", 5) == []  # its article was removed

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -334,7 +335,7 @@ def _read_counts(version: Path, passages: int) -> TermCounts | None:
     """The word counts a version stored for its passages (None if it has none to reuse)."""
     try:
         counts = TermCounts.load(version / LEXICAL)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # none, or damaged
         return None
     return counts if len(counts.lengths) == passages else None
 
