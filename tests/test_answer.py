@@ -25,6 +25,35 @@ def test_botox_neck_pain_returns_a_botox_article_first_with_highlights(sample_in
     assert ans.ranking[0] == "botox-neck-upper-back-pain"
 
 
+class Counting:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, model):
+        self.model, self.texts = model, 0
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def encode(self, texts, **kw):
+        self.texts += len(texts)
+        return self.model.encode(texts, **kw)
+
+
+def test_a_repeated_question_highlights_the_same_sentences_without_embedding_them_again(sample_index, embedder):
+    from askclinic import retrieve
+
+    model = Counting(embedder)
+    q = "How fast does oxygen stop a cluster headache attack?"
+    first = ask(q, sample_index, model, S)
+    embedded_first, model.texts = model.texts, 0
+    again = ask(q, sample_index, model, S)
+    assert again.status == first.status == "answered"
+    assert [e.highlights for e in again.excerpts] == [e.highlights for e in first.excerpts]
+    assert embedded_first > 5 and model.texts <= 1  # the second time: at most the question
+    fresh = retrieve.highlights([e.text for e in first.excerpts], embedder.encode([q])[0], embedder)
+    assert fresh == [e.highlights for e in first.excerpts]  # remembered vectors change nothing
+
+
 def test_contract_fields(sample_index, embedder):
     d = ask("Is coffee bad for migraines?", sample_index, embedder, S).to_dict()
     assert set(d) == {"id", "question", "status", "message", "excerpts", "ranking"}

@@ -59,7 +59,8 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
         return Answer(checked.question, "no_match", msgs["no_match"], ranking=ranking,
                       notice=checked.notice)
     shown = retrieve.diverse(hits, settings.max_excerpts, settings.per_article)
-    marks = (retrieve.highlights([h.chunk.text for h in shown], qvec, embedder)
+    marks = (retrieve.highlights([h.chunk.text for h in shown], qvec, embedder,
+                                 cache=retrieve.extras(index).sentence_vectors)
              if with_highlights and qvec is not None else [[] for _ in shown])
     excerpts = []
     for n, (hit, marked) in enumerate(zip(shown, marks), 1):

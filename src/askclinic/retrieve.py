@@ -5,6 +5,8 @@ of an excerpt that best answer the question."""
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -146,6 +148,7 @@ class Extras:
             if len(w) >= 4 and w.isalpha() and self.df[i] >= 3:
                 for v in {w} | {w[:j] + w[j + 1:] for j in range(len(w))}:
                     self.near.setdefault(v, []).append(w)
+        self.sentence_vectors = SentenceVectors()
         self._headings: dict[str, set[str]] = {}
         self.passages: dict[str, list[int]] = {}
         for i, c in enumerate(index.chunks):
@@ -286,16 +289,46 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+class SentenceVectors:
+    """The vectors of excerpt sentences, remembered (the `limit` most recently used, 1.5 KB
+    each): patients ask about the same few articles, so most highlights need no model run."""
+
+    def __init__(self, limit: int = 20_000):
+        self.limit, self._embedder = limit, None
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], embedder) -> np.ndarray:
+        with self._lock:
+            if embedder is not self._embedder:  # vectors of another model are no use
+                self._vectors.clear()
+                self._embedder = embedder
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for t in found:
+                self._vectors.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            found.update(zip(missing, embedder.encode(missing)))
+            with self._lock:
+                self._vectors.update((t, found[t]) for t in missing)
+                while len(self._vectors) > self.limit:
+                    self._vectors.popitem(last=False)
+        return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+
 def highlights(texts: list[str], qvec: np.ndarray, embedder, most: int = 3,
-               margin: float = 0.08) -> list[list[str]]:
+               margin: float = 0.08, cache: SentenceVectors | None = None) -> list[list[str]]:
     """For each excerpt text, the 1-3 sentences closest to the question, in text order; each an
-    exact substring of its text. All sentences are embedded in one batch."""
+    exact substring of its text. Sentences not in `cache` are embedded in one batch."""
     spans = []
     for text in texts:
         found = sentences(text)
         spans.append([s for s in found if len(text[s[0]:s[1]].split()) >= 3] or found)
     flat = [text[s:e] for text, sp in zip(texts, spans) for s, e in sp]
-    scores = embedder.encode(flat) @ qvec if flat else np.zeros(0)
+    if not flat:
+        scores = np.zeros(0)
+    else:
+        scores = (cache.encode(flat, embedder) if cache else embedder.encode(flat)) @ qvec
     out, pos = [], 0
     for text, sp in zip(texts, spans):
         mine, pos = scores[pos:pos + len(sp)], pos + len(sp)
