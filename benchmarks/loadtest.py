@@ -14,8 +14,6 @@ import asyncio
 import ipaddress
 import os
 import platform
-import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
+from helpers import free_port, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -55,12 +54,6 @@ def loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(index: str | None, workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -163,17 +156,6 @@ def report(results: list, elapsed: float, clients: int, questions: int, own: boo
     return "\n".join(lines)
 
 
-def write_section(text: str, doc: Path = DOC) -> None:
-    section = f"{BEGIN}\n{text}\n{END}"
-    old = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    if BEGIN in old and END in old:
-        new = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda m: section, old, flags=re.S)
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(new)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--clients", type=int, default=50)
@@ -200,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, elapsed, args.clients, args.questions, proc is not None, load_before)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(DOC, BEGIN, END, text)
         print(f"\nwritten to {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 1 if any(err for _, err, _ in results) else 0
 

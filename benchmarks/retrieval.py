@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from helpers import free_port, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 MEDQUAD = ROOT.parent / "shared" / "data" / "medquad"
 BUILD_STATS = "benchmark-build.json"
@@ -158,13 +160,6 @@ def _get(url: str, timeout: float = 30.0):
     return httpx.get(url, timeout=timeout)
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _peak_rss_mb(pid: int) -> float:
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmHWM"):
@@ -183,7 +178,7 @@ def server_figures(index: Path, articles: Path, questions: list[str], tmp: Path)
     the server's peak RSS. The new article is removed again at the end."""
     import numpy as np
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ASKCLINIC_RATE_LIMIT": "0", "ASKCLINIC_DATA": str(tmp / "data"),
            "ASKCLINIC_INDEX": str(index)}
@@ -316,7 +311,7 @@ NOTES = [
 
 def report(r: dict) -> str:
     m, b, e, q = r["machine"], r["build"], r["embed"], r["quality"]
-    out = [START, "## Retrieval on MedQuAD", "",
+    out = ["## Retrieval on MedQuAD", "",
            f"`python benchmarks/retrieval.py{' --reuse' if r['reused'] else ''}"
            f"{' --torch-index DIR' if r.get('torch') else ''}`, "
            f"{time.strftime('%Y-%m-%d')}: {r['index']['articles']:,} NIH articles, "
@@ -378,8 +373,7 @@ def report(r: dict) -> str:
     out += ["| speed and size | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows]
     out += ["", f"Machine: {m['cpu']}, {m['cores']} cores ({m['simd']}), {m['ram_gb']} GB RAM; Python "
             f"{m['python']}, torch {m['torch']}, onnxruntime {m['onnxruntime']}, faiss {m['faiss']}, "
-            f"numpy {m['numpy']}. The cores are shared with other work: compare ratios, not raw times.",
-            END]
+            f"numpy {m['numpy']}. The cores are shared with other work: compare ratios, not raw times."]
     return "\n".join(out)
 
 
@@ -388,39 +382,34 @@ def _model_path() -> str:
     return resolve_model("all-MiniLM-L6-v2")
 
 
-def write_section(path: Path, table: str) -> None:
-    """Replace the text between the retrieval markers (or append it under "## Benchmarks")."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[:text.index(START)] + table + text[text.index(END) + len(END):]
-    else:
-        if "## Benchmarks" not in text and path.name == "README.md":
-            text = text.rstrip("\n") + "\n\n## Benchmarks\n"
-        text = text.rstrip("\n") + "\n\n" + table + "\n"
-    path.write_text(text)
+def publish(table: str, doc: Path) -> None:
+    """The table into `doc` and, a heading level down, into the README's Benchmarks."""
+    write_section(doc, START, END, table)
+    write_section(ROOT / "README.md", START, END, table.replace("## Retrieval", "### Retrieval", 1),
+                  heading="## Benchmarks")
+
+
+def embedded_texts(index, chunks) -> list[str]:
+    """What the build embedded for `chunks`: title and heading, then the passage."""
+    from askclinic.chunking import embed_text
+    from askclinic.models import Article
+
+    return [embed_text(Article(c.article_id, index.articles[c.article_id]["title"], ""), c.heading, c.text)
+            for c in chunks]
 
 
 def sample_texts(index, n: int, seed: int = 7) -> list[str]:
     import random
 
-    from askclinic.chunking import embed_text
-    from askclinic.models import Article
-
-    rng = random.Random(seed)
-    chunks = rng.sample(index.chunks, min(n, len(index.chunks)))
-    return [embed_text(Article(c.article_id, index.articles[c.article_id]["title"], ""), c.heading, c.text)
-            for c in chunks]
+    return embedded_texts(index, random.Random(seed).sample(index.chunks, min(n, len(index.chunks))))
 
 
 def all_word_pieces(index) -> int:
-    from askclinic.chunking import embed_text
     from askclinic.embedding import get_embedder
-    from askclinic.models import Article
 
     tok = get_embedder("all-MiniLM-L6-v2")
-    texts = [embed_text(Article(c.article_id, index.articles[c.article_id]["title"], ""), c.heading, c.text)
-             for c in index.chunks]
-    return sum(min(len(e.ids), tok.window) for e in tok.tokenizer.encode_batch(texts))
+    encoded = tok.tokenizer.encode_batch(embedded_texts(index, index.chunks))
+    return sum(min(len(e.ids), tok.window) for e in encoded)
 
 
 def disk_mb(path: Path) -> float:
@@ -444,8 +433,7 @@ def main() -> None:
     args = p.parse_args()
     if args.report_only:
         r = json.loads((Path(args.index) / "benchmark-results.json").read_text())
-        write_section(Path(args.out), report(r))
-        write_section(ROOT / "README.md", report(r).replace("## Retrieval", "### Retrieval", 1))
+        publish(report(r), Path(args.out))
         return
     import tempfile
 
@@ -483,8 +471,7 @@ def main() -> None:
     (index_dir / "benchmark-results.json").write_text(json.dumps(r, indent=2))
     table = report(r)
     print(table)
-    write_section(Path(args.out), table)
-    write_section(ROOT / "README.md", table.replace("## Retrieval", "### Retrieval", 1))
+    publish(table, Path(args.out))
 
 
 if __name__ == "__main__":

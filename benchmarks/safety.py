@@ -33,6 +33,7 @@ from askclinic.errors import IngestError  # noqa: E402
 from askclinic.index import build_index, load_index  # noqa: E402
 from askclinic.sources import load_sources  # noqa: E402
 from askclinic.sources.jsonl import _article  # noqa: E402
+from helpers import write_section  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -170,19 +171,6 @@ def markdown(res: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
-    """Replace only the text between this benchmark's markers; other sections stay."""
-    start, end = "<!-- safety:start -->", "<!-- safety:end -->"
-    block = f"{start}\n{text}\n{end}"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if start in old and end in old:
-        new = old[:old.index(start)] + block + old[old.index(end) + len(end):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "askclinic-safety-bench"),
@@ -194,7 +182,7 @@ def main() -> None:
     text = markdown(run(args))
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(ROOT / "docs" / "benchmarks.md", "<!-- safety:start -->", "<!-- safety:end -->", text)
 
 
 if __name__ == "__main__":
