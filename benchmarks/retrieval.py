@@ -300,7 +300,7 @@ NOTES = [
     "Where the build speed comes from: the ONNX export uses eager attention, which onnxruntime "
     "fuses into its own Attention kernel (1.10-1.15 × the default SDPA export), and passages run "
     "in length-sorted batches of about 1,024 word pieces (4-8 passages beat 16-64 on 2 cores). "
-    "Dynamic int8 quantization was 1.9 × faster still but was dropped: cosine to the fp32 vectors "
+    "Dynamic int8 quantization (per-channel, weight matrices only) was 1.8 × faster still but was dropped: cosine to the fp32 vectors "
     "min 0.987, mean 0.995. A new article is searchable sooner because each version keeps its "
     "passages' word counts (`lexical.npz`), so an update only counts new passages and computes "
     "BM25 in numpy, and the server watches for new versions 4 times a second and prepares the "
