@@ -24,6 +24,7 @@ class ChunkSettings:
     max_tokens: int = 180  # cl100k tokens of passage text
     overlap_tokens: int = 40  # carry the previous passage's last sentence if it is this short
     model_window: int = 256  # word pieces the embedding model reads, special tokens included
+    rules: int = 2  # version of the splitting rules (2: a list stays with its lead-in)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -116,8 +117,17 @@ def _word_windows(text: str, span: Span, fits: Callable[[Span], bool]) -> list[S
     return pieces
 
 
+_LIST_ITEM = re.compile(r"\n[ \t]*(?:[-*+\u2022]|\d{1,2}[.)])\s")
+
+
 def _units(text: str, paragraph: Span, fits: Callable[[Span], bool]) -> list[Span]:
-    """A paragraph as one unit if it fits, else its sentences (giant ones in word windows)."""
+    """A paragraph as one unit if it fits, else its sentences (giant ones in word windows);
+    a list (lines starting with "-", "*", "1." ...) as one unit per line, so that a passage
+    can hold its lead-in and the first items."""
+    s, e = paragraph
+    if _LIST_ITEM.search("\n" + text[s:e]) and "\n" in text[s:e]:
+        lines = [_trim(text, m.start(), m.end()) for m in re.compile(r"[^\n]+").finditer(text, s, e)]
+        return [u for line in lines if line[1] > line[0] for u in _units(text, line, fits)]
     if fits(paragraph):
         return [paragraph]
     units = []
@@ -154,7 +164,8 @@ def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
 
 
 def _pack(text: str, units: list[Span], fits: Callable[[Span], bool], overlap: int) -> list[Span]:
-    """Greedily join consecutive units into spans that fit; each new span starts with the
+    """Greedily join consecutive units into spans that fit, never ending one on a lead-in
+    (a unit ending with ":") that has units after it; each new span starts with the
     previous span's last sentence when that sentence is short (modest overlap)."""
     spans: list[Span] = []
     i = 0
@@ -162,6 +173,13 @@ def _pack(text: str, units: list[Span], fits: Callable[[Span], bool], overlap: i
         start, j = units[i][0], i
         while j + 1 < len(units) and fits((start, units[j + 1][1])):
             j += 1
+        if j + 1 < len(units) and text[units[j][0]:units[j][1]].endswith(":"):
+            if j > i:
+                j -= 1  # a list's lead-in starts the next passage, with its list
+            elif len(sents := sentence_spans(text, *units[i])) > 1:
+                spans.append((start, sents[-2][1]))  # the lead-in sentence goes on alone
+                units[i] = (sents[-1][0], units[i][1])
+                continue
         spans.append((start, units[j][1]))
         i = j + 1
         if i < len(units):

@@ -6,6 +6,7 @@ so a crash at any moment leaves the previous version in place."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import os
@@ -405,6 +406,36 @@ def _previous(root: Path, model: str, settings: ChunkSettings, log) -> Index | N
     return prev
 
 
+def _vector_donor(root: Path, embedder) -> Index | None:
+    """The current version, if built with the same model (its chunking may differ): its
+    vectors serve passages whose embedded text is unchanged."""
+    try:
+        donor = load_index(root) if current_version(root) is not None else None
+    except (OSError, ValueError, RuntimeError):
+        return None
+    if donor is None or (donor.manifest.get("model"), donor.manifest.get("dimension")) != (embedder.name, embedder.dim):
+        return None
+    return donor
+
+
+def _known_vectors(donor: Index | None, texts: list[str], skip: set[str]) -> dict[int, np.ndarray]:
+    """Vectors `donor` holds for the same embedded texts (keyed by a hash of the text), by
+    position in `texts`; passages of articles in `skip` are not looked at."""
+    if donor is None:
+        return {}
+    wanted = {hashlib.sha1(t.encode("utf-8")).digest(): n for n, t in enumerate(texts)}
+    found: dict[int, np.ndarray] = {}
+    for i, c in enumerate(donor.chunks):
+        if c.article_id in skip:
+            continue
+        title = donor.articles.get(c.article_id, {}).get("title", "")
+        text = embed_text(Article(c.article_id, title, ""), c.heading, c.text)
+        n = wanted.get(hashlib.sha1(text.encode("utf-8")).digest())
+        if n is not None and n not in found:
+            found[n] = donor.dense.reconstruct(i)
+    return found
+
+
 def _embed(embedder, texts: list[str], log, block: int = 256,
            progress_bar: bool | None = None) -> np.ndarray:
     """Embed in length-sorted blocks (less padding). Progress: a bar on a terminal (or when
@@ -476,12 +507,19 @@ def build_index(articles: list[Article], root: str | Path, embedder,
         if fresh:
             log(f"embedding {len(fresh):,} passages from {len(todo):,} articles")
         texts = [embed_text(given[c.article_id], c.heading, c.text) for c in fresh]
-        rows.append(_embed(embedder, texts, log, progress_bar=progress_bar))
+        donor = prev if prev is not None or rebuild else _vector_donor(root, embedder)
+        known = _known_vectors(donor, texts, keep)
+        todo_texts = [t for n, t in enumerate(texts) if n not in known]
+        if known:
+            log(f"reusing the vectors of {len(known):,} passages whose text is unchanged")
+        made = iter(_embed(embedder, todo_texts, log, progress_bar=progress_bar))
+        rows.append(np.array([known[n] if n in known else next(made) for n in range(len(texts))],
+                             dtype=np.float32).reshape(len(texts), embedder.dim))
         chunks += fresh
         counted = len(counts.lengths) if counts is not None else 0  # the fresh ones, or all
         counts = TermCounts.count([lexical_tokens(lexical_text(given[c.article_id].title, c))
                                    for c in chunks[counted:]], counts)
-        rep.embedded, rep.chunks = len(fresh), len(chunks)
+        rep.embedded, rep.chunks = len(todo_texts), len(chunks)
         vectors = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
 
         meta = {a.id: {"title": a.title, "url": a.url, "published": a.published,
