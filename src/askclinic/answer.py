@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import retrieve, safety
+from .deeplink import deep_url
 from .config import Settings
 from .index import Index
 from .models import Answer, Excerpt
@@ -34,9 +35,12 @@ def messages(settings: Settings) -> dict[str, str]:
 
 
 def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "hybrid",
-        with_highlights: bool = True, context: str | None = None) -> Answer:
+        with_highlights: bool = True, context: str | None = None,
+        exclude=None) -> Answer:
     """Answer one question. `context` (the conversation's previous question) is searched
-    together with the question, so follow-ups like "what about side effects?" stay on topic."""
+    together with the question, so follow-ups like "what about side effects?" stay on topic.
+    `exclude` (chunk ids, or (article id, text) pairs) are passages already shown in the
+    conversation: they are left out unless nothing else fits."""
     msgs = messages(settings)
     checked = safety.check(question, settings, embedder=embedder)
     if checked.status == "invalid":
@@ -58,7 +62,7 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     if checked.status == "no_match" or not relevant:  # refused: still ranked, for scoring
         return Answer(checked.question, "no_match", msgs["no_match"], ranking=ranking,
                       notice=checked.notice)
-    shown = retrieve.diverse(hits, settings.max_excerpts, settings.per_article)
+    shown = retrieve.diverse(_unseen(hits, exclude), settings.max_excerpts, settings.per_article)
     marks = (retrieve.highlights([h.chunk.text for h in shown], qvec, embedder,
                                  cache=retrieve.extras(index).sentence_vectors)
              if with_highlights and qvec is not None else [[] for _ in shown])
@@ -68,6 +72,23 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
         excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"],
                                 url=art.get("url"), published=art.get("published"),
                                 text=hit.chunk.text, highlights=marked,
-                                score=round(hit.dense if hit.dense is not None else hit.score, 4)))
+                                score=round(hit.dense if hit.dense is not None else hit.score, 4),
+                                deep_url=deep_url(art.get("url"), _first(hit.chunk.text, marked))))
     return Answer(checked.question, "answered", msgs["answered"], excerpts, ranking,
                   notice=checked.notice)
+
+
+def _unseen(hits, exclude):
+    """The hits not already shown (by chunk id or (article id, text)); all of them when
+    nothing else is left."""
+    if not exclude:
+        return hits
+    seen = {e if isinstance(e, str) else tuple(e) for e in exclude}
+    fresh = [h for h in hits if h.chunk.id not in seen and (h.chunk.article_id, h.chunk.text) not in seen]
+    return fresh or hits
+
+
+def _first(text: str, sentences: list[str]) -> str | None:
+    """The highlighted sentence that comes first in the passage."""
+    found = [s for s in sentences if s and s in text]
+    return min(found, key=text.find) if found else None

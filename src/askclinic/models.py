@@ -61,6 +61,7 @@ class Excerpt:
     text: str
     highlights: list[str]
     score: float
+    deep_url: str | None = None  # url#:~:text=... at the first highlighted sentence (deeplink.py)
 
 
 @dataclass
