@@ -65,11 +65,10 @@ def cmd_sync(args, settings: Settings) -> int:
     SOURCE are fetched; re-running fetches only what changed."""
     from .sync import Limits, run_sync
 
-    delay = settings.sync_delay if args.delay is None else args.delay
     report, _, _ = run_sync(args.source, settings, articles=args.articles, prune=args.prune,
                             force=args.force, only=args.only, wait=args.wait,
-                            limits=Limits(delay=delay), log=_log)
-    return 1 if args.strict and report.failed else 0
+                            limits=Limits.from_settings(settings, args.delay), log=_log)
+    return 1 if args.strict and (report.failed or report.stopped) else 0
 
 
 def _print_answer(ans) -> None:

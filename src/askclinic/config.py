@@ -35,6 +35,8 @@ class Settings:
     articles: str = "articles"  # source folders/files for the console's "Rebuild index", os.pathsep-separated
     staff_session_hours: int = 12
     sync_delay: float = 1.0  # seconds between requests to the clinic's site (askclinic sync)
+    sync_deadline: float = 3600.0  # seconds one sync may take; then it stops, keeping what it saved
+    sync_max_requests: int = 2000  # requests one sync may make (pages, feeds, sitemaps)
     max_question_chars: int = 1000
 
     @property

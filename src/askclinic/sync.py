@@ -5,18 +5,19 @@ index is updated and the golden questions re-checked. `start_scheduler` repeats 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import frontmatter
 import httpx
 import yaml
 
@@ -26,7 +27,8 @@ from .errors import AskclinicError, IngestError
 from .index import BuildLock, BuildReport
 from .models import Article
 from .sources import feed, html, sitemap, wordpress
-from .sources.common import require_body
+from .sources.common import cap_slug, read_text, require_body
+from .sources.markdown import front_matter
 
 STATE = ".askclinic-sync.json"
 LOCK = ".askclinic-sync.lock"
@@ -38,12 +40,26 @@ class FetchError(AskclinicError):
     """A URL could not be fetched; the message says why."""
 
 
+class SyncStopped(AskclinicError):
+    """The sync reached its deadline or its cap on requests; what it saved so far is kept."""
+
+
 @dataclass
 class Limits:
-    timeout: float = 20.0  # seconds per request
-    max_bytes: int = 5_000_000  # per response
+    timeout: float = 20.0  # seconds per request, start to last byte
+    max_bytes: int = 5_000_000  # per response, counted both as sent and as unpacked
     delay: float = 1.0  # seconds between requests
     max_redirects: int = 5
+    deadline: float = 3600.0  # seconds per sync
+    max_requests: int = 2000  # per sync
+
+    @classmethod
+    def from_settings(cls, settings: Settings, delay: float | None = None) -> "Limits":
+        return cls(delay=settings.sync_delay if delay is None else delay,
+                   deadline=settings.sync_deadline, max_requests=settings.sync_max_requests)
+
+
+ENCODINGS = "gzip, deflate"  # asked for; answers in any other encoding are refused
 
 
 # ---------------------------------------------------------------- fetching
@@ -56,24 +72,57 @@ def _site_key(url: str) -> tuple[str, int | None]:
 
 def same_site(url: str, site: str) -> bool:
     """http(s) on the host (and port) of `site`; `www.` does not count."""
-    return urlsplit(url).scheme in ("http", "https") and _site_key(url) == _site_key(site)
+    try:
+        return urlsplit(url).scheme in ("http", "https") and _site_key(url) == _site_key(site)
+    except ValueError:  # a broken address (bad port, unclosed [IPv6 bracket)
+        return False
 
 
 def canonical(url: str) -> str:
-    parts = urlsplit(url.strip())
+    """The form a URL is recorded under; a broken address is an IngestError."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # raises for a port out of range
+    except ValueError as e:
+        raise IngestError(f"not a valid web address ({e})") from None
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
+def _unpacker(encoding: str) -> Callable[[bytes, int], bytes] | None:
+    """A function unpacking a response body piece by piece, never more than `room` bytes of
+    output per piece; None for an unpacked body. Stacked or unasked-for encodings are refused."""
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return None
+    if len(codings) > 1:
+        raise FetchError(f"stacked content encodings ({', '.join(codings)}) refused")
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
+             "deflate": 32 + zlib.MAX_WBITS}.get(codings[0])
+    if wbits is None:
+        raise FetchError(f"content encoding {codings[0]!r} was not asked for (refused)")
+    d = zlib.decompressobj(wbits)
+
+    def unpack(piece: bytes, room: int) -> bytes:
+        try:
+            return d.decompress(piece, room + 1)  # one byte more than fits: over the limit
+        except zlib.error as e:
+            raise FetchError(f"broken {codings[0]} data ({e})") from None
+    return unpack
+
+
 class Fetcher:
-    """GET requests to one site: timeouts, a size limit, a delay between requests, redirects
-    followed only within the site, and ETag / Last-Modified revalidation."""
+    """GET requests to one site: a deadline per request and per sync, a size limit (also on
+    unpacked bytes), a cap on requests, a delay between requests, redirects followed only
+    within the site, and ETag / Last-Modified revalidation."""
 
     def __init__(self, site: str, validators: dict, limits: Limits, log: Callable[[str], None]):
         self.site, self.validators, self.limits, self.log = site, validators, limits, log
         self.client = httpx.Client(timeout=limits.timeout, follow_redirects=False,
-                                   headers={"User-Agent": USER_AGENT})
+                                   headers={"User-Agent": USER_AGENT, "Accept-Encoding": ENCODINGS})
         self.last = 0.0
         self.requests = 0
+        self.ends = time.monotonic() + limits.deadline
 
     def close(self) -> None:
         self.client.close()
@@ -89,7 +138,10 @@ class Fetcher:
                 raise FetchError(f"not on the site of the source ({self.site}); not fetched")
             status, resp_headers, body = self._request(target, headers)
             if status in (301, 302, 303, 307, 308) and resp_headers.get("location"):
-                target = urljoin(target, resp_headers["location"])
+                try:
+                    target = urljoin(target, resp_headers["location"])
+                except ValueError:
+                    raise FetchError("redirected to a broken address") from None
                 continue
             if status == 304:
                 return None, known
@@ -100,25 +152,50 @@ class Fetcher:
             return body, got
         raise FetchError(f"more than {self.limits.max_redirects} redirects")
 
-    def _request(self, url: str, headers: dict) -> tuple[int, httpx.Headers, bytes]:
+    def _start(self) -> float:
+        """Wait politely, count the request; its deadline (SyncStopped past the sync's)."""
+        if self.requests >= self.limits.max_requests:
+            raise SyncStopped(f"{self.requests:,} requests made, the most one sync may make "
+                              "(ASKCLINIC_SYNC_MAX_REQUESTS); the rest is fetched next time")
         wait = self.last + self.limits.delay - time.monotonic()
         if wait > 0:
-            time.sleep(wait)
+            time.sleep(min(wait, max(0.0, self.ends - time.monotonic())))
+        self._check_sync_deadline()
         self.last = time.monotonic()
         self.requests += 1
+        return min(self.last + self.limits.timeout, self.ends)
+
+    def _check_sync_deadline(self) -> None:
+        if time.monotonic() >= self.ends:
+            raise SyncStopped(f"the sync took longer than {self.limits.deadline:g} s "
+                              "(ASKCLINIC_SYNC_DEADLINE); the rest is fetched next time")
+
+    def _late(self) -> FetchError:
+        self._check_sync_deadline()
+        return FetchError(f"no answer within {self.limits.timeout:g} s")
+
+    def _request(self, url: str, headers: dict) -> tuple[int, httpx.Headers, bytes]:
+        ends = self._start()
         limit = self.limits.max_bytes
+        too_big = FetchError(f"larger than the {limit:,}-byte limit")
         try:
-            with self.client.stream("GET", url, headers=headers) as resp:
-                if int(resp.headers.get("content-length") or 0) > limit:
-                    raise FetchError(f"larger than the {limit:,}-byte limit")
-                data = bytearray()
-                for part in resp.iter_bytes():
-                    data += part
-                    if len(data) > limit:
-                        raise FetchError(f"larger than the {limit:,}-byte limit")
+            with self.client.stream("GET", url, headers=headers,
+                                    timeout=max(0.01, ends - time.monotonic())) as resp:
+                length = resp.headers.get("content-length", "").strip()
+                if length.isdigit() and int(length) > limit:
+                    raise too_big
+                unpack = _unpacker(resp.headers.get("content-encoding", ""))
+                data, sent = bytearray(), 0
+                for piece in resp.iter_raw():  # read as sent: unpacked here, within the limit
+                    sent += len(piece)
+                    data += unpack(piece, limit - len(data)) if unpack else piece
+                    if sent > limit or len(data) > limit:
+                        raise too_big
+                    if time.monotonic() > ends:
+                        raise self._late()
                 return resp.status_code, resp.headers, bytes(data)
         except httpx.TimeoutException:
-            raise FetchError(f"no answer within {self.limits.timeout:g} s") from None
+            raise self._late() from None
         except httpx.HTTPError as e:
             raise FetchError(f"request failed ({e or type(e).__name__})") from None
 
@@ -147,12 +224,22 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def slug_from_url(url: str) -> str:
     last = [p for p in urlsplit(url).path.split("/") if p]
     name = re.sub(r"\.(html?|php|aspx?)$", "", last[-1]) if last else "home"
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "post"
+    return cap_slug(re.sub(r"[^a-z0-9]+", "-", name.lower())) or "post"
 
 
 def site_folder(site: str) -> str:
+    """The subfolder a site's posts go in: its host (and port); never `.`, `..` or empty."""
     host, port = _site_key(site)
-    return re.sub(r"[^a-z0-9.-]+", "-", host + (f"-{port}" if port else "")) or "site"
+    name = re.sub(r"[^a-z0-9.-]+", "-", host + (f"-{port}" if port else ""))
+    return cap_slug(name) or "site"
+
+
+def inside(folder: Path, rel: str) -> Path:
+    """folder/rel, unless it leads (through `..` or a link) out of `folder`: IngestError."""
+    path = folder / rel
+    if folder.resolve() not in path.resolve().parents:
+        raise IngestError(f"{rel} leads outside the articles folder {folder}; left alone")
+    return path
 
 
 class State:
@@ -182,15 +269,15 @@ class State:
         taken = {p["file"] for p in self.posts.values()}
         for n in range(1, 1000):
             rel = f"{subfolder}/{art.id if n == 1 else f'{art.id}-{n}'}.md"
-            path = self.folder / rel
+            path = inside(self.folder, rel)
             if rel in taken:
                 continue
             if not path.exists():
                 return path
             try:
-                if canonical(str(frontmatter.load(path).get("url") or "")) == key:
+                if canonical(str(front_matter(read_text(path))[0].get("url") or "")) == key:
                     return path
-            except (OSError, ValueError, yaml.YAMLError):
+            except (OSError, ValueError, IngestError):
                 pass
         raise AskclinicError(f"no free file name for {key} in {self.folder / subfolder}")
 
@@ -199,7 +286,7 @@ class State:
         """Write a post, unless staff edited our copy (or deleted it: then only with `force`).
         Returns (new | updated | unchanged | edited | deleted, file)."""
         entry = self.posts.get(key)
-        path = self.folder / entry["file"] if entry else self._new_path(art, key, subfolder)
+        path = inside(self.folder, entry["file"]) if entry else self._new_path(art, key, subfolder)
         art.id = path.stem
         data = to_markdown(art).encode("utf-8")
         if entry and (path.exists() or not force):
@@ -229,6 +316,7 @@ class SyncReport:
     kept: list[str] = field(default_factory=list)  # staff's edited or deleted copies left alone
     gone: list[str] = field(default_factory=list)  # no longer in the source, kept (no --prune)
     requests: int = 0
+    stopped: str = ""  # why the sync stopped early (deadline or request cap), if it did
 
     @property
     def changed(self) -> bool:
@@ -237,7 +325,7 @@ class SyncReport:
     def summary(self) -> str:
         return (f"{len(self.new):,} new, {len(self.updated):,} updated, {len(self.removed):,} "
                 f"removed, {self.unchanged:,} unchanged, {len(self.failed):,} failed "
-                f"({self.requests:,} requests)")
+                f"({self.requests:,} requests" + ("; stopped early" if self.stopped else "") + ")")
 
 
 def _newer(lastmod: str, before: str | None) -> bool:
@@ -277,6 +365,18 @@ class _Run:
     def fail(self, url: str, reason: str) -> None:
         self.report.failed.append((url, reason))
         self.out(f"failed {url}: {reason} (skipped)")
+
+    def guarded(self, where: str, step: Callable[[], None]) -> None:
+        """One entry's work; a broken entry (bad address, a name the disk refuses) is reported
+        and skipped, and the rest go on. A full disk stops the sync."""
+        try:
+            step()
+        except (IngestError, FetchError) as e:
+            self.fail(where, str(e))
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise
+            self.fail(where, f"could not be saved ({e.strerror or e})")
 
     def store(self, art: Article, key: str, lastmod: str | None = None) -> bool:
         try:
@@ -342,6 +442,25 @@ class _Run:
         return art
 
 
+def absolute(base: str, link: str) -> str:
+    """`link` (maybe relative to `base`) in canonical form; IngestError when broken."""
+    try:
+        return canonical(urljoin(base, link))
+    except ValueError as e:
+        raise IngestError(f"not a valid web address ({e})") from None
+
+
+def _unsaved_first(run: _Run, base: str, items: list, link: Callable) -> list:
+    """Items whose page is not saved yet first: a sync stopped by its cap or deadline gets
+    further the next time instead of revalidating the same pages again."""
+    def saved(item) -> bool:
+        try:
+            return absolute(base, link(item)) in run.state.posts
+        except IngestError:
+            return False
+    return sorted(items, key=saved)
+
+
 def _sync_feed(run: _Run, data: bytes) -> None:
     link, entries = feed.parse(data, run.source)
     if run.fetcher is None:  # a feed file: its pages are on the site it names
@@ -349,11 +468,14 @@ def _sync_feed(run: _Run, data: bytes) -> None:
         if not urlsplit(site).hostname:
             raise AskclinicError(f"{run.source} names no site (<link>); use the feed's URL")
         run.open_site(site)
+    entries = _unsaved_first(run, run.fetcher.site, entries, lambda e: e.link)
     for n, entry in enumerate(entries, 1):
-        url = canonical(urljoin(run.fetcher.site, entry.link))
-        if run.wanted(url):
-            run.log(f"[{n}/{len(entries)}] {entry.title}")
-            run.page(url, entry)
+        def one(entry=entry, n=n):
+            url = absolute(run.fetcher.site, entry.link)
+            if run.wanted(url):
+                run.log(f"[{n}/{len(entries)}] {entry.title}")
+                run.page(url, entry)
+        run.guarded(entry.link, one)
 
 
 def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
@@ -371,8 +493,8 @@ def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
         return items, True
     pages, complete = [], True
     for child, _ in items:
-        child = canonical(urljoin(url, child))
         try:
+            child = absolute(url, child)
             if depth >= 2:
                 raise FetchError("sitemap indexes nested more than 2 deep")
             body, got = run.fetcher.get(child, conditional=not run.force)
@@ -387,18 +509,21 @@ def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
 
 def _sync_sitemap(run: _Run, data: bytes | None, validators: dict) -> set[str] | None:
     pages, complete = _sitemap_pages(run, canonical(run.source), data, validators)
+    pages = _unsaved_first(run, run.source, pages, lambda p: p[0])
     present = set()
     for n, (loc, lastmod) in enumerate(pages, 1):
-        url = canonical(urljoin(run.source, loc))
-        if not run.wanted(url):
-            continue
-        present.add(url)
-        known = run.state.posts.get(url)
-        if known and lastmod and not run.force and not _newer(lastmod, known.get("lastmod")):
-            run.report.unchanged += 1
-            continue
-        run.log(f"[{n}/{len(pages)}]")
-        run.page(url, lastmod=lastmod)
+        def one(loc=loc, lastmod=lastmod, n=n):
+            url = absolute(run.source, loc)
+            if not run.wanted(url):
+                return
+            present.add(url)
+            known = run.state.posts.get(url)
+            if known and lastmod and not run.force and not _newer(lastmod, known.get("lastmod")):
+                run.report.unchanged += 1
+                return
+            run.log(f"[{n}/{len(pages)}]")
+            run.page(url, lastmod=lastmod)
+        run.guarded(loc, one)
     return present if complete else None
 
 
@@ -407,12 +532,13 @@ def _sync_export(run: _Run, data: bytes) -> set[str]:
     run.subfolder = site_folder(site or "wordpress")
     present = set()
     for art in posts:
-        key = canonical(art.url) if art.url else f"wordpress:{art.id}"
-        if not run.wanted(key):
-            continue
-        present.add(key)
-        art.source = None
-        run.store(art, key)
+        def one(art=art):
+            key = canonical(art.url) if art.url else f"wordpress:{art.id}"
+            if run.wanted(key):
+                present.add(key)
+                art.source = None
+                run.store(art, key)
+        run.guarded(art.url or art.id, one)
     return present
 
 
@@ -426,7 +552,11 @@ def _prune(run: _Run, present: set[str], prune: bool) -> None:
             continue
         rel = state.posts.pop(key)["file"]
         state.http.pop(key, None)
-        (run.folder / rel).unlink(missing_ok=True)
+        try:
+            inside(run.folder, rel).unlink(missing_ok=True)
+        except IngestError as e:
+            run.fail(key, str(e))
+            continue
         run.report.removed.append(rel)
         run.out(f"removed {rel} ({key} is no longer in {run.source})")
     if run.report.gone:
@@ -493,13 +623,17 @@ def sync(source: str, folder: str | Path, *, prune: bool = False, force: bool = 
         run = _Run(source, folder, state, limits, force, only, out, log)
         known = state.data["sources"].setdefault(source, {})
         try:
-            data, validators = _read_source(run, is_url)
-            if data is None and not known.get("kind"):  # validators without a record: refetch
-                data, validators = run.fetcher.get(source, conditional=False)
-            kind = known.get("kind") if data is None else _kind(data)
-            _sync_kind(run, kind, data, validators, is_url, prune)
-            known["kind"] = kind
-            if not run.report.failed:  # else the next sync looks at everything again
+            try:
+                data, validators = _read_source(run, is_url)
+                if data is None and not known.get("kind"):  # validators without a record: refetch
+                    data, validators = run.fetcher.get(source, conditional=False)
+                kind = known.get("kind") if data is None else _kind(data)
+                _sync_kind(run, kind, data, validators, is_url, prune)
+                known["kind"] = kind
+            except SyncStopped as e:  # keep what was saved; nothing is pruned
+                run.report.stopped = str(e)
+                out(f"stopped: {e}")
+            if not run.report.failed and not run.report.stopped:  # else the next sync looks at everything again
                 if is_url and data is not None:
                     state.http[source] = validators
                 for url, listing in run.pending.items():
@@ -554,7 +688,7 @@ def run_sync(source: str, settings: Settings, *, articles: str | Path | None = N
     from .golden import check_golden, find_golden, format_results
 
     folder = Path(articles or settings.articles.split(os.pathsep)[0])
-    limits = limits or Limits(delay=settings.sync_delay)
+    limits = limits or Limits.from_settings(settings)
     report = sync(source, folder, prune=prune, force=force, only=only, wait=wait,
                   limits=limits, out=out, log=log)
     out(f"posts: {report.summary()}")

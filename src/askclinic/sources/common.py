@@ -48,6 +48,18 @@ def clean_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+MAX_SLUG = 80  # characters of a file name or id made from a post's address or name
+
+
+def cap_slug(slug: str) -> str:
+    """At most MAX_SLUG characters (cut at a hyphen in its second half, if any), no dots or
+    hyphens at either end: safe as a file or folder name."""
+    if len(slug) > MAX_SLUG:
+        cut = slug[:MAX_SLUG]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[MAX_SLUG // 2:] else cut
+    return slug.strip(".-")
+
+
 def require_body(text: str, min_words: int = 5) -> str:
     if len(text.split(maxsplit=min_words)) < min_words:
         raise IngestError("empty body (no article text found)")

@@ -12,14 +12,35 @@ from ..models import Article
 from .common import as_tags, clean_markdown, normalise_date, read_text, require_body
 
 
-def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
-    raw = read_text(path)
+def _has_alias(head: str) -> bool:
+    """Whether YAML text uses an alias (`*name`, also in `<<: *name`): a few hundred bytes of
+    nested aliases expand to billions of values, so front matter may not use them."""
     try:
-        meta, body = frontmatter.parse(raw)
+        return any(isinstance(t, yaml.AliasToken) for t in yaml.scan(head, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return False  # the parser below reports it, with the line
+
+
+def front_matter(raw: str) -> tuple[dict, str]:
+    """(front matter, body) of a Markdown file; IngestError for bad front matter or aliases."""
+    handler = frontmatter.detect_format(raw.strip(), frontmatter.handlers)
+    if isinstance(handler, frontmatter.YAMLHandler):
+        try:
+            head = handler.split(raw.strip())[0]
+        except ValueError:
+            head = ""
+        if _has_alias(head):
+            raise IngestError("front matter uses YAML aliases (*name); write each value out in full")
+    try:
+        return frontmatter.parse(raw)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" near line {mark.line + 2} of the file" if mark else ""  # +1 for the '---' line
         raise IngestError(f"bad front matter{where}: {getattr(e, 'problem', e)}") from None
+
+
+def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
+    meta, body = front_matter(read_text(path))
     if not isinstance(meta, dict):
         raise IngestError("bad front matter: expected 'key: value' lines between the --- lines")
     text = clean_markdown(body)

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 from ..errors import IngestError
 from ..models import Article
-from .common import html_to_text, normalise_date
+from .common import cap_slug, html_to_text, normalise_date
 
 _CAPTION = re.compile(r"\[caption[^\]]*\].*?\[/caption\]", re.S)
 _SHORTCODE = re.compile(r"\[(/?)([a-zA-Z][\w-]*)(?:\s[^\]]*)?\]")
@@ -43,7 +43,7 @@ def clean_post_html(html: str) -> str:
 
 def _slug(post: dict[str, str]) -> str:
     raw = post.get("wp:post_name") or post.get("title") or f"post-{post.get('wp:post_id', '')}"
-    return re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-") or f"post-{post.get('wp:post_id')}"
+    return cap_slug(re.sub(r"[^a-z0-9]+", "-", raw.lower())) or cap_slug(f"post-{post.get('wp:post_id')}")
 
 
 def parse(data: bytes, where: str) -> tuple[str | None, list[Article]]:
