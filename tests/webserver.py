@@ -67,7 +67,8 @@ def start(settings, embedder, port: int | None = None) -> Running:
     port = port or free_port()
     app = create_app(settings, embedder)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="on"))
+                                           access_log=False, lifespan="on",
+                                           proxy_headers=False))  # as serve(): the app decides
     thread = threading.Thread(target=server.run, name=f"askclinic-test-{port}", daemon=True)
     thread.start()
     end = time.monotonic() + 60

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from . import retrieve, safety
 from .deeplink import deep_url
 from .config import Settings
@@ -9,6 +11,22 @@ from .index import Index
 from .models import Answer, Excerpt
 
 DISCLAIMER = "General information from our articles, not medical advice for you."
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL fit for an href or a terminal, or None (javascript:, data:, relative and
+    the like). Every front end gets article URLs through this."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(
+            ord(c) < 0x20 or c in "\x7f\u2028\u2029" for c in url):
+        return None
+    return url
 
 
 def messages(settings: Settings) -> dict[str, str]:
@@ -49,6 +67,7 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     if checked.status == "emergency":
         key = "emergency_suicide" if checked.kind == "suicide" else "emergency"
         return Answer(checked.question, "emergency", msgs[key], notice=checked.notice)
+    context = safety.clean((context or "")[:4 * settings.max_question_chars])[:settings.max_question_chars]
     query = f"{context} {checked.question}" if context else checked.question
     if mode == "hybrid":
         query = retrieve.clean_question(query)
@@ -70,10 +89,10 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     for n, (hit, marked) in enumerate(zip(shown, marks), 1):
         art = index.articles[hit.chunk.article_id]
         excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"],
-                                url=art.get("url"), published=art.get("published"),
+                                url=safe_url(art.get("url")), published=art.get("published"),
                                 text=hit.chunk.text, highlights=marked,
                                 score=round(hit.dense if hit.dense is not None else hit.score, 4),
-                                deep_url=deep_url(art.get("url"), _first(hit.chunk.text, marked))))
+                                deep_url=deep_url(safe_url(art.get("url")), _first(hit.chunk.text, marked))))
     return Answer(checked.question, "answered", msgs["answered"], excerpts, ranking,
                   notice=checked.notice)
 

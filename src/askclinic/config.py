@@ -38,6 +38,9 @@ class Settings:
     sync_deadline: float = 3600.0  # seconds one sync may take; then it stops, keeping what it saved
     sync_max_requests: int = 2000  # requests one sync may make (pages, feeds, sitemaps)
     max_question_chars: int = 1000
+    # Proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or networks, comma-
+    # separated); from anyone else these headers are dropped. Empty: no proxy is trusted.
+    trusted_proxies: str = ""
 
     @property
     def data_path(self) -> Path:

@@ -17,5 +17,9 @@ class IndexMissing(AskclinicError):
     """No index where one was expected."""
 
 
+class IndexCorrupt(AskclinicError, ValueError):
+    """A file of the index cannot be read; the message names it and how to rebuild."""
+
+
 class ConfigError(AskclinicError):
     """A setting has a value askclinic cannot use."""

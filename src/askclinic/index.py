@@ -23,7 +23,7 @@ import numpy as np
 
 from . import __version__
 from .chunking import ChunkSettings, chunk_article, embed_text
-from .errors import AskclinicError, IndexMismatch, IndexMissing
+from .errors import AskclinicError, IndexCorrupt, IndexMismatch, IndexMissing
 from .models import Article, Chunk
 
 SCHEMA_VERSION = 1
@@ -180,15 +180,38 @@ def current_version(root: Path) -> Path | None:
     pointer = Path(root) / CURRENT
     if not pointer.exists():
         return None
-    name = pointer.read_text().strip()
+    name = pointer.read_bytes().decode("utf-8", "replace").strip()
     return Path(root) / name if name else None
+
+
+def _damaged(file: Path, root: str | Path, reason: object) -> str:
+    reason = " ".join(str(reason).split())[:160] or type(reason).__name__
+    return (f"the index file {file} is damaged ({reason}); rebuild the index: "
+            f"askclinic index SOURCES... --index {root} --rebuild")
 
 
 def read_manifest(root: str | Path) -> dict:
     path = current_version(Path(root))
-    if path is None or not (path / "manifest.json").exists():
+    if path is None:
         raise IndexMissing(f"no index at {root}; build one with: askclinic index articles/ --index {root}")
-    return json.loads((path / "manifest.json").read_text())
+    def there(p: Path) -> bool:
+        return bool(re.fullmatch(r"[\w.-]+", p.name)) and p.name not in (".", "..") and p.is_dir()
+
+    if not there(path):
+        time.sleep(0.05)  # a build may have switched versions as we read: look once more
+        again = current_version(Path(root))
+        if again is None or again.name != path.name or not there(again):
+            raise IndexCorrupt(_damaged(Path(root) / CURRENT, root, f"it names {path.name[:60]!r}, "
+                                        "which is not a version folder of this index"))
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexMissing(f"no index at {root}; build one with: askclinic index articles/ --index {root}") from None
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(_damaged(path / "manifest.json", root, e)) from None
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(_damaged(path / "manifest.json", root, "not a JSON object"))
+    return manifest
 
 
 def check_manifest(manifest: dict, root: str | Path, model: str) -> None:
@@ -216,18 +239,42 @@ def load_index(root: str | Path, model: str | None = None, retries: int = 3) -> 
             check_manifest(manifest, root, model)
         path = current_version(Path(root))
         try:
-            articles = json.loads((path / "articles.json").read_text())
-            with open(path / "chunks.jsonl", encoding="utf-8") as f:
-                chunks = [Chunk(**json.loads(line)) for line in f]
-            dense = faiss.read_index(str(path / "dense.faiss"))
-            bm25 = bm25s.BM25.load(str(path / "bm25"))
-            return Index(path, manifest, articles, chunks, dense, bm25)
-        except FileNotFoundError:
+            return _load_files(root, path, manifest)
+        except FileNotFoundError as e:
             # the version was cleaned up between reading `current` and its files: reread
             if attempt == retries - 1:
-                raise
+                raise IndexCorrupt(_damaged(Path(e.filename or path), root, "missing")) from None
             time.sleep(0.05)
     raise AssertionError("unreachable")
+
+
+def _read_chunks(file: Path) -> list[Chunk]:
+    with open(file, encoding="utf-8") as f:
+        return [Chunk(**json.loads(line)) for line in f]
+
+
+def _load_files(root: str | Path, path: Path, manifest: dict) -> Index:
+    """The files of one version; a file that cannot be read raises IndexCorrupt naming it."""
+    import faiss
+
+    def read(name: str, reader):
+        if not (path / name).exists():
+            raise FileNotFoundError(2, "missing", str(path / name))
+        try:
+            return reader(path / name)
+        except Exception as e:  # any reader's complaint about the bytes: faiss, json, numpy
+            raise IndexCorrupt(_damaged(path / name, root, e)) from None
+
+    articles = read("articles.json", lambda f: json.loads(f.read_text(encoding="utf-8")))
+    chunks = read("chunks.jsonl", _read_chunks)
+    dense = read("dense.faiss", lambda f: faiss.read_index(str(f)))
+    bm25 = read("bm25", lambda f: bm25s.BM25.load(str(f)))
+    if not isinstance(articles, dict) or any(c.article_id not in articles for c in chunks):
+        raise IndexCorrupt(_damaged(path / "articles.json", root, "passages of articles it does not list"))
+    if dense.ntotal != len(chunks):
+        raise IndexCorrupt(_damaged(path / "chunks.jsonl", root, f"{len(chunks):,} passages but "
+                                    f"{dense.ntotal:,} vectors in dense.faiss"))
+    return Index(path, manifest, articles, chunks, dense, bm25)
 
 
 # ---------------------------------------------------------------- building

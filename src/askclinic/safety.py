@@ -368,11 +368,12 @@ def not_a_question_for_us(text: str) -> bool:
 def check(question: str, settings: Settings, embedder=None) -> Checked:
     """Clean the question and decide whether it may go to retrieval at all. With an embedder,
     red flags are also matched by meaning, and the question's vector is kept for retrieval."""
-    text = clean(question)
+    raw = question or ""
+    text = clean(raw[:4 * settings.max_question_chars])  # cut first: clean-up costs per character
     if not text:
         return Checked(text, status="invalid")
     notice = None
-    if len(text) > settings.max_question_chars:
+    if len(text) > settings.max_question_chars or len(raw) > 4 * settings.max_question_chars:
         text = text[:settings.max_question_chars]
         notice = (f"Your question was long, so we searched using its first "
                   f"{settings.max_question_chars:,} characters.")

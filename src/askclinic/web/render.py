@@ -5,28 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from dateutil.relativedelta import relativedelta
 
+from ..answer import safe_url
 from ..config import Settings
 from ..models import Answer
 
 OLD_AFTER_YEARS = 3
-
-
-def safe_url(url: str | None) -> str | None:
-    """An http(s) URL fit for an href, or None (javascript:, data:, relative and the like)."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
 
 
 def format_date(iso: str | None) -> str | None:

@@ -9,6 +9,8 @@ import hashlib
 import json
 import re
 import secrets
+import sqlite3
+import sys
 import threading
 import time
 from pathlib import Path
@@ -22,7 +24,8 @@ from ..config import Settings
 from ..errors import AskclinicError, ConfigError
 from ..log import Log
 from ..models import Answer
-from ..safety import redact
+from ..safety import clean, redact
+from . import guard
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "askclinic_staff"
@@ -96,6 +99,25 @@ def rate_message(wait: float) -> str:
             f"{max(1, round(wait))} seconds and ask again.")
 
 
+def _text(value: str | None) -> str:
+    """`value` with lone surrogates (not encodable text) replaced, so nothing later fails."""
+    return (value or "").encode("utf-8", "replace").decode("utf-8")
+
+
+def bad_text(*values) -> bool:
+    """True when a value holds a lone surrogate: not text that UTF-8 can carry."""
+    try:
+        for v in values:
+            (v or "").encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+BAD_TEXT = {"error": "bad_text", "message": "The text holds a lone UTF-16 surrogate (for "
+             "example \\ud800), which is not a character; send the question as plain UTF-8 text."}
+
+
 class Unavailable(AskclinicError):
     """The index could not be loaded; the message says why."""
 
@@ -114,7 +136,9 @@ class Runtime:
         self.log = Log.in_folder(settings.data_path)
         self.limiter = RateLimiter(settings.rate_limit)
         self.feedback_limiter = RateLimiter(settings.rate_limit * 2)
-        self.login_limiter = RateLimiter(5, 15 * 60)
+        self.sign_in_limit = guard.SignInLimit()
+        self.proxies = guard.trusted_networks(settings.trusted_proxies)
+        self.log_error: str | None = None  # the last failed write to the question log
         self._salt = secrets.token_bytes(16)
         self._live = None
         self._live_lock = threading.Lock()
@@ -165,17 +189,37 @@ class Runtime:
     def answer(self, question: str, context: str | None, channel: str) -> Answer:
         """Answer and log one question (redacted). Raises Unavailable without an index."""
         index = self.index()
+        limit = self.settings.max_question_chars
+        question = _text((question or "")[:4 * limit])  # cut before any clean-up
+        context = _text((context or "")[:4 * limit]) or None
         started = time.perf_counter()
         ans = ask(question, index, self.embedder, self.settings, context=context)
         ms = int((time.perf_counter() - started) * 1000)
         if self.settings.log_days > 0 and ans.question.strip():
-            ans.id = self.log.record(ans, redact(ans.question), redact(context) if context else None,
-                                     channel, index.version, ms)
+            kept = clean(context)[:limit] if context else None
+            try:
+                ans.id = self.log.record(ans, redact(ans.question), redact(kept) if kept else None,
+                                         channel, index.version, ms)
+                self.log_error = None
+            except (sqlite3.Error, OSError) as e:  # e.g. a full disk: the patient still gets the answer
+                self._log_failed(e)
         return ans
 
+    def _log_failed(self, error: Exception) -> None:
+        message = f"could not write to the question log {self.log.path}: {error}"
+        if self.log_error is None:  # said once, until a write works again
+            print(f"askclinic: {message}; answers are still served but not kept", file=sys.stderr,
+                  flush=True)
+        self.log_error = message
+
     def feedback(self, qid: str, rating: int, comment: str | None) -> bool:
-        comment = redact(comment.strip()[:2000]) if comment and comment.strip() else None
-        return self.log.feedback(qid, rating, comment)
+        """True when stored, False when no such answer, None when the log could not be written."""
+        comment = redact(clean(_text(comment[:4000]))[:2000]) if comment and comment.strip() else None
+        try:
+            return self.log.feedback(qid, rating, comment)
+        except (sqlite3.Error, OSError) as e:
+            self._log_failed(e)
+            return None
 
     # ------------------------------------------------------------ retention
 
@@ -218,6 +262,7 @@ class Guard:
             return
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        scope = guard.forwarded_scope(scope, self.runtime.proxies)
         path = scope["path"]
         staff = path == "/staff" or path.startswith("/staff/")
         extra = [(b"cache-control", b"no-store")] if staff or path.startswith("/api/") else []
@@ -234,12 +279,21 @@ class Guard:
                             (b"referrer-policy", b"same-origin"),
                             (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
                             *extra]
-                message = {**message, "headers": headers}
+                message = {**message, "headers": guard.response_headers(headers, path, staff)}
             await send(message)
 
         refusal = self.refuse(scope, path, staff)
         if refusal:
             return await self.respond(send_with_headers, *refusal)
+        limit, length = guard.body_limit(path), guard.declared_length(scope)
+        if length is not None and not 0 <= length <= limit:
+            return await self.respond(send_with_headers, 413 if length > limit else 400,
+                                      guard.too_large_body(limit), None)
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            messages = await guard.read_body(receive, limit)  # at most `limit` bytes are held
+            if messages is None:
+                return await self.respond(send_with_headers, 413, guard.too_large_body(limit), None)
+            receive = guard.replay(messages, receive)
         return await self.app(scope, receive, send_with_headers)
 
     def refuse(self, scope, path: str, staff: bool):
@@ -314,14 +368,16 @@ def create_app(settings: Settings, embedder=None):
                                 headers={"Retry-After": str(max(1, round(wait)))})
         return None
 
-    def answer_response(request: Request, q: str | None, context: str | None):
+    def answer_response(request: Request, q: str | None, context: str | None, count: bool = True):
         if q is None:
             return JSONResponse({"error": "missing_question",
                                  "message": "Add the question as ?q=... (or POST {\"q\": ...})."},
                                 status_code=400)
-        too_many = limited(request, runtime.limiter)
+        too_many = limited(request, runtime.limiter) if count else None
         if too_many:
             return too_many
+        if bad_text(q, context):
+            return JSONResponse(BAD_TEXT, status_code=400)
         try:
             ans = runtime.answer(q, context or None, "api")
         except Unavailable as e:
@@ -335,6 +391,9 @@ def create_app(settings: Settings, embedder=None):
 
     @app.post("/api/ask")
     async def api_ask_post(request: Request):
+        too_many = limited(request, runtime.limiter)  # before the body is even parsed
+        if too_many:
+            return too_many
         body = await _json_body(request)
         if body is None:
             return JSONResponse({"error": "bad_request", "message": "Send JSON: {\"q\": \"...\"}"},
@@ -343,7 +402,7 @@ def create_app(settings: Settings, embedder=None):
         if not isinstance(q, str) or not isinstance(context, (str, type(None))):
             return answer_response(request, None, None)
         import anyio
-        return await anyio.to_thread.run_sync(answer_response, request, q, context)
+        return await anyio.to_thread.run_sync(answer_response, request, q, context, False)
 
     @app.post("/api/feedback")
     async def api_feedback(request: Request):
@@ -358,7 +417,13 @@ def create_app(settings: Settings, embedder=None):
             return JSONResponse({"error": "bad_request", "message": "Send JSON: {\"id\": \"<answer "
                                  "id>\", \"rating\": \"up\" | \"down\", \"comment\": \"optional\"}"},
                                 status_code=400)
-        if not runtime.feedback(body["id"], rating, comment):
+        if bad_text(comment):
+            return JSONResponse(BAD_TEXT, status_code=400)
+        stored = runtime.feedback(body["id"], rating, comment)
+        if stored is None:
+            return JSONResponse({"error": "log_unavailable", "message": "Your feedback could not be "
+                                 "saved right now; please try again later."}, status_code=503)
+        if not stored:
             return JSONResponse({"error": "not_found", "message": "No answer with that id (it may "
                                  "be older than the log keeps)."}, status_code=404)
         return JSONResponse({"ok": True})
@@ -372,7 +437,7 @@ def create_app(settings: Settings, embedder=None):
         m = index.manifest
         return {"status": "ok", "index_version": index.version, "articles": len(index.articles),
                 "chunks": len(index.chunks), "model": m.get("model"), "built_at": m.get("built_at"),
-                "reload_error": runtime._live.error}
+                "reload_error": runtime._live.error, "log_error": runtime.log_error}
 
     @app.get("/embed.js")
     def embed_js():
@@ -395,16 +460,17 @@ def create_app(settings: Settings, embedder=None):
     def login(request: Request, name: str = Form(""), password: str = Form("")):
         if not _same_origin(request):
             return HTMLResponse(staff.login_page(settings, "Sign-in refused: wrong origin."), 403)
-        keys = [runtime.client_key(request.client.host if request.client else None), "name:" + name.lower()]
-        wait = max(runtime.login_limiter.wait(k) for k in keys)
+        name = guard.sign_in_name(name)
+        address = runtime.client_key(request.client.host if request.client else None)
+        wait = runtime.sign_in_limit.reserve(name, address)  # counted before the password is checked
         if wait:
             msg = f"Too many failed sign-ins. Try again in about {max(1, round(wait / 60))} minutes."
-            return HTMLResponse(staff.login_page(settings, msg), 429)
-        if not runtime.log.check_login(name.strip(), password):
-            for k in keys:
-                runtime.login_limiter.hit(k)
+            return HTMLResponse(staff.login_page(settings, msg), 429,
+                                headers={"Retry-After": str(max(1, round(wait)))})
+        if not runtime.log.check_login(name, password):
             return HTMLResponse(staff.login_page(settings, "Wrong name or password."), 401)
-        token = runtime.log.start_session(name.strip(), settings.staff_session_hours)
+        runtime.sign_in_limit.release(name, address)
+        token = runtime.log.start_session(name, settings.staff_session_hours)
         resp = RedirectResponse("/staff/", 303)
         resp.set_cookie(COOKIE, token, max_age=int(settings.staff_session_hours * 3600), path="/staff",
                         httponly=True, samesite="strict", secure=request.url.scheme == "https")
@@ -446,7 +512,7 @@ def create_app(settings: Settings, embedder=None):
 async def _json_body(request) -> dict | None:
     try:
         body = json.loads(await request.body() or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return None
     return body if isinstance(body, dict) else None
 
@@ -459,4 +525,4 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     print(f"askclinic: patient chat on http://{host}:{port}/  widget /widget/  staff console "
           f"/staff/ (data in {settings.data_path})", flush=True)
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning",
-                proxy_headers=True, timeout_graceful_shutdown=5)
+                proxy_headers=False, timeout_graceful_shutdown=5)  # Guard reads them (trusted_proxies)
