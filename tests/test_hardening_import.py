@@ -372,14 +372,18 @@ def test_a_million_character_word_is_split_to_fit_the_model_window(embedder):
     art = Article(id="w", title="Word", text=PARAS[0] + "\n\n" + word + " " + PARAS[1])
     started = time.monotonic()
     chunks = chunk_article(art, ChunkSettings(), embedder.count_tokens)
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 15
     settings = ChunkSettings()
     assert max(len(c.text) for c in chunks) < 2_000
     assert all(count_tokens(c.text) <= settings.max_tokens for c in chunks)
     assert all(embedder.count_tokens(embed_text(art, c.heading, c.text)) <= settings.model_window
                for c in chunks)
-    assert "".join(c.text for c in chunks if c.text[0] not in "ML") == word  # nothing lost
     assert all(art.text[c.start:c.end] == c.text for c in chunks)
+    covered = art.text.index(word)  # every character of the word is in some passage
+    for c in sorted(chunks, key=lambda c: c.start):
+        if c.start <= covered < c.end:
+            covered = c.end
+    assert covered >= art.text.index(word) + len(word)
 
 
 # ---------------------------------------------------------------- 19: symlinks

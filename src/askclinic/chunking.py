@@ -60,6 +60,12 @@ def count_tokens(text: str) -> int:
     return len(cl100k().encode_ordinary(text))
 
 
+@functools.lru_cache(maxsize=1)
+def longest_token() -> int:
+    """Bytes in cl100k's longest token (128): n tokens never cover more characters than n × this."""
+    return max(map(len, cl100k()._mergeable_ranks))
+
+
 Span = tuple[int, int]
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 
@@ -112,8 +118,31 @@ def _word_windows(text: str, span: Span, fits: Callable[[Span], bool]) -> list[S
         while lo < hi:  # longest run of words from `first` that fits
             mid = (lo + hi + 1) // 2
             lo, hi = (mid, hi) if fits((words[first][0], words[mid - 1][1])) else (lo, mid - 1)
-        pieces.append((words[first][0], words[lo - 1][1]))
+        if lo == first + 1 and not fits(words[first]):  # one word longer than a passage
+            pieces += _split_word(words[first], fits)
+        else:
+            pieces.append((words[first][0], words[lo - 1][1]))
         first = lo
+    return pieces
+
+
+def _split_word(span: Span, fits: Callable[[Span], bool], width: int = 4096) -> list[Span]:
+    """Cut a word too long for one passage (a run with no space) into pieces that fit: the
+    width that fits is searched for when a piece of the last width does not (usually once)."""
+    pieces, start = [], span[0]
+    while start < span[1]:
+        end = min(span[1], start + width)
+        if not fits((start, end)):
+            lo, hi = start, end - 1
+            while lo < hi:  # the longest piece from `start` that fits
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if fits((start, mid)) else (lo, mid - 1)
+            if lo == start:
+                raise ValueError("not even one character fits in a passage: the title and "
+                                 "heading alone fill the model window")
+            end, width = lo, lo - start
+        pieces.append((start, end))
+        start = end
     return pieces
 
 
@@ -150,6 +179,8 @@ def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
     chunks: list[Chunk] = []
     for heading, paragraphs in sections(text):
         def fits(span: Span) -> bool:
+            if span[1] - span[0] > settings.max_tokens * longest_token():
+                return False  # more characters than the most tokens could hold: no need to count
             piece = text[span[0]:span[1]]
             if count_tokens(piece) > settings.max_tokens:
                 return False

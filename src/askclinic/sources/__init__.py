@@ -31,13 +31,28 @@ class Problem:
         return f"skipped {self.path}: {self.reason}"
 
 
-def _files(paths: Iterable[str | Path]) -> Iterable[tuple[Path, Path]]:
-    """(file, root) pairs; a file's id defaults to its path relative to root."""
+def _link_problem(link: Path, folder: Path) -> str | None:
+    """Why a link in `folder` is not followed (None: it leads to a file inside)."""
+    target = link.resolve()
+    if not target.exists():
+        return "a link to a missing file; not followed"
+    if folder.resolve() not in target.parents:
+        return f"a link to a place outside {folder}; not followed (copy the articles in instead)"
+    return None if target.is_file() else ""  # a folder inside: its files are found anyway
+
+
+def _files(paths: Iterable[str | Path], problems: list[Problem]) -> Iterable[tuple[Path, Path]]:
+    """(file, root) pairs; a file's id defaults to its path relative to root. In folders,
+    links are followed only to files inside the folder; each other link is a Problem."""
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if (f.is_file() and f.name not in NOT_ARTICLES
-                        and not any(part.startswith(".") for part in f.relative_to(p).parts)):
+            for f in sorted(p.rglob("*")):  # does not enter linked folders
+                if f.name in NOT_ARTICLES or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                why = _link_problem(f, p) if f.is_symlink() else None
+                if why:
+                    problems.append(Problem(str(f), why))
+                elif why is None and f.is_file():
                     yield f, p
         else:
             yield p, p.parent
@@ -67,7 +82,7 @@ def load_sources(paths: Iterable[str | Path]) -> tuple[list[Article], list[Probl
     """All articles under `paths`; broken files and duplicate ids become Problems."""
     articles: dict[str, Article] = {}
     problems: list[Problem] = []
-    for path, root in _files(paths):
+    for path, root in _files(paths, problems):
         partial: list[str] = []
         try:
             loaded = load_file(path, root, partial)
