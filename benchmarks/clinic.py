@@ -1,0 +1,249 @@
+"""Clinic benchmark: every retriever on every question set, as a patient sees the answer.
+
+Sets: clinic A (the sample articles in articles/; dev and test halves), clinic B (a second
+clinic's posts in benchmarks/clinic/clinic_b/, never tuned on) and MedQuAD's dev questions
+(liveqa and medquad, over a prebuilt MedQuAD index). Retrievers: dense only, BM25 only, plain
+reciprocal-rank fusion of the two, and askclinic's default.
+
+    python benchmarks/clinic.py                          # every set found, writes the tables
+    python benchmarks/clinic.py --sets a_dev,liveqa,medquad --no-write   # while tuning
+    python benchmarks/clinic.py --medquad-index DIR      # else $ASKCLINIC_MEDQUAD_INDEX
+
+Writes its section of docs/benchmarks.md between <!-- clinic:start --> and <!-- clinic:end -->
+and the same table into the README's Benchmarks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / "clinic"
+MEDQUAD = ROOT.parent / "shared" / "data" / "medquad"
+MODES = ("dense", "bm25", "rrf", "hybrid")
+NAMES = {"dense": "dense only", "bm25": "BM25 only", "rrf": "plain RRF (dense + BM25)",
+         "hybrid": "askclinic"}
+CLINIC_SETS = {"a_dev": ("clinic A dev", ROOT / "articles", DATA / "clinic_a_dev.jsonl"),
+               "a_test": ("clinic A test", ROOT / "articles", DATA / "clinic_a_test.jsonl"),
+               "b": ("clinic B", DATA / "clinic_b" / "articles", DATA / "clinic_b_questions.jsonl")}
+MEDQUAD_SETS = ("liveqa", "medquad")
+START, END = "<!-- clinic:start -->", "<!-- clinic:end -->"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from helpers import write_section  # noqa: E402
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def read_set(path: Path) -> list[dict]:
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                q = json.loads(line)
+                q["question"], q["kind"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise SystemExit(f"{path} line {n}: expected a JSON object with 'question' and 'kind'")
+            out.append(q)
+    return out
+
+
+def norm(text: str) -> str:
+    """Lower case, runs of white space as one space: how sentences are compared."""
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def covers(highlight: str, sentence: str) -> bool:
+    """A highlight marks `sentence` when it contains it, or is most of it (a sentence
+    split at a line break or abbreviation still counts)."""
+    h, s = norm(highlight), norm(sentence)
+    return s in h or (h in s and len(h) >= 0.6 * len(s))
+
+
+def judge(q: dict, ans) -> dict:
+    """One question's figures from the Answer shown (see `summarise` for what they mean)."""
+    row = {"kind": q["kind"], "answered": ans.status == "answered"}
+    if q["kind"] != "answerable":
+        return row
+    labels = [(a["article"], norm(a["sentence"])) for a in q.get("answers", [])]
+    shown = ans.excerpts if ans.status == "answered" else []
+    hit = [any(art == e.article_id and s in norm(e.text) for art, s in labels) for e in shown]
+    articles = {art for art, _ in labels}
+    row.update(p1=any(hit[:1]), p3=any(hit[:3]),
+               a1=bool(shown) and shown[0].article_id in articles,
+               marked=any(covers(h, s) for e in shown for h in e.highlights
+                          for art, s in labels if art == e.article_id))
+    return row
+
+
+def summarise(rows: list[dict], ms: list[float]) -> dict:
+    ans = [r for r in rows if r["kind"] == "answerable"]
+    answered = [r for r in ans if r["answered"]]
+    share = lambda xs, key: sum(bool(x[key]) for x in xs) / len(xs) if xs else None  # noqa: E731
+    un = [r for r in rows if r["kind"] == "unanswerable"]
+    off = [r for r in rows if r["kind"] == "offtopic"]
+    return {"questions": len(rows), "answerable": len(ans), "unanswerable": len(un), "offtopic": len(off),
+            "passage@1": share(ans, "p1"), "passage@3": share(ans, "p3"), "article@1": share(ans, "a1"),
+            "highlighted": share(answered, "marked"),
+            "unanswerable_refused": 1 - share(un, "answered") if un else None,
+            "offtopic_refused": 1 - share(off, "answered") if off else None,
+            "wrongly_refused": 1 - share(ans, "answered") if ans else None,
+            "p50_ms": float(np.percentile(ms, 50)) if ms else None}
+
+
+def run_clinic(questions: list[dict], index, embedder, settings, mode: str) -> tuple[dict, list]:
+    from askclinic.answer import ask
+
+    ask("warm up: what helps a headache?", index, embedder, settings, mode=mode)
+    rows, ms, misses = [], [], []
+    for q in questions:
+        t = time.perf_counter()
+        ans = ask(q["question"], index, embedder, settings, mode=mode, context=q.get("context"))
+        ms.append((time.perf_counter() - t) * 1000)
+        rows.append(judge(q, ans))
+        misses.append((q, ans, rows[-1]))
+    return summarise(rows, ms), misses
+
+
+def clinic_index(articles: Path, work: Path, embedder):
+    from askclinic.index import build_index, load_index
+    from askclinic.sources import load_sources
+
+    found, problems = load_sources([articles])
+    if problems:
+        raise SystemExit(f"{articles}: " + "; ".join(map(str, problems[:3])))
+    path = work / articles.parent.name
+    build_index(found, path, embedder, log=lambda m: None)
+    return load_index(path)
+
+
+def run_medquad(index_dir: Path, modes, embedder) -> dict:
+    from askclinic.evaluate import read_questions
+    from askclinic.index import load_index
+    from retrieval import quality
+
+    questions = read_questions(MEDQUAD / "dev_questions.jsonl")
+    log(f"MedQuAD: {len(questions):,} dev questions over {index_dir}")
+    return quality(load_index(index_dir), questions, modes)
+
+
+def medquad_row(r: dict) -> dict:
+    return {"questions": r["questions"], "graded": r["graded"], "ndcg@10": r["ndcg@10"],
+            "article@1": r["success@1"], "p50_ms": r["p50_ms"]}
+
+
+def pct(x) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def report(results: dict, command: str) -> str:
+    out = ["## Clinic benchmark", "",
+           f"`{command}`, {time.strftime('%Y-%m-%d')}. Clinic A: the {results.get('a_articles', '?')} "
+           f"sample articles in `articles/` (a headache clinic), questions in patients' words "
+           f"(`benchmarks/clinic/clinic_a_dev.jsonl`, tuned on; `clinic_a_test.jsonl`, scored only "
+           f"when a change was done). Clinic B: {results.get('b_articles', '?')} posts of a sleep "
+           f"clinic (`benchmarks/clinic/clinic_b/`), never tuned on. MedQuAD: the dev questions of "
+           f"the retrieval benchmark over the full MedQuAD index.", "",
+           "| set | retriever | questions | passage @1 | passage @3 | article @1 | highlighted "
+           "| unanswerable refused | off-topic refused | answerable refused | nDCG@10 | p50 ms |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for key, name in [(k, v[0]) for k, v in CLINIC_SETS.items()] + [(s, f"MedQuAD {s}") for s in MEDQUAD_SETS]:
+        for mode in MODES:
+            r = results["sets"].get(key, {}).get(mode)
+            if r is None:
+                continue
+            count = (f"{r['answerable']} + {r['unanswerable']} + {r['offtopic']}" if "answerable" in r
+                     else f"{r['graded']} of {r['questions']}")
+            out.append(f"| {name} | {NAMES[mode]} | {count} | {pct(r.get('passage@1'))} | "
+                       f"{pct(r.get('passage@3'))} | {pct(r.get('article@1'))} | {pct(r.get('highlighted'))} | "
+                       f"{pct(r.get('unanswerable_refused'))} | {pct(r.get('offtopic_refused'))} | "
+                       f"{pct(r.get('wrongly_refused'))} | {pct(r.get('ndcg@10'))} | "
+                       f"{r['p50_ms']:.1f} |")
+    out += ["", *MEASURES]
+    skipped = results.get("skipped")
+    if skipped:
+        out += ["", "Not run: " + "; ".join(skipped) + "."]
+    return "\n".join(out)
+
+
+MEASURES = [
+    "Questions: answerable + unanswerable (on topic, not in the articles) + off-topic; for "
+    "MedQuAD, graded of all. Passage @1/@3: of the answerable questions, the first (first three) "
+    "excerpts shown include one containing a labelled answering sentence (a refusal counts as a "
+    "miss). Article @1: the first excerpt is from a labelled article (MedQuAD: the first ranked "
+    "article is graded relevant). Highlighted: of the answerable questions that were answered, "
+    "a labelled sentence is highlighted. Refused: the answer showed no excerpts. p50: whole "
+    "answer in-process, warm (MedQuAD: without highlights, as in the retrieval benchmark).",
+]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sets", default="a_dev,a_test,b,liveqa,medquad",
+                   help="comma-separated: a_dev, a_test, b, liveqa, medquad")
+    p.add_argument("--modes", default=",".join(MODES))
+    p.add_argument("--medquad-index", default=os.environ.get("ASKCLINIC_MEDQUAD_INDEX"),
+                   help="a built MedQuAD index (default: $ASKCLINIC_MEDQUAD_INDEX)")
+    p.add_argument("--no-write", action="store_true", help="print only; leave the docs alone")
+    p.add_argument("--misses", help="write each answerable miss of askclinic to this JSONL file")
+    args = p.parse_args()
+    sets, modes = args.sets.split(","), args.modes.split(",")
+    from askclinic.config import load_settings
+    from askclinic.embedding import get_embedder
+
+    settings, embedder = load_settings(), get_embedder("all-MiniLM-L6-v2")
+    results: dict = {"sets": {}, "skipped": []}
+    misses_out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for key in [s for s in sets if s in CLINIC_SETS]:
+            name, articles, qfile = CLINIC_SETS[key]
+            if not qfile.exists() or not articles.exists():
+                results["skipped"].append(f"{name} ({qfile.relative_to(ROOT)} not found)")
+                log(f"{name}: {qfile} not found, skipped")
+                continue
+            index = clinic_index(articles, Path(tmp), embedder)
+            results[f"{key[0]}_articles"] = len(index.articles)
+            questions = read_set(qfile)
+            for mode in modes:
+                log(f"{name}: {mode} on {len(questions)} questions")
+                results["sets"].setdefault(key, {})[mode], misses = run_clinic(
+                    questions, index, embedder, settings, mode)
+                if mode == "hybrid":
+                    misses_out += [{"set": key, "id": q.get("id"), "question": q["question"],
+                                    "status": a.status, "row": r,
+                                    "excerpts": [[e.article_id, e.score, e.text[:160], e.highlights]
+                                                 for e in a.excerpts]}
+                                   for q, a, r in misses if r["kind"] != "answerable" or not r["p1"]]
+    wanted = [s for s in sets if s in MEDQUAD_SETS]
+    if wanted and not args.medquad_index:
+        results["skipped"].append("MedQuAD (no index: pass --medquad-index DIR or set ASKCLINIC_MEDQUAD_INDEX)")
+        log("MedQuAD skipped: pass --medquad-index DIR or set ASKCLINIC_MEDQUAD_INDEX")
+    elif wanted:
+        got = run_medquad(Path(args.medquad_index), modes, embedder)
+        for mode, per in got.items():
+            for s in wanted:
+                results["sets"].setdefault(s, {})[mode] = medquad_row(per[s])
+    if args.misses:
+        Path(args.misses).write_text("".join(json.dumps(m) + "\n" for m in misses_out))
+    command = "python benchmarks/clinic.py" + (" --medquad-index DIR" if args.medquad_index else "")
+    table = report(results, command)
+    print(table)
+    if not args.no_write:
+        write_section(ROOT / "docs" / "benchmarks.md", START, END, table)
+        write_section(ROOT / "README.md", START, END, table.replace("## Clinic", "### Clinic", 1),
+                      heading="## Benchmarks")
+
+
+if __name__ == "__main__":
+    main()
