@@ -5,6 +5,7 @@ so a crash at any moment leaves the previous version in place."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import itertools
@@ -397,7 +398,8 @@ def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Ch
     dense = faiss.IndexFlatIP(manifest["dimension"])
     if len(vectors):
         dense.add(vectors)
-    faiss.write_index(dense, str(folder / "dense.faiss"))
+    with open(folder / "dense.faiss", "wb") as f:  # written by Python: a full disk is an OSError
+        f.write(memoryview(faiss.serialize_index(dense)))
     _crash_point("writing")
     BM25.from_counts(counts).save(str(folder / "bm25"))
     counts.save(folder / LEXICAL)
@@ -409,6 +411,32 @@ def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Ch
     for p in sorted(folder.rglob("*")):
         _fsync_path(p)
     _fsync_path(folder)
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _publish(root: Path, name: str, write: Callable[[Path], None]) -> None:
+    """Write a version into a temporary folder, rename it, then make it current. When the
+    disk is full, what was written is removed and the current version stays: one message."""
+    tmp, done = root / f".tmp-{name}", root / name
+    try:
+        write(tmp)
+        os.rename(tmp, done)
+        _fsync_path(root)
+        _crash_point("renamed")
+        _switch_current(root, name)
+    except OSError as e:
+        cur = current_version(root)
+        if e.errno not in NO_SPACE or (cur is not None and cur.name == name):
+            raise  # (the second: only flushing the folder failed; the new version is current)
+        for p in (tmp, done):
+            shutil.rmtree(p, ignore_errors=True)
+        (root / (CURRENT + ".tmp")).unlink(missing_ok=True)
+        raise AskclinicError(
+            f"disk full: could not write {e.filename or tmp} ({e.strerror}); nothing changed: "
+            + (f"{root} still serves version {cur.name}" if cur else f"there is still no index in {root}")
+            + "; free some space and run the command again") from None
 
 
 def _switch_current(root: Path, name: str) -> None:
@@ -580,12 +608,7 @@ def build_index(articles: list[Article], root: str | Path, embedder,
                     "articles": {a: m["hash"] for a, m in meta.items()},
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "build_seconds": round(time.time() - started, 2), "version": name}
-        tmp = root / f".tmp-{name}"
-        _write_version(tmp, manifest, meta, chunks, vectors, counts)
-        os.rename(tmp, root / name)
-        _fsync_path(root)
-        _crash_point("renamed")
-        _switch_current(root, name)
+        _publish(root, name, lambda tmp: _write_version(tmp, manifest, meta, chunks, vectors, counts))
         _crash_point("switched")
         clean_old_versions(root)
         rep.version, rep.seconds = name, time.time() - started
