@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,9 @@ def web(tmp_path_factory, web_index_dir, embedder):
     from askclinic.config import Settings
 
     host_port = webserver.free_port()
-    settings = Settings(index=str(web_index_dir), data=str(tmp_path_factory.mktemp("web-data")),
+    data = tmp_path_factory.mktemp("web-data")
+    shutil.copy(ROOT / "examples" / "golden.jsonl", data / "golden.jsonl")  # the suggested questions
+    settings = Settings(index=str(web_index_dir), data=str(data),
                         rate_limit=0, clinic_name="Riverside Headache Center",
                         clinic_phone="(555) 010-0100",
                         clinic_booking_url="https://riverside-headache.example/book",

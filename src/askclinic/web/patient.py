@@ -1,22 +1,31 @@
-"""The patient chat (/) and its compact twin for iframes (/widget): starter questions, a chat
-whose answers are escaped excerpt cards, follow-ups searched with the conversation's previous
-question, and thumbs up/down with an optional comment."""
+"""The patient chat (/) and its compact twin for iframes (/widget): one scroll area holding the
+conversation (answers as one card per article), the question box pinned below it, suggested
+questions taken from the golden questions, feedback under each answer, and the "is any of this
+happening now?" buttons. The conversation is HTML written by render.py; chat.js does what
+Gradio's defaults do not (one question at a time, scrolling, announcements, in-answer buttons)."""
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from html import escape
+from pathlib import Path
 
 import gradio as gr
 
 from ..answer import DISCLAIMER
-from .render import answer_html, notice_html, question_html
+from .render import _tel, answer_html, conversation_html, notice_html, question_html
 from .server import Unavailable, rate_message
 
+STATIC = Path(__file__).parent / "static"
 STARTERS = ["Does Botox help neck pain?", "What are the signs of a cluster headache?",
             "Can caffeine trigger migraines?", "What happens at my first visit?"]
 UNAVAILABLE = ("Sorry, our article search is not available right now. Please try again in a few "
                "minutes, or contact the clinic.")
+WAITING = "Searching our articles…"
+INTRO = ("Ask a question about headaches, migraine or our treatments. You will get passages from "
+         "our articles, each linked to the place in the full post.")
 _CUE = re.compile(r"^(?:and|but|also|so|plus|what about|how about|what if|what else|is it|is that|"
                   r"are they|are there|does it|do they|can it|can they|will it|would it|should i|"
                   r"how long|how often|how soon|how many|how much|any other)\b", re.I)
@@ -38,126 +47,236 @@ def markup(value: str = "", **kw) -> gr.Markdown:
 
 
 def theme():
-    """Gradio's default look with system fonts (nothing fetched) and a blue that keeps
-    white button text readable."""
+    """Gradio's default look with system fonts (nothing fetched) and a blue dark enough for
+    white button text (blue-700: 6.7:1)."""
     system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
     return gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=system,
-                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
+        button_primary_background_fill="#1d4ed8", button_primary_background_fill_hover="#1e40af",
+        button_primary_background_fill_dark="#1d4ed8", button_primary_background_fill_hover_dark="#1e3a8a",
+        button_primary_text_color="#ffffff", button_primary_text_color_dark="#ffffff",
+        input_placeholder_color="#64748b", input_placeholder_color_dark="#94a3b8")
+
+
+def privacy_text(settings) -> str:
+    days = settings.log_days
+    return (f"We keep your questions for {days} days to improve our articles, with the names, "
+            f"numbers, emails and addresses we recognise removed (most, not all: please leave them "
+            f"out). We never store your IP address."
+            if days > 0 else "We don't keep your questions.")
 
 
 def notes_html(settings) -> str:
-    days = settings.log_days
-    kept = (f"We keep your questions for {days} days, with names, phone numbers, emails and "
-            f"addresses removed, to improve our articles. We never store your IP address."
-            if days > 0 else "We don't keep your questions.")
+    number = settings.emergency_number
     return (f'<div class="ac-notes"><p class="ac-disclaimer"><strong>{escape(DISCLAIMER)}</strong> '
-            f'In an emergency, call {escape(settings.emergency_number)}.</p>'
-            f'<p class="ac-privacy">{escape(kept)}</p></div>')
+            f'In an emergency, call <a href="{escape(_tel(number), quote=True)}">{escape(number)}</a>.</p></div>')
 
 
-def header_html(settings) -> str:
+def contact_warnings(settings) -> list[str]:
+    """What a clinic should set so "not covered" answers can point patients somewhere."""
+    out = []
+    if settings.clinic_name in ("", "our clinic"):
+        out.append("ASKCLINIC_CLINIC_NAME is not set: patients see \"our clinic\"; set it to the clinic's name")
+    if not settings.clinic_phone:
+        out.append("ASKCLINIC_CLINIC_PHONE is not set: \"not covered\" answers offer no number to call; "
+                   "set it (and ASKCLINIC_CLINIC_BOOKING_URL if patients book online)")
+    return out
+
+
+def header_html(settings, compact: bool) -> str:
+    if compact:
+        return f'<header class="ac-header ac-compact"><h1>Ask {escape(settings.clinic_name)}\'s articles</h1></header>'
     return (f'<header class="ac-header"><h1>Ask our articles</h1>'
             f'<p>Answers are passages from {escape(settings.clinic_name)}\'s own articles, each with a '
             f'link to the full post.</p></header>')
 
 
+def intro_html(settings) -> str:
+    return (f'<div class="ac-conv"><p class="ac-intro">{escape(INTRO)}</p>'
+            f'<p class="ac-intro ac-privacy">{escape(privacy_text(settings))}</p></div>')
+
+
+_suggest_lock = threading.Lock()
+
+
+def suggestions(runtime, limit: int = 4) -> list[str]:
+    """Up to `limit` golden questions (the clinic's golden.jsonl) that still open with one of
+    their expected articles on the current index; checked once per index version, so a
+    rebuild re-checks them. STARTERS when there is no golden file."""
+    from ..answer import ask
+    from ..golden import find_golden, read_golden
+
+    settings = runtime.settings
+    folders = [f for f in settings.articles.split(os.pathsep) if f]
+    path = next((p for p in (find_golden(settings, f) for f in folders or [None]) if p), None)
+    if path is None:
+        return STARTERS[:limit]
+    try:
+        index = runtime.index()
+    except Unavailable:
+        return []
+    with _suggest_lock:
+        cache = getattr(runtime, "_suggested", None)
+        if cache and cache[0] == (str(path), index.version):
+            return cache[1]
+        picked = []
+        for question, expected in read_golden(path):
+            ans = ask(question, index, runtime.embedder, settings, with_highlights=False)
+            if ans.status == "answered" and ans.excerpts and ans.excerpts[0].article_id in expected:
+                picked.append(question)
+            if len(picked) == limit:
+                break
+        runtime._suggested = ((str(path), index.version), picked)
+        return picked
+
+
+def head_html() -> str:
+    return f"<script>{(STATIC / 'chat.js').read_text()}</script>"
+
+
+def fresh_state() -> dict:
+    """A conversation: its turns ({"q": html} or {"ans": Answer | None, "notice": ...}), the
+    question being answered, the previous question (for follow-ups) and the passages shown."""
+    return {"turns": [], "asking": None, "previous": None, "shown": []}
+
+
+class Chat:
+    """The event handlers of one page (chat or widget)."""
+
+    def __init__(self, runtime, channel: str):
+        self.runtime, self.channel = runtime, channel
+        self.logging = runtime.settings.log_days > 0
+        self.renders = 0  # numbers each rendering (any counter that changes will do)
+
+    def html(self, state: dict, waiting: bool = False) -> str:
+        turns = []
+        for n, t in enumerate(state["turns"]):
+            if "q" in t:
+                turns.append(t)
+            elif t.get("ans") is not None:
+                ans = t["ans"]
+                rateable = self.logging and ans.id and ans.status in ("answered", "no_match")
+                turns.append({"a": answer_html(ans, self.runtime.settings, turn=n, chosen=t.get("chosen")),
+                              "fb": t.get("fb") if rateable else "off",
+                              "lang": getattr(ans, "language", None) or "en"})
+            else:
+                turns.append({"a": notice_html(t["notice"][0], t["notice"][1], turn=n), "fb": "off"})
+        if not turns and not waiting:
+            return intro_html(self.runtime.settings)
+        self.renders += 1
+        return conversation_html(turns, WAITING if waiting else None, self.renders)
+
+    def add_question(self, text, state):
+        text = (text or "").strip()
+        if not text or state.get("asking"):
+            return gr.update(), gr.update(), state
+        state = {**state, "asking": {"question": text}, "turns": state["turns"] + [{"q": question_html(text)}]}
+        return "", self.html(state, waiting=True), state
+
+    def respond(self, state, request: gr.Request):
+        asking = state.get("asking")
+        if not asking:
+            return gr.update(), state
+        state = {**state, "asking": None, "turns": list(state["turns"]), "shown": list(state["shown"])}
+        host = request.client.host if request is not None and request.client else None
+        wait = self.runtime.limiter.hit(self.runtime.client_key(host))
+        if wait:
+            state["turns"].append({"notice": (rate_message(wait), "limited")})
+            return self.html(state), state
+        question, check = asking["question"], asking.get("check")
+        previous = state.get("previous")
+        context = asking.get("context") if check else (previous if previous and is_follow_up(question) else None)
+        options = {"exclude": state["shown"]} if context else {}
+        if check:
+            options["check"] = check
+        try:
+            ans = self.runtime.answer(question, context, self.channel, **options)
+        except Unavailable:
+            state["turns"].append({"notice": (UNAVAILABLE, "unavailable")})
+            return self.html(state), state
+        if ans.status in ("answered", "no_match"):
+            state["previous"] = (f"{context} {ans.question}" if context else ans.question)[-600:]
+        state["shown"] += [(e.article_id, e.text) for e in ans.excerpts]
+        state["turns"].append({"ans": ans, "fb": None, "chosen": None, "question": question, "context": context})
+        return self.html(state), state
+
+    def action(self, value, state):
+        """A button inside the conversation: `up|down|comment|check:<turn>:<value>`."""
+        kind, _, rest = (value or "").partition(":")
+        turn, _, arg = rest.partition(":")
+        turns = list(state["turns"])
+        if not turn.isdigit() or int(turn) >= len(turns) or "ans" not in turns[int(turn)] or state.get("asking"):
+            return "", gr.update(), state
+        n, t = int(turn), dict(turns[int(turn)])
+        ans = t["ans"]
+        if kind in ("up", "down") and t.get("fb") is None and ans.id:
+            self.runtime.feedback(ans.id, 1 if kind == "up" else -1, None)
+            t["fb"] = kind
+        elif kind == "comment" and t.get("fb") in ("up", "down") and arg.strip():
+            self.runtime.feedback(ans.id, 1 if t["fb"] == "up" else -1, arg)
+            t["fb"] = "commented"
+        elif kind == "check" and ans.status == "check" and t.get("chosen") is None:
+            labels = {str(c["id"]): str(c["label"]) for c in (getattr(ans, "check", None) or [])}
+            label = labels.get(arg) or ("None of these" if arg == "none" else None)
+            if label is None:
+                return "", gr.update(), state
+            t["chosen"] = arg
+            turns[n] = t
+            turns.append({"q": question_html(label, getattr(ans, "language", None) or "en", "chose")})
+            state = {**state, "turns": turns, "asking": {"question": t["question"], "check": arg,
+                                                         "context": t.get("context")}}
+            return "", self.html(state, waiting=True), state
+        turns[n] = t
+        state = {**state, "turns": turns}
+        return "", self.html(state), state
+
+
 def build(runtime, compact: bool) -> gr.Blocks:
     settings = runtime.settings
-    channel = "widget" if compact else "chat"
-    logging = settings.log_days > 0
-    title = f"Ask our articles – {settings.clinic_name}"
+    chat = Chat(runtime, "widget" if compact else "chat")
+    title = f"Ask our articles – {settings.clinic_name}" + (" (chat panel)" if compact else "")
+    private = dict(api_visibility="private", show_progress="hidden")
+    with gr.Blocks(title=title, analytics_enabled=False, fill_height=True,
+                   elem_classes=["ac-page", "ac-widget" if compact else "ac-full"]) as demo:
+        markup(header_html(settings, compact))
+        conv = markup(intro_html(settings), elem_id="ac-conv", scale=1)
+        with gr.Column(elem_id="ac-bottom", scale=0):
+            with gr.Row(elem_classes=["ac-starters"]):
+                starters = [gr.Button(q, size="sm", variant="secondary", elem_classes=["ac-starter"],
+                                      visible=bool(q)) for q in (STARTERS + [""] * 2)[:6]]
+            with gr.Row(elem_classes=["ac-ask"], equal_height=True):
+                box = gr.Textbox(label="Your question", show_label=False, container=False, max_length=4000,
+                                 placeholder="Type your question",
+                                 lines=1, max_lines=4, scale=5, autofocus=not compact, elem_id="ac-question")
+                send = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="ac-send")
+                clear = gr.Button("Clear", variant="secondary", scale=0, min_width=72, elem_id="ac-clear")
+            with gr.Row(visible=False, elem_id="ac-confirm") as confirm:
+                markup('<p class="ac-confirm-q">Clear this conversation?</p>')
+                yes = gr.Button("Yes, clear it", variant="stop", scale=0, min_width=120, elem_id="ac-clear-yes")
+                keep = gr.Button("Keep it", variant="secondary", scale=0, min_width=96, elem_id="ac-clear-no")
+            markup(notes_html(settings))
+        action = gr.Textbox(elem_id="ac-action", elem_classes=["ac-hidden"], show_label=False,
+                            container=False, label="action")
+        go = gr.Button("action", elem_id="ac-action-go", elem_classes=["ac-hidden"])
+        state = gr.State(fresh_state())
 
-    def add_question(text, history, state):
-        text = (text or "").strip()
-        if not text:
-            return gr.update(), history, state, gr.update()
-        state = {**state, "asking": text}
-        history = history + [{"role": "user", "content": question_html(text)}]
-        return "", history, state, gr.update(visible=False)
-
-    def respond(history, state, request: gr.Request):
-        question = state.get("asking")
-        if not question:
-            return history, state
-        state = {**state, "asking": None, "ids": dict(state["ids"])}
-        host = request.client.host if request is not None and request.client else None
-        wait = runtime.limiter.hit(runtime.client_key(host))
-        if wait:
-            reply = notice_html(rate_message(wait), "limited")
-        else:
-            previous = state.get("previous")
-            context = previous if previous and is_follow_up(question) else None
-            try:
-                ans = runtime.answer(question, context, channel)
-            except Unavailable:
-                reply = notice_html(UNAVAILABLE, "unavailable")
-            else:
-                reply = answer_html(ans, settings)
-                if ans.status in ("answered", "no_match"):
-                    state["previous"] = (f"{context} {ans.question}" if context else ans.question)[-600:]
-                if ans.id:
-                    state["ids"][len(history)] = ans.id
-        history = history + [{"role": "assistant", "content": reply}]
-        return history, state
-
-    def on_like(state, data: gr.LikeData):
-        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        qid = state["ids"].get(index)
-        if qid is None or data.liked not in (True, False):
-            return gr.update(visible=False), gr.update(), state
-        rating = 1 if data.liked else -1
-        runtime.feedback(qid, rating, None)
-        label = ("Thanks! Anything to add? (optional)" if rating > 0
-                 else "Sorry this didn't help. What were you looking for? (optional)")
-        state = {**state, "pending": (qid, rating)}
-        return gr.update(visible=True), gr.update(value="", label=label), state
-
-    def send_comment(text, state):
-        pending = state.get("pending")
-        if pending and (text or "").strip():
-            runtime.feedback(pending[0], pending[1], text)
-            gr.Info("Thank you, your comment was saved.")
-        return gr.update(visible=False), "", {**state, "pending": None}
-
-    with gr.Blocks(title=title, analytics_enabled=False, fill_height=compact) as demo:
-        if not compact:
-            markup(header_html(settings))
-        chat = gr.Chatbot(
-            value=[], show_label=False, label="Conversation", elem_id="ac-chat",
-            height=None if compact else "min(560px, 62vh)", min_height=240, scale=1 if compact else None,
-            render_markdown=False, sanitize_html=True, latex_delimiters=[], buttons=[],
-            feedback_options=("Like", "Dislike") if logging else None,
-            group_consecutive_messages=False, layout="bubble", autoscroll=True,
-            placeholder=("Ask a question about headaches, migraine or our treatments. You will "
-                         "get passages from our articles, each linked to the full post."))
-        with gr.Row(elem_classes=["ac-starters"]) as starters:
-            buttons = [gr.Button(q, size="sm", variant="secondary", elem_classes=["ac-starter"])
-                       for q in STARTERS]
-        with gr.Row(elem_classes=["ac-ask"]):
-            box = gr.Textbox(label="Your question", show_label=compact is False, max_length=4000,
-                             placeholder="Type your question, e.g. Does Botox help neck pain?",
-                             lines=1, max_lines=4, scale=5, autofocus=not compact,
-                             elem_id="ac-question")
-            send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ac-send")
-        with gr.Row(visible=False, elem_classes=["ac-feedback"]) as fb_row:
-            fb_text = gr.Textbox(label="Anything to add? (optional)", max_length=2000, lines=1,
-                                 scale=5, elem_id="ac-comment")
-            fb_send = gr.Button("Send comment", scale=1, min_width=80, elem_id="ac-comment-send")
-        markup(notes_html(settings))
-        fresh = {"previous": None, "ids": {}, "pending": None, "asking": None}
-        state = gr.State(dict(fresh))
-
-        private = dict(api_visibility="private")
         for trigger in (box.submit, send.click):
-            trigger(add_question, [box, chat, state], [box, chat, state, starters],
-                    queue=False, **private).then(respond, [chat, state], [chat, state], **private)
-        for b, q in zip(buttons, STARTERS):
-            b.click(lambda h, s, q=q: add_question(q, h, s), [chat, state], [box, chat, state, starters],
-                    queue=False, **private).then(respond, [chat, state], [chat, state], **private)
-        chat.like(on_like, [state], [fb_row, fb_text, state], queue=False, **private)
-        chat.clear(lambda: (dict(fresh), gr.update(visible=True), gr.update(visible=False)), None,
-                   [state, starters, fb_row], queue=False, **private)
-        for trigger in (fb_text.submit, fb_send.click):
-            trigger(send_comment, [fb_text, state], [fb_row, fb_text, state], **private)  # queued: the toast needs it
+            trigger(chat.add_question, [box, state], [box, conv, state], queue=False, **private
+                    ).then(chat.respond, [state], [conv, state], **private)
+        for b in starters:
+            b.click(chat.add_question, [b, state], [box, conv, state], queue=False, **private
+                    ).then(chat.respond, [state], [conv, state], **private)
+        go.click(chat.action, [action, state], [action, conv, state], queue=False, **private
+                 ).then(chat.respond, [state], [conv, state], **private)
+        clear.click(lambda: gr.update(visible=True), None, [confirm], queue=False, **private)
+        keep.click(lambda: gr.update(visible=False), None, [confirm], queue=False, **private)
+        yes.click(lambda: (fresh_state(), intro_html(settings), gr.update(visible=False)), None,
+                  [state, conv, confirm], queue=False, **private)
+
+        def offer():
+            qs = suggestions(runtime)[:len(starters)]
+            return [gr.update(value=q, visible=True) for q in qs] + \
+                   [gr.update(visible=False)] * (len(starters) - len(qs))
+        demo.load(offer, None, starters, queue=False, **private)
     demo.queue(default_concurrency_limit=4, max_size=256)
     return demo

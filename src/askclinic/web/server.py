@@ -186,14 +186,15 @@ class Runtime:
     def client_key(self, host: str | None) -> str:
         return hashlib.sha256(self._salt + (host or "?").encode()).hexdigest()[:16]
 
-    def answer(self, question: str, context: str | None, channel: str) -> Answer:
-        """Answer and log one question (redacted). Raises Unavailable without an index."""
+    def answer(self, question: str, context: str | None, channel: str, **options) -> Answer:
+        """Answer and log one question (redacted). Raises Unavailable without an index.
+        `options` go to answer.ask (e.g. exclude, check)."""
         index = self.index()
         limit = self.settings.max_question_chars
         question = _text((question or "")[:4 * limit])  # cut before any clean-up
         context = _text((context or "")[:4 * limit]) or None
         started = time.perf_counter()
-        ans = ask(question, index, self.embedder, self.settings, context=context)
+        ans = ask(question, index, self.embedder, self.settings, context=context, **options)
         ms = int((time.perf_counter() - started) * 1000)
         if self.settings.log_days > 0 and ans.question.strip():
             kept = clean(context)[:limit] if context else None
@@ -353,6 +354,8 @@ def create_app(settings: Settings, embedder=None):
             runtime.index()
         except Unavailable as e:
             print(f"askclinic: no index yet ({e}); the chat answers once one is built", flush=True)
+        for warning in patient.contact_warnings(settings):
+            print(f"askclinic: warning: {warning}", flush=True)
         yield
         runtime.close()
 
@@ -437,7 +440,8 @@ def create_app(settings: Settings, embedder=None):
         m = index.manifest
         return {"status": "ok", "index_version": index.version, "articles": len(index.articles),
                 "chunks": len(index.chunks), "model": m.get("model"), "built_at": m.get("built_at"),
-                "reload_error": runtime._live.error, "log_error": runtime.log_error}
+                "reload_error": runtime._live.error, "log_error": runtime.log_error,
+                "warnings": patient.contact_warnings(settings)}
 
     @app.get("/embed.js")
     def embed_js():
@@ -504,8 +508,10 @@ def create_app(settings: Settings, embedder=None):
                         auth_dependency=lambda req: runtime.log.session_user(req.cookies.get(COOKIE)),
                         **common)
     gr.mount_gradio_app(app, patient.build(runtime, compact=True), "/widget",
-                        **{**common, "css": css + (STATIC / "widget.css").read_text()})
-    gr.mount_gradio_app(app, patient.build(runtime, compact=False), "/", **common)
+                        **{**common, "css": css + (STATIC / "widget.css").read_text(),
+                           "head": patient.head_html()})
+    gr.mount_gradio_app(app, patient.build(runtime, compact=False), "/",
+                        **{**common, "head": patient.head_html()})
     return Guard(app, runtime)
 
 
