@@ -176,6 +176,29 @@ def test_compressed_bombs_are_refused_and_a_sync_stays_under_300_mb(hostile, tmp
     assert [Path(p).name for p in out["new"]] == ["ok-gz.md"]
 
 
+def test_a_gzipped_sitemap_listing_millions_of_pages_is_refused_under_300_mb(hostile, tmp_path):
+    """2 million entries in 119 KB of gzip (49 MB unpacked, within the sitemaps.org 50 MB):
+    read item by item and refused past 50,000 addresses, instead of a tree of 4 million
+    elements (805 MB, 86 s before)."""
+    import gzip
+
+    entry = b"<url><loc>/a</loc></url>"
+    body = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + entry * (49_000_000 // len(entry)) + b"</urlset>")
+    hostile.pages["/sitemap.xml"] = gzip.compress(body, 6)
+    child = SYNC_CHILD.replace("rep = sync(", "try:\n    rep = sync(").replace(
+        "log=lambda m: None)\n", "log=lambda m: None)\nexcept Exception as e:\n    print(e)\n")
+    child = child.replace('print(json.dumps({"new": rep.new, "failed": rep.failed, "peak_mb": hwm / 1024}))',
+                          'print(json.dumps({"peak_mb": hwm / 1024}))')
+    r = subprocess.run([sys.executable, "-c", child, hostile.url("/sitemap.xml"), str(tmp_path / "a")],
+                       capture_output=True, text=True, env=_child_env(), timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    said, measured = r.stdout.strip().splitlines()
+    assert said.endswith("lists more than 50,000 addresses, the sitemaps.org limit; split it "
+                         "into several sitemaps")
+    assert json.loads(measured)["peak_mb"] < 300, measured
+
+
 # ---------------------------------------------------------------- 2: paths outside the folder
 
 def test_an_export_cannot_write_or_delete_outside_the_articles_folder(tmp_path, env):

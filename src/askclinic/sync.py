@@ -34,6 +34,7 @@ STATE = ".askclinic-sync.json"
 LOCK = ".askclinic-sync.lock"
 USER_AGENT = f"askclinic/{__version__} (clinic article sync)"
 MIN_PAGE_WORDS = 30  # less than this on a fetched page: a menu or list page, not a post
+MAX_LISTED = 50_000  # pages the sitemaps of one sync may list (the sitemaps.org limit of one)
 
 
 class FetchError(AskclinicError):
@@ -493,6 +494,10 @@ def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
         return items, True
     pages, complete = [], True
     for child, _ in items:
+        if len(pages) >= MAX_LISTED:
+            run.out(f"the sitemaps list more than {MAX_LISTED:,} pages; the rest of {url} is "
+                    "not read this time (and no post is treated as removed)")
+            return pages[:MAX_LISTED], False
         try:
             child = absolute(url, child)
             if depth >= 2:
@@ -502,14 +507,14 @@ def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
         except (FetchError, IngestError) as e:
             run.fail(child, str(e))
             found, ok = [], False
-        pages += found
+        pages += found[:MAX_LISTED + 1 - len(pages)]  # one more: the check above says so
         complete &= ok
     return pages, complete
 
 
 def _sync_sitemap(run: _Run, data: bytes | None, validators: dict) -> set[str] | None:
     pages, complete = _sitemap_pages(run, canonical(run.source), data, validators)
-    pages = _unsaved_first(run, run.source, pages, lambda p: p[0])
+    pages = _unsaved_first(run, run.source, list(dict(pages).items()), lambda p: p[0])
     present = set()
     for n, (loc, lastmod) in enumerate(pages, 1):
         def one(loc=loc, lastmod=lastmod, n=n):
