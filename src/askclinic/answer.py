@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from . import retrieve, safety
+from . import excerpts as excerpts_
+from . import retrieve, safety, terms
 from .deeplink import deep_url
 from .config import Settings
 from .index import Index
@@ -75,23 +76,30 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     if mode != "bm25":
         reuse = checked.vector is not None and query == checked.question
         qvec = checked.vector if reuse else embedder.encode([query])[0]
-    hits = retrieve.search(index, query, qvec, mode, embedder=embedder)
+    searched = terms.with_generics(query) if mode == "hybrid" else query
+    if searched != query:
+        qvec = embedder.encode([searched])[0]
+    hits = retrieve.search(index, searched, qvec, mode, embedder=embedder)
     ranking = retrieve.rank_articles(hits)
-    relevant = hits and (mode == "bm25" or retrieve.best_cosine(hits) >= settings.min_score)
-    if checked.status == "no_match" or not relevant:  # refused: still ranked, for scoring
+    picks = []
+    if hits and checked.status != "no_match":
+        shown = _unseen(hits, exclude)
+        picks = (excerpts_.choose(index, shown, query, qvec, embedder, settings.min_score,
+                                  settings.max_excerpts, settings.per_article, checked.vector) if mode == "hybrid"
+                 else excerpts_.plain(index, shown, qvec, embedder, settings.min_score,
+                                      4, settings.per_article, with_highlights))
+    ranking = list(dict.fromkeys([p.hit.chunk.article_id for p in picks] + ranking))[:len(ranking)]
+    if not picks:  # refused: still ranked, for scoring
         return Answer(checked.question, "no_match", msgs["no_match"], ranking=ranking,
                       notice=checked.notice)
-    shown = retrieve.diverse(_unseen(hits, exclude), settings.max_excerpts, settings.per_article)
-    marks = (retrieve.highlights([h.chunk.text for h in shown], qvec, embedder,
-                                 cache=retrieve.extras(index).sentence_vectors)
-             if with_highlights and qvec is not None else [[] for _ in shown])
     excerpts = []
-    for n, (hit, marked) in enumerate(zip(shown, marks), 1):
+    for n, pick in enumerate(picks, 1):
+        hit, marked = pick.hit, pick.highlights if with_highlights else []
         art = index.articles[hit.chunk.article_id]
         excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"],
                                 url=safe_url(art.get("url")), published=art.get("published"),
                                 text=hit.chunk.text, highlights=marked,
-                                score=round(hit.dense if hit.dense is not None else hit.score, 4),
+                                score=round(pick.score, 3),
                                 deep_url=deep_url(safe_url(art.get("url")), _first(hit.chunk.text, marked))))
     return Answer(checked.question, "answered", msgs["answered"], excerpts, ranking,
                   notice=checked.notice)

@@ -22,7 +22,7 @@ class Settings:
     # Abstain when the best passage's cosine similarity to the question is below this.
     # Chosen on the medquad dev questions and the off-topic set: see README "How no_match works".
     min_score: float = 0.40
-    max_excerpts: int = 4
+    max_excerpts: int = 5
     per_article: int = 2
     clinic_name: str = "our clinic"
     clinic_phone: str = ""

@@ -4,6 +4,7 @@ of an excerpt that best answer the question."""
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -14,7 +15,7 @@ from .chunking import sentence_spans
 from .index import BM25, Index, lexical_tokens
 from .models import Hit
 
-MODES = ("hybrid", "dense", "bm25")
+MODES = ("hybrid", "dense", "bm25", "rrf")
 RRF_K = 60
 CANDIDATES = 50
 
@@ -59,15 +60,16 @@ TITLE_EXACT, TITLE_ANYCASE = 1.0, 0.5  # an article title quoted in the question
 def search(index: Index, question: str, qvec: np.ndarray | None, mode: str = "hybrid",
            k: int = CANDIDATES, embedder=None) -> list[Hit]:
     """Chunks for `question`, best first. `qvec` (the question's unit vector) is needed for
-    the dense and hybrid modes; `dense` and `bm25` are the plain single retrievers. Hybrid
+    the dense, rrf and hybrid modes; `dense` and `bm25` are the plain single retrievers and
+    `rrf` their plain reciprocal-rank fusion (baselines). Hybrid
     also searches each sentence of a long message (with `embedder`), corrects misspelled
     words for BM25, favours passages under the heading the question asks about, and ranks
     articles whose title the question names; hits come grouped by article, best first."""
     if mode not in MODES:
         raise ValueError(f"retriever must be one of {', '.join(MODES)}, not {mode!r}")
     if mode != "hybrid":
-        dense = index.dense_search(qvec, k) if mode == "dense" else []
-        lexical = index.lexical_search(question, k) if mode == "bm25" else []
+        dense = index.dense_search(qvec, k) if mode in ("dense", "rrf") else []
+        lexical = index.lexical_search(question, k) if mode in ("bm25", "rrf") else []
         return fuse(index, [(dense, 1.0, "dense"), (lexical, 1.0, "lexical")])
     ex = extras(index)
     words = lexical_tokens(question)
@@ -151,8 +153,42 @@ class Extras:
         self.sentence_vectors = SentenceVectors()
         self._headings: dict[str, set[str]] = {}
         self.passages: dict[str, list[int]] = {}
+        self.rows: dict[str, int] = {}
+        self._words: dict[str, set[str]] = {}
         for i, c in enumerate(index.chunks):
             self.passages.setdefault(c.article_id, []).append(i)
+            self.rows[c.id] = i
+
+    def words(self, chunk) -> set[str]:
+        """The BM25 words of a passage (title and heading included), kept once computed."""
+        found = self._words.get(chunk.id)
+        if found is None:
+            title = self.index.articles[chunk.article_id]["title"]
+            found = self._words[chunk.id] = set(lexical_tokens(f"{title}\n{chunk.heading}\n{chunk.text}"))
+        return found
+
+    def idf(self, word: str) -> float:
+        n = len(self.index.chunks) + 1
+        return float(np.log(n / (1 + (self.df[self.vocab[word]] if word in self.vocab else 0))))
+
+    def known(self, word: str) -> bool:
+        """Every BM25 word of `word` occurs in the articles (a stop word counts as known)."""
+        return all(t in self.vocab for t in lexical_tokens(word))
+
+    @functools.cached_property
+    def sounds(self) -> dict[str, set[str]]:
+        """The articles' words by Soundex code, for telling a misspelling from a new word."""
+        from .terms import soundex
+
+        out: dict[str, set[str]] = {}
+        for w in self.vocab:
+            if w.isalpha() and len(w) >= 3:
+                out.setdefault(soundex(w), set()).add(w)
+        return out
+
+    def cosine(self, chunk, qvec: np.ndarray) -> float:
+        """The question's cosine similarity to a passage (its stored vector)."""
+        return float(self.index.dense.reconstruct(self.rows[chunk.id]) @ qvec)
 
     def best_passage(self, article: str, qvec: np.ndarray) -> Hit:
         """The passage of `article` closest to the question, as a hit with no fused score."""

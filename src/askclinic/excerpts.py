@@ -1,0 +1,160 @@
+"""What a patient is shown for a question: which passages (1-5, chosen by relevance, at most
+2 per article, no two overlapping), how relevant each is (`score`, 0-1), and which of their
+sentences are highlighted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import retrieve, terms
+from .index import Index, lexical_tokens
+from .models import Hit
+
+RERANK = 10  # passages, best by `first_look`, whose sentences are compared with the question
+MOST, PER_ARTICLE = 5, 2
+MARGIN = 0.12  # an excerpt is shown when its score is within this of the best one
+SAME_MEANING = 0.40  # a sentence this close to an absent term's vector covers it
+MARKS, MARK_MARGIN = 3, 0.2  # highlight up to 3 sentences, within this of the passage's best
+# How much each measure counts in `score`: the cosine similarity of the question to the
+# passage and to its closest sentence, the share of the question's words (weighed by rarity)
+# in the passage, and its BM25 score relative to the best one found for the question.
+WEIGHTS = {"passage": 1.0, "sentence": 0.5, "words": 0.2, "bm25": 0.2}
+
+
+@dataclass
+class Pick:
+    """One passage chosen to show: its score (0-1) and highlighted sentences."""
+
+    hit: Hit
+    score: float
+    highlights: list[str] = field(default_factory=list)
+    covers: float = 0.0  # share of the question's words in the passage, weighed by rarity
+    vectors: np.ndarray = field(default=None, repr=False)  # its sentences' vectors
+
+
+def score(passage: float, sentence: float, words: float, bm25: float) -> float:
+    """An excerpt's score, 0-1: the weighted mean (`WEIGHTS`) of four 0-1 measures, negative
+    cosines counted as 0."""
+    parts = {"passage": passage, "sentence": sentence, "words": words, "bm25": bm25}
+    total = sum(WEIGHTS[k] * min(max(v, 0.0), 1.0) for k, v in parts.items())
+    return total / sum(WEIGHTS.values())
+
+
+def choose(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, embedder, floor: float,
+           most: int = MOST, per_article: int = PER_ARTICLE, alone: np.ndarray | None = None) -> list[Pick]:
+    """The passages to show, best first: every hit scored by `first_look`, the best `RERANK`
+    then also by their closest sentence (`score`); those within `MARGIN` of the best, at
+    most `per_article` from an article and `most` in all, none overlapping another from its
+    article, none under `floor`. Empty when even the best is under `floor`. `alone` is the
+    vector of the last question without the conversation before it: highlights are the
+    sentences closest to both."""
+    ex = retrieve.extras(index)
+    if not hits:
+        return []
+    for h in hits:
+        if h.dense is None:
+            h.dense = ex.cosine(h.chunk, qvec)
+    words = set(lexical_tokens(terms.with_generics(question)))
+    words |= {c for c in map(ex.correct, words) if c}
+    weight = {w: ex.idf(w) for w in words}
+    top_bm25 = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
+    looked = []
+    for h in hits:
+        have = ex.words(h.chunk)
+        covers = sum(v for w, v in weight.items() if w in have) / (sum(weight.values()) or 1.0)
+        looked.append((h, covers, (h.lexical or 0.0) / top_bm25))
+    looked.sort(key=lambda x: -first_look(x[0].dense, x[1], x[2]))
+    looked = looked[:RERANK]
+    spans = [marking_spans(h.chunk.text) for h, _, _ in looked]
+    flat = [h.chunk.text[s:e] for (h, _, _), sp in zip(looked, spans) for s, e in sp]
+    vectors = ex.sentence_vectors.encode(flat, embedder) if flat else np.zeros((0, len(qvec)))
+    sims = vectors @ qvec
+    marking = (sims + vectors @ alone) / 2 if alone is not None else sims
+    picks, pos = [], 0
+    for (h, covers, bm), sp in zip(looked, spans):
+        mine, pos = slice(pos, pos + len(sp)), pos + len(sp)
+        best = float(sims[mine].max()) if len(sp) else h.dense
+        picks.append(Pick(h, score(h.dense, best, covers, bm), _marks(h.chunk.text, sp, marking[mine]),
+                          covers, vectors[mine]))
+    picks.sort(key=lambda p: -p.score)
+    if picks[0].score < floor or not _mentions(question, picks[:3], ex, embedder):
+        return []
+    bar = max(floor, picks[0].score - MARGIN)
+    return _distinct([p for p in picks if p.score >= bar], most, per_article)
+
+
+def _mentions(question: str, picks: list[Pick], ex, embedder) -> bool:
+    """False when the question names something specific the articles never mention
+    (`terms.absent_terms`) and no sentence of the best passages means the same
+    (cosine >= SAME_MEANING to the word alone): then they do not cover it."""
+    absent = terms.absent_terms(question, ex.known, ex.sounds)
+    if not absent:
+        return True
+    sentences = np.vstack([p.vectors for p in picks])
+    return bool(len(sentences)) and all(float((sentences @ v).max()) >= SAME_MEANING
+                                        for v in embedder.encode(absent))
+
+
+def first_look(cosine: float, covers: float, bm25: float) -> float:
+    """`score` without the sentence measure (which needs the model): which passages to
+    look at sentence by sentence."""
+    return WEIGHTS["passage"] * cosine + WEIGHTS["words"] * covers + WEIGHTS["bm25"] * bm25
+
+
+def _distinct(picks: list[Pick], most: int, per_article: int) -> list[Pick]:
+    """At most `per_article` per article and `most` in all; a passage overlapping one
+    already chosen from its article is left out."""
+    out: list[Pick] = []
+    for p in picks:
+        c = p.hit.chunk
+        mine = [q.hit.chunk for q in out if q.hit.chunk.article_id == c.article_id]
+        if len(mine) >= per_article or any(c.start < o.end and o.start < c.end for o in mine):
+            continue
+        out.append(p)
+        if len(out) == most:
+            break
+    return out
+
+
+def plain(index: Index, hits: list[Hit], qvec: np.ndarray | None, embedder, floor: float,
+          most: int = 4, per_article: int = 2, with_highlights: bool = True) -> list[Pick]:
+    """The baseline retrievers' excerpts: the first `most` hits in retrieval order (at most
+    `per_article` each), refused when the best cosine is under `floor` (no check without
+    a question vector); scores are the passage cosines."""
+    if qvec is not None and retrieve.best_cosine(hits) < floor:
+        return []
+    shown = retrieve.diverse(hits, most, per_article)
+    if qvec is None:
+        top = max((h.score for h in shown), default=1.0) or 1.0
+        return [Pick(h, h.score / top) for h in shown]
+    ex = retrieve.extras(index)
+    marks = (retrieve.highlights([h.chunk.text for h in shown], qvec, embedder, cache=ex.sentence_vectors)
+             if with_highlights else [[] for _ in shown])
+    return [Pick(h, float(np.clip(h.dense if h.dense is not None else ex.cosine(h.chunk, qvec), 0, 1)), m)
+            for h, m in zip(shown, marks)]
+
+
+def marking_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a passage that may be highlighted: not a question (it restates what
+    was asked), not a list's lead-in ending with ":", not under 3 words; a list item's short
+    label ("- Reduce glare.") goes with the sentence after it. All sentences when none
+    qualifies."""
+    found = retrieve.sentences(text)
+    for n in range(len(found) - 2, -1, -1):
+        (s, e), (s2, e2) = found[n], found[n + 1]
+        label = text[s:e].lstrip("-*+\u2022 ")
+        if text[s:e] != label and len(label.split()) <= 4 and "\n" not in text[e:s2]:
+            found[n:n + 2] = [(s, e2)]
+    good = [(s, e) for s, e in found
+            if len(text[s:e].split()) >= 3 and not text[s:e].rstrip("\"')").endswith(("?", ":"))]
+    return good or found
+
+
+def _marks(text: str, spans: list[tuple[int, int]], sims: np.ndarray) -> list[str]:
+    if not len(spans):
+        return []
+    best = float(sims.max())
+    chosen = [i for i in np.argsort(-sims)[:MARKS] if sims[i] >= best - MARK_MARGIN]
+    return [text[spans[i][0]:spans[i][1]] for i in sorted(chosen)]

@@ -1,0 +1,155 @@
+"""The words of a question against the words of the articles: brand names of medicines read
+with their generic names, and the specific terms a question asks about that the articles
+never mention (then the articles do not cover the question)."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# Brand (or generic) name -> the generic name and the kind of medicine articles use.
+# Common medicines of many specialties; patients use the name on the box.
+_MEDICINES = """
+imitrex tosymra onzetra zembrace: sumatriptan triptan | maxalt: rizatriptan triptan
+zomig: zolmitriptan triptan | relpax: eletriptan triptan | amerge: naratriptan triptan
+frova: frovatriptan triptan | axert: almotriptan triptan | treximet: sumatriptan naproxen triptan
+nurtec: rimegepant gepant | ubrelvy: ubrogepant gepant | qulipta: atogepant gepant
+zavzpret: zavegepant gepant | reyvow: lasmiditan | aimovig: erenumab cgrp antibody
+ajovy: fremanezumab cgrp antibody | emgality: galcanezumab cgrp antibody
+vyepti: eptinezumab cgrp antibody | topamax trokendi qudexy: topiramate
+depakote depakene: valproate | inderal innopran: propranolol beta blocker
+lopressor toprol: metoprolol beta blocker | elavil: amitriptyline antidepressant
+pamelor: nortriptyline antidepressant | effexor: venlafaxine antidepressant
+calan verelan isoptin: verapamil | cafergot: ergotamine | trudhesa migranal: dihydroergotamine
+fioricet fiorinal: butalbital | excedrin: acetaminophen aspirin caffeine
+tylenol panadol paracetamol: acetaminophen pain reliever
+advil motrin nurofen: ibuprofen pain reliever anti-inflammatory
+aleve naprosyn anaprox: naproxen pain reliever anti-inflammatory
+bayer ecotrin: aspirin pain reliever | toradol: ketorolac anti-inflammatory
+cambia voltaren: diclofenac anti-inflammatory | celebrex: celecoxib anti-inflammatory
+nsaid nsaids: anti-inflammatory pain reliever | reglan: metoclopramide nausea
+compazine: prochlorperazine nausea | zofran: ondansetron nausea | phenergan: promethazine nausea
+benadryl zzzquil: diphenhydramine antihistamine | unisom: doxylamine antihistamine
+claritin: loratadine antihistamine | zyrtec: cetirizine antihistamine
+allegra: fexofenadine antihistamine | sudafed: pseudoephedrine decongestant
+flonase: fluticasone nasal steroid | medrol: methylprednisolone steroid
+neurontin gralise: gabapentin | horizant: gabapentin | lyrica: pregabalin | lithobid: lithium
+indocin: indomethacin | cymbalta: duloxetine antidepressant | zoloft: sertraline antidepressant
+prozac: fluoxetine antidepressant | lexapro: escitalopram antidepressant
+celexa: citalopram antidepressant | paxil: paroxetine antidepressant
+wellbutrin zyban: bupropion antidepressant | desyrel: trazodone
+xanax: alprazolam benzodiazepine | ativan: lorazepam benzodiazepine
+klonopin: clonazepam benzodiazepine | valium: diazepam benzodiazepine
+restoril: temazepam benzodiazepine sleeping pill | halcion: triazolam benzodiazepine sleeping pill
+flexeril: cyclobenzaprine muscle relaxant | zanaflex: tizanidine muscle relaxant
+soma: carisoprodol muscle relaxant | ultram: tramadol opioid
+percocet: oxycodone acetaminophen opioid | oxycontin oxycodone: opioid
+vicodin norco hydrocodone: opioid | dilaudid hydromorphone: opioid | codeine morphine: opioid
+ambien: zolpidem sleeping pill | lunesta: eszopiclone sleeping pill
+sonata: zaleplon sleeping pill | belsomra: suvorexant sleeping pill
+dayvigo: lemborexant sleeping pill | quviviq: daridorexant sleeping pill
+rozerem: ramelteon sleeping pill | silenor: doxepin sleeping pill
+provigil: modafinil | nuvigil: armodafinil | xyrem xywav: sodium oxybate
+wakix: pitolisant | sunosi: solriamfetol | adderall: amphetamine stimulant
+ritalin concerta: methylphenidate stimulant | requip: ropinirole | mirapex: pramipexole
+neupro: rotigotine | ozempic wegovy: semaglutide | mounjaro zepbound: tirzepatide
+saxenda: liraglutide | yaz yasmin: drospirenone estrogen birth control pill
+nuvaring: estrogen birth control ring | mirena: levonorgestrel iud
+premarin estrace: estrogen hormone therapy | coumadin jantoven warfarin: blood thinner
+eliquis: apixaban blood thinner | xarelto: rivaroxaban blood thinner
+plavix: clopidogrel blood thinner | lipitor: atorvastatin statin | zocor: simvastatin statin
+norvasc: amlodipine blood pressure | synthroid: levothyroxine thyroid
+glucophage: metformin diabetes | viagra: sildenafil | cialis: tadalafil
+chantix: varenicline smoking | nicorette: nicotine smoking
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def medicines() -> dict[str, str]:
+    out = {}
+    for entry in re.split(r"\s*[|\n]\s*", _MEDICINES.strip()):
+        if entry:
+            names, generic = entry.split(":")
+            for name in names.split():
+                out[name] = generic.strip()
+    return out
+
+
+def with_generics(question: str) -> str:
+    """The question with the generic names of the medicines it names by brand appended:
+    "Is Emgality safe?" is also searched as galcanezumab, a CGRP antibody."""
+    table = medicines()
+    found = [table[w] for w in dict.fromkeys(re.findall(r"[a-z]+", question.lower())) if w in table]
+    return f"{question} ({'; '.join(found)})" if found else question
+
+
+def soundex(word: str) -> str:
+    """The word's Soundex code (first letter and three digits): how it sounds, roughly."""
+    codes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"), **dict.fromkeys("dt", "3"),
+             "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
+    word = re.sub(r"[^a-z]", "", word.lower())
+    if not word:
+        return ""
+    out, last = word[0], codes.get(word[0], "")
+    for ch in word[1:]:
+        code = codes.get(ch, "")
+        if code and code != last:
+            out += code
+        if ch not in "hw":
+            last = code
+    return (out + "000")[:4]
+
+
+def zipf(word: str) -> float:
+    """How common a word is in English (wordfreq's Zipf scale: 3 is once per million words)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+RARE = 3.0  # below this Zipf frequency (once per million words) an absent word names something specific
+LONG = 25  # words: a longer message tells a story, and its side details are not what it asks
+
+
+def absent_terms(question: str, known, sounds: dict[str, set[str]]) -> list[str]:
+    """The words of a short question that name something specific (rare in English) which
+    the articles never mention: not in their vocabulary (`known(word)`), not a medicine the
+    table maps to one they mention, not a misspelling of one of their words (same sound,
+    at most 2 edits) or of a common English word (1 edit)."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]", question)
+    if len(words) > LONG:
+        return []
+    table, out = medicines(), []
+    for raw in dict.fromkeys(w.lower() for w in words):
+        w = re.sub(r"'s$", "", raw)
+        if len(w) < 3 or known(w) or zipf(w) >= RARE:
+            continue
+        if w in table and any(known(g) for g in table[w].split()):
+            continue
+        if any(abs(len(v) - len(w)) <= 1 and edits(v, w) <= 2 for v in sounds.get(soundex(w), ())):
+            continue
+        if _misspelt(w):
+            continue
+        out.append(w)
+    return out
+
+
+def edits(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions from a to b."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def _misspelt(word: str) -> bool:
+    """One edit (a letter dropped, added, changed or two swapped) makes `word` a common
+    English word."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    near = {a + b[1:] for a, b in cuts if b} | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
+    near |= {a + c + b[1:] for a, b in cuts if b for c in letters} | {a + c + b for a, b in cuts for c in letters}
+    near.discard(word)
+    return any(zipf(v) >= 3.5 for v in near)
