@@ -410,6 +410,17 @@ def test_a_million_character_word_is_split_to_fit_the_model_window(embedder):
     assert covered >= art.text.index(word) + len(word)
 
 
+def test_a_huge_title_and_heading_still_leave_room_for_the_text(embedder):
+    from askclinic.chunking import ChunkSettings, chunk_article, embed_text
+    from askclinic.models import Article
+
+    title = "Migraine " * 600  # 5,400 characters, far over the model's window on its own
+    art = Article(id="t", title=title, text="## " + "Aura! " * 500 + "\n\n" + " ".join(PARAS))
+    chunks = chunk_article(art, ChunkSettings(), embedder.count_tokens)
+    assert any("Magnesium citrate" in c.text for c in chunks)
+    assert all(embedder.count_tokens(embed_text(art, c.heading, c.text)) <= 256 for c in chunks)
+
+
 # ---------------------------------------------------------------- 19: symlinks
 
 def test_links_leaving_the_articles_folder_are_not_followed_and_reported(tmp_path):

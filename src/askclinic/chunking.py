@@ -165,10 +165,13 @@ def _units(text: str, paragraph: Span, fits: Callable[[Span], bool]) -> list[Spa
     return units
 
 
+MAX_HEAD = 200  # characters of title and heading embedded with a passage: room is left for it
+
+
 def embed_text(article: Article, heading: str, text: str) -> str:
     """What the model embeds: title and heading give the passage its context."""
     head = article.title if not heading or heading == article.title else f"{article.title}: {heading}"
-    return f"{head}\n{text}"
+    return f"{head[:MAX_HEAD]}\n{text}"
 
 
 def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
