@@ -61,15 +61,36 @@ def test_record_feedback_review_and_filters(tmp_path):
     assert [e.id for e in log.entries(["emergency"])[0]] == [c]
     assert [e.id for e in log.entries(["unreviewed"])[0]] == [c, b]
     assert [e.id for e in log.entries(["no_match", "unreviewed"])[0]] == [b]
+    assert [e.id for e in log.entries(["no_match", "emergency"])[0]] == [c, b]  # kinds: any of
+    assert log.entries(["emergency", "unreviewed"])[1] == 1 and log.entries(["thumbs_down", "emergency"])[1] == 2
     assert [e.id for e in log.entries([], "TAXES")[0]] == [b]  # question or comment, any case
     assert log.entries([], "100%_")[1] == 0  # LIKE wildcards are literal
     entries, total = log.entries([], "", limit=2)
     assert len(entries) == 2 and total == 3
     e = log.get(a)
     assert (e.excerpts[0], e.reviewer, e.note, e.latency_ms, e.channel) == (
-        {"n": 1, "article_id": "art-1", "title": "Title 1"}, "alice", "fine", 12, "chat")
+        {"n": 1, "article_id": "art-1", "title": "Title 1", "text": "text", "highlights": []},
+        "alice", "fine", 12, "chat")
     with pytest.raises(ValueError, match="filter must be one of"):
         log.entries(["bogus"])
+
+
+def test_other_language_questions_can_be_filtered_and_dismissed_groups_are_remembered(tmp_path):
+    log = Log(tmp_path / "a.db")
+    spanish = Answer("q", "emergency", "Llame al 911", language="es") if "language" in Answer.__dataclass_fields__ \
+        else None
+    refused = Answer("q", "invalid", "Our articles are in English")
+    refused.kind = "language"  # a question refused for its language
+    en = log.record(answer("no_match"), "Is CBD oil good for migraine?", None, "chat", "v")
+    other = log.record(refused, "Quel est le meilleur traitement?", None, "chat", "v")
+    ids = [other] + ([log.record(spanish, "me duele la cabeza", None, "chat", "v")] if spanish else [])
+    assert {e.id for e in log.entries(["other_language"])[0]} == set(ids)
+    assert {e.id for e in log.entries(["other_language", "no_match"])[0]} == set(ids) | {en}
+    assert log.get(en).language is None and log.get(other).language == "other"
+    log.dismiss(["  Is CBD oil good for MIGRAINE ? "], "alice")
+    log.close()
+    again = Log(tmp_path / "a.db")  # remembered across restarts, however it was typed
+    assert again.dismissed() == {"is cbd oil good for migraine"}
 
 
 def test_purge_deletes_old_rows_feedback_and_sessions_with_secure_delete(tmp_path):

@@ -22,7 +22,11 @@ from .errors import AskclinicError
 from .models import Answer
 
 DB_NAME = "askclinic.db"
-FILTERS = ("no_match", "thumbs_down", "emergency", "unreviewed")
+FILTERS = ("no_match", "thumbs_down", "emergency", "other_language", "unreviewed")
+# The kinds of question a staff member can pick; picked kinds combine with OR ("no match or
+# thumbs down"), and "unreviewed" narrows whatever they show.
+_KIND_SQL = {"no_match": "q.status = 'no_match'", "thumbs_down": "f.rating = -1",
+             "emergency": "q.status = 'emergency'", "other_language": "q.language = 'other'"}
 MIN_PASSWORD = 10
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -46,7 +50,7 @@ def _m001_questions(db: sqlite3.Connection) -> None:
             question TEXT NOT NULL,        -- redacted
             context TEXT,                  -- previous question of a follow-up, redacted
             status TEXT NOT NULL,          -- answered | no_match | emergency | invalid
-            excerpts TEXT NOT NULL,        -- JSON list of {n, article_id, title}
+            excerpts TEXT NOT NULL,        -- JSON list of {n, article_id, title[, text, highlights]}
             index_version TEXT,
             channel TEXT NOT NULL,         -- chat | widget | api
             latency_ms INTEGER
@@ -84,9 +88,21 @@ def _m002_staff(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m003_language_and_dismissed(db: sqlite3.Connection) -> None:
+    db.executescript("""
+        ALTER TABLE questions ADD COLUMN language TEXT;  -- 'other' when not asked in English
+        CREATE TABLE dismissed (           -- "What to write next" groups staff marked not relevant
+            question_key TEXT PRIMARY KEY, -- normalised question text (see question_key)
+            dismissed_by TEXT NOT NULL,
+            dismissed_at TEXT NOT NULL
+        );
+    """)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_questions_feedback_reviews", _m001_questions),
     ("002_staff_and_sessions", _m002_staff),
+    ("003_language_and_dismissed", _m003_language_and_dismissed),
 ]
 
 
@@ -149,11 +165,13 @@ class Entry:
     reviewer: str | None
     note: str | None
     reviewed_at: str | None
+    language: str | None = None  # "other" when the question was not in English
 
 
 _SELECT = """
     SELECT q.id, q.asked_at, q.question, q.context, q.status, q.excerpts, q.index_version,
-           q.channel, q.latency_ms, f.rating, f.comment, r.reviewer, r.note, r.reviewed_at
+           q.channel, q.latency_ms, f.rating, f.comment, r.reviewer, r.note, r.reviewed_at,
+           q.language
     FROM questions q LEFT JOIN feedback f ON f.question_id = q.id
                      LEFT JOIN reviews r ON r.question_id = q.id
 """
@@ -199,11 +217,13 @@ class Log:
         """Store one answered question; `question` and `context` must already be redacted.
         Returns the new row's id."""
         qid = secrets.token_urlsafe(12)
-        shown = [{"n": e.n, "article_id": e.article_id, "title": e.title} for e in answer.excerpts]
+        shown = [{"n": e.n, "article_id": e.article_id, "title": e.title, "text": e.text,
+                  "highlights": e.highlights} for e in answer.excerpts]
         with self.lock, self.db:
-            self.db.execute("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.db.execute("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (qid, stamp(when), question, context, answer.status,
-                             json.dumps(shown, ensure_ascii=False), index_version, channel, latency_ms))
+                             json.dumps(shown, ensure_ascii=False), index_version, channel, latency_ms,
+                             _language(answer)))
         return qid
 
     def feedback(self, qid: str, rating: int, comment: str | None = None) -> bool:
@@ -230,15 +250,17 @@ class Log:
 
     def entries(self, filters: tuple[str, ...] | list[str] = (), search: str = "",
                 limit: int | None = 200) -> tuple[list[Entry], int]:
-        """Entries newest first matching every filter (see FILTERS) and the search text;
-        also the number of matches without the limit."""
+        """Entries newest first of any of the chosen kinds (see FILTERS; "unreviewed" narrows
+        them) that contain the search text; also the number of matches without the limit."""
         where, args = [], []
         for f in filters:
             if f not in FILTERS:
                 raise ValueError(f"filter must be one of {', '.join(FILTERS)}, not {f!r}")
-            where.append({"no_match": "q.status = 'no_match'", "thumbs_down": "f.rating = -1",
-                          "emergency": "q.status = 'emergency'",
-                          "unreviewed": "r.question_id IS NULL"}[f])
+        kinds = [_KIND_SQL[f] for f in FILTERS if f in filters and f in _KIND_SQL]
+        if kinds:
+            where.append("(" + " OR ".join(kinds) + ")")
+        if "unreviewed" in filters:
+            where.append("r.question_id IS NULL")
         if search.strip():
             like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where.append("(q.question LIKE ? ESCAPE '\\' OR q.context LIKE ? ESCAPE '\\' "
@@ -257,6 +279,16 @@ class Log:
         with self.lock:
             r = self.db.execute(_SELECT + " WHERE q.id = ?", (qid,)).fetchone()
         return Entry(*r[:5], json.loads(r[5]), *r[6:]) if r else None
+
+    def dismiss(self, questions: list[str], by: str) -> None:
+        """Remember that these questions are not relevant for "What to write next"."""
+        with self.lock, self.db:
+            self.db.executemany("INSERT OR REPLACE INTO dismissed VALUES (?, ?, ?)",
+                                [(question_key(q), by, stamp()) for q in questions if question_key(q)])
+
+    def dismissed(self) -> set[str]:
+        with self.lock:
+            return {r[0] for r in self.db.execute("SELECT question_key FROM dismissed")}
 
     def purge(self, days: int, when: dt.datetime | None = None) -> int:
         """Delete questions (with their feedback and reviews) older than `days` days, and
@@ -331,6 +363,18 @@ class Log:
         if token:
             with self.lock, self.db:
                 self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+
+
+def question_key(question: str) -> str:
+    """The same question however it was typed: lower case, spaces collapsed, no end marks."""
+    return " ".join(question.lower().split()).strip(" ?!.")
+
+
+def _language(answer: Answer) -> str | None:
+    """'other' for a question not in English (its fixed messages are in another language,
+    or it was refused for its language), else None."""
+    lang = getattr(answer, "language", None) or "en"
+    return "other" if lang != "en" or getattr(answer, "kind", None) == "language" else None
 
 
 # ---------------------------------------------------------------- export

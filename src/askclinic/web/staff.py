@@ -15,17 +15,20 @@ from urllib.parse import urlencode
 import gradio as gr
 import numpy as np
 
+from ..answer import safe_url
 from ..errors import AskclinicError
-from ..log import FILTERS, excerpts_label
+from ..log import FILTERS, excerpts_label, question_key
 from .patient import markup
-from .render import safe_url, text_html
+from .render import marked, text_html
 
-FILTER_LABELS = [("No match", "no_match"), ("Thumbs down", "thumbs_down"),
-                 ("Emergency", "emergency"), ("Not yet reviewed", "unreviewed")]
-LOG_COLUMNS = ["Time", "Question", "Status", "Excerpts shown", "Index version", "Feedback",
+KIND_LABELS = [("No match", "no_match"), ("Thumbs down", "thumbs_down"),
+               ("Emergency", "emergency"), ("Other language", "other_language")]
+LOG_COLUMNS = ["Time", "Question", "Status", "Excerpts shown", "Index", "Feedback",
                "Comment", "Reviewed"]
 SHOWN = 200
-assert [v for _, v in FILTER_LABELS] == list(FILTERS)
+assert [v for _, v in KIND_LABELS] + ["unreviewed"] == list(FILTERS)
+STATUS_WORDS = {"answered": "Answered", "no_match": "Not covered", "emergency": "Emergency",
+                "check": "Asked to check", "invalid": "Not a question"}
 
 
 def local_time(stamp: str | None) -> str:
@@ -33,6 +36,23 @@ def local_time(stamp: str | None) -> str:
         return ""
     when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def short_version(version: str | None) -> str:
+    """'v-20240601T060002-4121-318' -> 'Jun 1 06:00' (UTC build time); other names as they are."""
+    try:
+        when = dt.datetime.strptime((version or "").split("-")[1], "%Y%m%dT%H%M%S")
+    except (IndexError, ValueError):
+        return version or ""
+    return f"{when:%b} {when.day} {when:%H:%M}"
+
+
+def status_words(e) -> str:
+    """The status of a logged question in words, never the stored code."""
+    if e.language == "other" and e.status == "invalid":
+        return "Other language"
+    words = STATUS_WORDS.get(e.status, e.status.replace("_", " ").capitalize())
+    return words + (" (other language)" if e.language == "other" else "")
 
 
 # ---------------------------------------------------------------- sign-in page
@@ -151,7 +171,7 @@ def group_questions(rows: list[tuple[str, str]], embedder, threshold: float = 0.
     least `threshold`) or starts a new one. Most-asked groups first."""
     distinct: dict[str, list] = {}
     for q, at in rows:
-        key = " ".join(q.lower().split()).strip(" ?!.")
+        key = question_key(q)
         if not key:
             continue
         entry = distinct.setdefault(key, [q, 0, at])
@@ -199,27 +219,35 @@ def _table(rows: list[tuple[str, str]]) -> str:
 
 
 def _rows(entries) -> list[list[str]]:
-    return [[local_time(e.asked_at), e.question, e.status, excerpts_label(e.excerpts),
-             e.index_version or "", _feedback(e.rating), e.comment or "",
+    return [[local_time(e.asked_at), e.question, status_words(e), excerpts_label(e.excerpts),
+             short_version(e.index_version), _feedback(e.rating), e.comment or "",
              ("✓ " + (e.note or "")).strip() if e.reviewer else ""] for e in entries]
+
+
+def _shown_html(excerpts: list[dict], articles: dict) -> str:
+    """The excerpts as the patient saw them: title (linked) and the text, highlights marked.
+    Rows logged before the text was kept show the titles only."""
+    items = []
+    for x in excerpts:
+        url = safe_url((articles.get(x["article_id"]) or {}).get("url"))
+        title = escape(x["title"])
+        if url:
+            title = f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        text = (f'<blockquote class="ac-shown">{marked(x["text"], x.get("highlights") or [])}</blockquote>'
+                if x.get("text") else "")
+        items.append(f"<li>[{x['n']}] {title}{text}</li>")
+    return f"<ol>{''.join(items)}</ol>" if items else "none"
 
 
 def detail_html(e, articles: dict) -> str:
     """One question in full; every value escaped."""
     if e is None:
         return '<p class="ac-muted">Select a question in the table to see it in full and mark it reviewed.</p>'
-    shown = []
-    for x in e.excerpts:
-        url = safe_url((articles.get(x["article_id"]) or {}).get("url"))
-        title = escape(x["title"])
-        if url:
-            title = f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-        shown.append(f"<li>[{x['n']}] {title}</li>")
     rows = [("Asked", f"{local_time(e.asked_at)} ({escape(e.channel)})"),
             ("Question", text_html(e.question)),
             *([("Follow-up to", text_html(e.context))] if e.context else []),
-            ("Status", escape(e.status)),
-            ("Excerpts shown", f"<ol>{''.join(shown)}</ol>" if shown else "none"),
+            ("Status", escape(status_words(e))),
+            ("Excerpts shown", _shown_html(e.excerpts, articles)),
             ("Index version", escape(e.index_version or "")),
             ("Feedback", (_feedback(e.rating) or "none")
              + (f"<br>“{text_html(e.comment)}”" if e.comment else "")),
@@ -296,12 +324,17 @@ def build(runtime) -> gr.Blocks:
     private = dict(api_visibility="private")
 
     def summary(filters, search, total, shown):
+        if not total:
+            return ('<p class="ac-summary ac-empty" role="status">No questions match. '
+                    + ("Untick a filter or clear the search to see more." if filters or search
+                       else "Questions patients ask will appear here.") + "</p>")
         link = "export.csv?" + urlencode({"filters": ",".join(filters or []), "q": search or ""})
-        return (f'<p class="ac-summary">Showing {shown:,} of {total:,} questions (newest first). '
+        return (f'<p class="ac-summary" role="status">Showing {shown:,} of {total:,} questions (newest first). '
                 f'<a href="{escape(link, quote=True)}" download>Export these as CSV</a></p>')
 
-    def refresh(filters, search):
-        entries, total = log.entries(filters or [], search or "", SHOWN)
+    def refresh(kinds, unreviewed, search):
+        filters = list(kinds or []) + (["unreviewed"] if unreviewed else [])
+        entries, total = log.entries(filters, search or "", SHOWN)
         return (_rows(entries), [e.id for e in entries], summary(filters, search, total, len(entries)))
 
     def select(ids, evt: gr.SelectData):
@@ -311,29 +344,40 @@ def build(runtime) -> gr.Blocks:
         articles = _articles(runtime)
         return qid, detail_html(entry, articles), (entry.note or "") if entry else ""
 
-    def mark(qid, note, filters, search, request: gr.Request):
+    def mark(qid, note, kinds, unreviewed, search, request: gr.Request):
         if not qid:
             gr.Warning("Select a question first.")
             return (gr.update(),) * 4
         log.review(qid, request.username or "staff", note or "")
-        rows, ids, info = refresh(filters, search)
+        rows, ids, info = refresh(kinds, unreviewed, search)
         return rows, ids, info, detail_html(log.get(qid), _articles(runtime))
 
     def groups(include_down):
-        filters = [["no_match"]] + ([["thumbs_down"]] if include_down else [])
-        rows, seen = [], set()
-        for f in filters:
-            entries, _ = log.entries(f, "", 2000)
-            for e in entries:
-                if e.id not in seen and e.status != "emergency":
-                    seen.add(e.id)
-                    rows.append((e.question, e.asked_at))
+        kinds = ["no_match", "other_language"] + (["thumbs_down"] if include_down else [])
+        entries, _ = log.entries(kinds, "", 2000)
+        hidden = log.dismissed()
+        rows = [(e.question, e.asked_at) for e in entries
+                if e.status != "emergency" and question_key(e.question) not in hidden]
         found = group_questions(rows, runtime.embedder)
         table = [[g.count, g.example, "; ".join(g.others[:5]) + (" …" if len(g.others) > 5 else ""),
                   local_time(g.last_asked)] for g in found]
-        info = (f'<p class="ac-summary">{len(rows):,} questions in {len(found):,} groups, most asked '
-                f'first. Each group is a topic patients asked about that our articles did not cover.</p>')
-        return table, info
+        info = (f'<p class="ac-summary" role="status">{len(rows):,} questions in {len(found):,} groups, '
+                'most asked first: topics patients asked about that our articles did not cover, '
+                'in English or another language. Select a group and press "Not relevant" to hide '
+                'it for good.</p>' if found else
+                '<p class="ac-summary ac-empty" role="status">No unanswered questions to group.</p>')
+        return table, [[g.example, *g.others] for g in found], info
+
+    def pick_group(found, evt: gr.SelectData):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        return found[row] if found and 0 <= row < len(found) else None
+
+    def dismiss(chosen, include_down, request: gr.Request):
+        if not chosen:
+            gr.Warning("Select a group first.")
+            return gr.update(), gr.update(), gr.update(), None
+        log.dismiss(chosen, request.username or "staff")
+        return (*groups(include_down), None)
 
     def start_rebuild(request: gr.Request):
         if not runtime.rebuild.start(request.username):
@@ -345,8 +389,8 @@ def build(runtime) -> gr.Blocks:
         return (runtime.rebuild.status(), gr.Timer(active=running), index_html(runtime),
                 article_rows(runtime))
 
-    def on_load(filters, search, request: gr.Request):
-        rows, ids, info = refresh(filters, search)
+    def on_load(kinds, unreviewed, search, request: gr.Request):
+        rows, ids, info = refresh(kinds, unreviewed, search)
         who = (f'<div class="ac-staffbar"><span>Signed in as <strong>{escape(request.username or "")}'
                f'</strong></span><a class="ac-signout" href="logout">Sign out</a></div>')
         return (rows, ids, info, who, index_html(runtime), article_rows(runtime),
@@ -360,14 +404,16 @@ def build(runtime) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Questions"):
                 with gr.Row(equal_height=True):
-                    filters = gr.CheckboxGroup(FILTER_LABELS, label="Show only", scale=3)
+                    kinds = gr.CheckboxGroup(KIND_LABELS, label="Show questions that are (any of)",
+                                             scale=3, elem_id="ac-kinds")
+                    unreviewed = gr.Checkbox(label="Not yet reviewed only", scale=1, elem_id="ac-unreviewed")
                     search = gr.Textbox(label="Search questions, comments and notes", scale=2,
                                         elem_id="ac-log-search")
                     refresh_btn = gr.Button("Refresh", scale=0, min_width=100)
                 info = markup("")
                 table = gr.Dataframe(headers=LOG_COLUMNS, type="array", interactive=False, wrap=True,
                                      datatype="str", max_height=520, elem_id="ac-log",
-                                     column_widths=["9%", "26%", "7%", "20%", "10%", "6%", "12%", "10%"])
+                                     column_widths=["11%", "27%", "9%", "19%", "8%", "7%", "11%", "8%"])
                 detail = markup(detail_html(None, {}),
                                  elem_id="ac-log-detail")
                 with gr.Row(equal_height=True):
@@ -375,7 +421,9 @@ def build(runtime) -> gr.Blocks:
                     mark_btn = gr.Button("Mark reviewed", variant="primary", scale=1, elem_id="ac-mark")
             with gr.Tab("What to write next"):
                 include_down = gr.Checkbox(label="Also include answers marked not helpful")
-                group_btn = gr.Button("Group unanswered questions", variant="primary")
+                with gr.Row():
+                    group_btn = gr.Button("Group unanswered questions", variant="primary")
+                    dismiss_btn = gr.Button("Not relevant: hide the selected group", elem_id="ac-dismiss")
                 group_info = markup("")
                 group_table = gr.Dataframe(headers=["Times asked", "Example question", "Similar questions",
                                                     "Last asked"], type="array", interactive=False,
@@ -395,15 +443,18 @@ def build(runtime) -> gr.Blocks:
                                             type="array", interactive=False, wrap=True, datatype="str",
                                             elem_id="ac-golden", label="Golden questions")
         ids, selected = gr.State([]), gr.State(None)
+        found, chosen = gr.State([]), gr.State(None)
         timer = gr.Timer(1.0, active=False)
+        shown = [kinds, unreviewed, search]
 
-        demo.load(on_load, [filters, search], [table, ids, info, who, index_info, articles, progress, timer],
-                  **private)
-        for trigger in (filters.change, search.submit, refresh_btn.click):
-            trigger(refresh, [filters, search], [table, ids, info], **private)
+        demo.load(on_load, shown, [table, ids, info, who, index_info, articles, progress, timer], **private)
+        for trigger in (kinds.change, unreviewed.change, search.submit, refresh_btn.click):
+            trigger(refresh, shown, [table, ids, info], **private)
         table.select(select, [ids], [selected, detail, note], **private)
-        mark_btn.click(mark, [selected, note, filters, search], [table, ids, info, detail], **private)
-        group_btn.click(groups, [include_down], [group_table, group_info], **private)
+        mark_btn.click(mark, [selected, note, *shown], [table, ids, info, detail], **private)
+        group_btn.click(groups, [include_down], [group_table, found, group_info], **private)
+        group_table.select(pick_group, [found], [chosen], **private)
+        dismiss_btn.click(dismiss, [chosen, include_down], [group_table, found, group_info, chosen], **private)
         rebuild_btn.click(start_rebuild, None, [progress, timer], **private)
         timer.tick(poll, None, [progress, timer, index_info, articles], **private)
         golden_btn.click(lambda: golden_rows(runtime), None, [golden_table, golden_info], **private)
