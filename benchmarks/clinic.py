@@ -73,7 +73,7 @@ def covers(highlight: str, sentence: str) -> bool:
 
 def judge(q: dict, ans) -> dict:
     """One question's figures from the Answer shown (see `summarise` for what they mean)."""
-    row = {"kind": q["kind"], "answered": ans.status == "answered"}
+    row = {"kind": q["kind"], "answered": ans.status == "answered", "not_covered": ans.status == "no_match"}
     if q["kind"] != "answerable":
         return row
     labels = [(a["article"], norm(a["sentence"])) for a in q.get("answers", [])]
@@ -98,7 +98,9 @@ def summarise(rows: list[dict], ms: list[float]) -> dict:
             "highlighted": share(answered, "marked"),
             "unanswerable_refused": 1 - share(un, "answered") if un else None,
             "offtopic_refused": 1 - share(off, "answered") if off else None,
-            "wrongly_refused": 1 - share(ans, "answered") if ans else None,
+            "wrongly_refused": share(ans, "not_covered"),
+            "other_status": (sum(not r["answered"] and not r["not_covered"] for r in ans) / len(ans)
+                             if ans else None),
             "p50_ms": float(np.percentile(ms, 50)) if ms else None}
 
 
@@ -156,8 +158,8 @@ def report(results: dict, command: str) -> str:
            f"clinic (`benchmarks/clinic/clinic_b/`), never tuned on. MedQuAD: the dev questions of "
            f"the retrieval benchmark over the full MedQuAD index.", "",
            "| set | retriever | questions | passage @1 | passage @3 | article @1 | highlighted "
-           "| unanswerable refused | off-topic refused | answerable refused | nDCG@10 | p50 ms |",
-           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+           "| unanswerable refused | off-topic refused | answerable refused | answerable stopped | nDCG@10 | p50 ms |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for key, name in [(k, v[0]) for k, v in CLINIC_SETS.items()] + [(s, f"MedQuAD {s}") for s in MEDQUAD_SETS]:
         for mode in MODES:
             r = results["sets"].get(key, {}).get(mode)
@@ -168,7 +170,7 @@ def report(results: dict, command: str) -> str:
             out.append(f"| {name} | {NAMES[mode]} | {count} | {pct(r.get('passage@1'))} | "
                        f"{pct(r.get('passage@3'))} | {pct(r.get('article@1'))} | {pct(r.get('highlighted'))} | "
                        f"{pct(r.get('unanswerable_refused'))} | {pct(r.get('offtopic_refused'))} | "
-                       f"{pct(r.get('wrongly_refused'))} | {pct(r.get('ndcg@10'))} | "
+                       f"{pct(r.get('wrongly_refused'))} | {pct(r.get('other_status'))} | {pct(r.get('ndcg@10'))} | "
                        f"{r['p50_ms']:.1f} |")
     out += ["", *MEASURES]
     skipped = results.get("skipped")
@@ -183,7 +185,9 @@ MEASURES = [
     "excerpts shown include one containing a labelled answering sentence (a refusal counts as a "
     "miss). Article @1: the first excerpt is from a labelled article (MedQuAD: the first ranked "
     "article is graded relevant). Highlighted: of the answerable questions that were answered, "
-    "a labelled sentence is highlighted. Refused: the answer showed no excerpts. p50: whole "
+    "a labelled sentence is highlighted. Refused: the answer showed no excerpts (for answerable "
+    "questions: \"not covered\"; stopped: an emergency, check or invalid answer of the safety "
+    "checks, which run before retrieval). p50: whole "
     "answer in-process, warm (MedQuAD: without highlights, as in the retrieval benchmark).",
 ]
 

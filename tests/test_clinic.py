@@ -100,17 +100,20 @@ def test_the_benchmark_counts_a_shown_labelled_sentence(sample_index, embedder):
     q = {"question": "How many injection sites are used in a Botox session?", "kind": "answerable",
          "answers": [LABEL]}
     row = clinic.judge(q, ask(q["question"], sample_index, embedder, S))
-    assert row == {"kind": "answerable", "answered": True, "p1": True, "p3": True, "a1": True, "marked": True}
+    assert row == {"kind": "answerable", "answered": True, "not_covered": False, "p1": True, "p3": True,
+                   "a1": True, "marked": True}
     wrong = dict(q, answers=[{"article": "botox-chronic-migraine", "sentence": "Botox is a preventive treatment."}])
     row = clinic.judge(wrong, ask(q["question"], sample_index, embedder, S))
     assert not row["p1"] and row["a1"]
 
 
 def test_the_benchmark_summary_counts_refusals():
-    rows = [{"kind": "answerable", "answered": True, "p1": True, "p3": True, "a1": True, "marked": False},
-            {"kind": "answerable", "answered": False, "p1": False, "p3": False, "a1": False, "marked": False},
+    no = {"answered": False, "p1": False, "p3": False, "a1": False, "marked": False}
+    rows = [{"kind": "answerable", "answered": True, "not_covered": False, "p1": True, "p3": True, "a1": True,
+             "marked": False},
+            {"kind": "answerable", **no, "not_covered": True}, {"kind": "answerable", **no, "not_covered": False},
             {"kind": "unanswerable", "answered": False}, {"kind": "offtopic", "answered": True}]
     s = clinic.summarise(rows, [10.0, 20.0, 30.0, 40.0])
-    assert (s["passage@1"], s["highlighted"], s["wrongly_refused"]) == (0.5, 0.0, 0.5)
+    assert (s["passage@1"], s["highlighted"], s["wrongly_refused"], s["other_status"]) == (1 / 3, 0.0, 1 / 3, 1 / 3)
     assert (s["unanswerable_refused"], s["offtopic_refused"], s["p50_ms"]) == (1.0, 0.0, 25.0)
     assert clinic.covers("There are 31 sites.", "there are 31  sites.")

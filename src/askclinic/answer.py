@@ -76,7 +76,7 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     if mode != "bm25":
         reuse = checked.vector is not None and query == checked.question
         qvec = checked.vector if reuse else embedder.encode([query])[0]
-    searched = terms.with_generics(query) if mode == "hybrid" else query
+    searched = terms.for_search(query, retrieve.extras(index).known) if mode == "hybrid" else query
     if searched != query:
         qvec = embedder.encode([searched])[0]
     hits = retrieve.search(index, searched, qvec, mode, embedder=embedder)

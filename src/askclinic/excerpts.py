@@ -56,7 +56,7 @@ def choose(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, embed
     for h in hits:
         if h.dense is None:
             h.dense = ex.cosine(h.chunk, qvec)
-    words = set(lexical_tokens(terms.with_generics(question)))
+    words = set(lexical_tokens(terms.for_search(question, ex.known)))
     words |= {c for c in map(ex.correct, words) if c}
     weight = {w: ex.idf(w) for w in words}
     top_bm25 = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
