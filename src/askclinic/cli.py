@@ -241,7 +241,7 @@ def parser() -> argparse.ArgumentParser:
                     help="read the password from the first line of standard input")
     for name, fn in (("ask", cmd_ask), ("eval", cmd_eval)):
         sp = add(name, fn)
-        sp.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), default="hybrid")
+        sp.add_argument("--retriever", choices=("hybrid", "dense", "bm25", "rrf"), default="hybrid")
         sp.add_argument("--json", action="store_true", help="print JSON")
     sub.choices["ask"].add_argument("question", nargs="*")
     sub.choices["ask"].add_argument("--batch", help="JSON Lines file of questions")
