@@ -246,3 +246,41 @@ def test_widget_panel_is_full_screen_on_a_phone(web, browser, tmp_path):
         page.context.close()
         host.shutdown()
         host.server_close()
+
+
+def _has_check_step() -> bool:
+    import inspect
+
+    from askclinic.answer import ask
+    return "check" in inspect.signature(ask).parameters
+
+
+@pytest.mark.skipif(not _has_check_step(), reason="answer.ask has no check step yet (issue 11)")
+def test_check_buttons_ask_again_with_the_chosen_red_flag(web, browser, tmp_path):
+    page = new_page(browser, PHONE, is_mobile=True, has_touch=True)
+    try:
+        open_chat(page, web.url + "/widget/")
+        check = ask(page, "My head hurts after I bumped it")
+        assert "ac-check" in check.get_attribute("class")
+        assert check.get_by_role("heading").inner_text() == "Is any of this happening now?"
+        items = check.locator("button.ac-check-item")
+        assert items.count() >= 1 and check.get_by_role("button", name="None of these").is_visible()
+        page.screenshot(path=str(screenshot_path(tmp_path, "screenshot-check.png")))
+        check.get_by_role("button", name="None of these").click()
+        normal = page.locator(".ac-answer").nth(1)
+        normal.wait_for()
+        assert "ac-check" not in normal.get_attribute("class") and "ac-emergency" not in normal.get_attribute("class")
+        assert check.locator("button").count() == 0  # answered: the choice replaces the buttons
+        again = ask(page, "My head hurts after I bumped it", 2)
+        label = again.locator("button.ac-check-item").first.inner_text()
+        again.locator("button.ac-check-item").first.click()
+        emergency = page.locator(".ac-answer").nth(3)
+        emergency.wait_for()
+        assert emergency.locator(".ac-alert[role=alert]").is_visible()
+        assert page.locator(".ac-question").last.inner_text().endswith(label)
+        assert page.evaluate(IN_VIEW, ".ac-turn:last-child .ac-urgent")
+        spanish = ask(page, "Me duele la cabeza y tengo fiebre", 4)
+        if "ac-emergency" in spanish.get_attribute("class"):
+            assert spanish.get_by_role("link", name="Llamar al 911").get_attribute("href") == "tel:911"
+    finally:
+        page.context.close()
