@@ -502,3 +502,24 @@ def test_disk_full_while_indexing_is_one_line_and_changes_nothing(tmp_path, samp
                          "free some space and run the command again"), last
     assert current_version(idx).name == before
     assert not [p for p in idx.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_disk_full_while_syncing_is_one_message_and_leaves_no_partial_file(hostile, tmp_path):
+    long_page = page("Magnesium").replace(b"</article>", b"<p>" + b"More about magnesium. " * 1500 + b"</p></article>")
+    hostile.pages["/blog/short/"] = page("Short")
+    hostile.pages["/blog/long/"] = long_page
+    hostile.pages["/feed.xml"] = hostile.feed([hostile.url("/blog/short/"), hostile.url("/blog/long/")])
+    child = SYNC_CHILD.replace("rep = sync(", "try:\n    rep = sync(").replace(
+        "log=lambda m: None)\n",
+        "log=lambda m: None)\nexcept Exception as e:\n    print(type(e).__name__, e)\n    sys.exit(0)\n")
+    r = subprocess.run([sys.executable, "-c", child, hostile.url("/feed.xml"), str(tmp_path / "a")],
+                       capture_output=True, text=True, env=_child_env(), timeout=60,
+                       preexec_fn=_fsize_limit(20_000))
+    assert r.returncode == 0, r.stderr[-2000:]
+    said = r.stdout.splitlines()[0]
+    folder = tmp_path / "a" / f"127.0.0.1-{hostile.server.server_port}"
+    assert said == (f"AskclinicError disk full: could not write {folder / 'long.md'} (File too large); "
+                    "it is unchanged, and posts saved before it are kept; free some space and sync again")
+    assert sorted(p.name for p in folder.iterdir()) == ["short.md"]
+    assert "short.md" in (tmp_path / "a" / ".askclinic-sync.json").read_text()
+

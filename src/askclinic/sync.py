@@ -5,7 +5,6 @@ index is updated and the golden questions re-checked. `start_scheduler` repeats 
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -24,7 +23,7 @@ import yaml
 from . import __version__
 from .config import Settings
 from .errors import AskclinicError, IngestError
-from .index import BuildLock, BuildReport
+from .index import NO_SPACE, BuildLock, BuildReport
 from .models import Article
 from .sources import feed, html, sitemap, wordpress
 from .sources.common import cap_slug, read_text, require_body
@@ -216,10 +215,19 @@ def _sha(data: bytes) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file; a full disk leaves the old file and one message."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if e.errno not in NO_SPACE:
+            raise
+        raise AskclinicError(f"disk full: could not write {path} ({e.strerror}); it is unchanged, "
+                             "and posts saved before it are kept; free some space and sync "
+                             "again") from None
 
 
 def slug_from_url(url: str) -> str:
@@ -374,9 +382,7 @@ class _Run:
             step()
         except (IngestError, FetchError) as e:
             self.fail(where, str(e))
-        except OSError as e:
-            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-                raise
+        except OSError as e:  # e.g. a name the file system refuses
             self.fail(where, f"could not be saved ({e.strerror or e})")
 
     def store(self, art: Article, key: str, lastmod: str | None = None) -> bool:
