@@ -189,7 +189,8 @@
         var all = c.querySelectorAll(".ac-answer"), newest = all[all.length - 1];
         var turn = newest.closest(".ac-turn");
         var q = turn && turn.previousElementSibling;
-        scrollTo(q && q.classList.contains("ac-turn-q") && newest.offsetHeight + q.offsetHeight < c.clientHeight ? q : newest);
+        /* the question above it too when it is short, else the answer's first line */
+        scrollTo(q && q.classList.contains("ac-turn-q") && q.offsetHeight < c.clientHeight / 4 ? q : newest);
         var say = newest.querySelector(".ac-announce");
         if (say) live(say.textContent);
       } else {
@@ -216,6 +217,7 @@
     new MutationObserver(changed).observe(c, { childList: true, subtree: true, characterData: true });
     changed();
   }
+  if (/[?&]panel=1\b/.test(location.search)) document.documentElement.classList.add("ac-in-panel");
   window.askclinicChat = { queue: queue, busy: function () { return busy; } };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

@@ -60,7 +60,7 @@
     if (!frame) {
       frame = css(document.createElement("iframe"), { border: "0", width: "100%", flex: "1" });
       frame.title = label + " (chat panel)";
-      frame.src = origin + "/widget/";
+      frame.src = origin + "/widget/?panel=1";  /* the panel bar already names it */
       frame.setAttribute("referrerpolicy", "no-referrer");
       frame.addEventListener("load", focusChat);
       panel.appendChild(frame);
