@@ -167,6 +167,8 @@ def test_answer_is_served_when_the_log_cannot_be_written(plain, capsys):
         health = httpx.get(plain.url + "/healthz").json()
         assert health["status"] == "ok" and "full" in health["log_error"]
         assert capsys.readouterr().err.count("could not write to the question log") == 1
+        urgent = plain.runtime.answer("I have the worst headache of my life right now", None, "chat")
+        assert urgent.status == "emergency" and "911" in urgent.message  # the chat's path too
     finally:
         with log.lock:
             log.db.execute("PRAGMA max_page_count = 1073741823")
