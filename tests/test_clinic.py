@@ -64,6 +64,13 @@ def test_a_medicine_the_articles_never_mention_is_not_covered(sample_index, embe
     assert ans.status == "no_match" and ans.excerpts == [] and ans.ranking
 
 
+def test_a_dose_question_is_not_covered_by_articles_that_state_no_amounts(sample_index, embedder):
+    ans = ask("What is the maximum dose of Tylenol I can take in a day?", sample_index, embedder, S)
+    assert ans.status == "no_match"  # the overuse article must not read as dosing advice
+    assert ask("How often can I take Tylenol before it causes rebound headaches?",
+               sample_index, embedder, S).status == "answered"
+
+
 def test_a_brand_name_finds_the_article_on_its_generic(sample_index, embedder):
     ans = ask("What are the side effects of Ajovy shots?", sample_index, embedder, S)
     assert ans.status == "answered"

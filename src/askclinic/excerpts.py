@@ -86,9 +86,12 @@ def choose(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, embed
 
 
 def _mentions(question: str, picks: list[Pick], ex, embedder) -> bool:
-    """False when the question names something specific the articles never mention
-    (`terms.absent_terms`) and no sentence of the best passages means the same
-    (cosine >= SAME_MEANING to the word alone): then they do not cover it."""
+    """False when the best passages do not cover what is asked: a dose, and none of them
+    states an amount; or something specific the articles never mention
+    (`terms.absent_terms`), and no sentence of the best passages means the same (cosine
+    >= SAME_MEANING to the word alone)."""
+    if terms.asks_dose(question) and not any(terms.gives_amount(p.hit.chunk.text) for p in picks):
+        return False  # shown anyway, an article could be misread as dosing advice
     absent = terms.absent_terms(question, ex.known, ex.sounds)
     if not absent:
         return True

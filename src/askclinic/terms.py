@@ -177,3 +177,18 @@ def respell(question: str, known) -> str:
 def for_search(question: str, known) -> str:
     """What askclinic's retriever searches for: misspellings fixed, generic names added."""
     return with_generics(respell(question, known))
+
+
+_DOSE_ASKED = re.compile(r"\b(?:doses?|dosages?|dosing|mg|milligrams?|mcg|max|maximum (?:amount|number))\b", re.I)
+_AMOUNT = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|eight|ten)[ -]?(?:mg|milligrams?|mcg|micrograms?"
+                     r"|grams?|g|units?|tablets?|pills?|capsules?|doses?|cups?|puffs?)\b", re.I)
+
+
+def asks_dose(question: str) -> bool:
+    """The question asks for a dose ("how many mg", "maximum amount", "loading dose")."""
+    return bool(_DOSE_ASKED.search(question))
+
+
+def gives_amount(text: str) -> bool:
+    """The text states an amount of a medicine (a number with a unit: 400 mg, two tablets)."""
+    return bool(_AMOUNT.search(text))
