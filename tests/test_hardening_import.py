@@ -265,6 +265,27 @@ def test_feeds_declaring_entities_are_refused(hostile, env, tmp_path, encoding):
     assert not list(env.articles.rglob("*.md"))
 
 
+def test_sitemaps_and_exports_declaring_entities_are_refused(hostile, env, tmp_path):
+    """One 2 MB entity used 99 times: too few repeats for expat's own limit, 405 MB of
+    memory and 2.7 s in a sitemap before; now refused before any expansion."""
+    ent = '<!DOCTYPE x [<!ENTITY big "' + "x" * 2_000_000 + '">]>'
+    hostile.pages["/blog/magnesium/"] = page("Magnesium")
+    hostile.pages["/sitemap.xml"] = (
+        f'<?xml version="1.0"?>{ent}<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f'<url><loc>{hostile.url("/blog/magnesium/")}</loc><lastmod>&big;</lastmod></url>'
+        + "<url><loc>/a&big;</loc></url>" * 98 + "</urlset>").encode()
+    with pytest.raises(AskclinicError, match="sitemap.xml declares entities"):
+        env(hostile.url("/sitemap.xml"))
+    export = tmp_path / "export.xml"
+    export.write_bytes((DATA / "wordpress-export.xml").read_bytes().replace(
+        b'<?xml version="1.0" encoding="UTF-8" ?>', b'<?xml version="1.0" encoding="UTF-8" ?>' + ent.encode()
+        ).replace(b"<description>Headache care in the valley</description>",
+                  b"<description>" + b"&big;" * 99 + b"</description>"))
+    with pytest.raises(AskclinicError, match="export.xml declares entities"):
+        env(str(export))
+    assert not list(env.articles.rglob("*.md"))
+
+
 # ---------------------------------------------------------------- 9: YAML alias bombs
 
 YAML_BOMB = "---\ntitle: Bomb\n" + "".join(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from html.parser import HTMLParser
+from xml.parsers import expat
 
 from dateutil import parser as dateparser
 
@@ -23,6 +24,42 @@ def normalise_date(value) -> str | None:
         return dateparser.parse(str(value), fuzzy=False).date().isoformat()
     except (ValueError, OverflowError, TypeError):
         return None
+
+
+class _Prolog(Exception):
+    """Raised by the prolog scan: at the first element, or at an entity declaration."""
+
+
+def _declares_entities(data: bytes) -> bool:
+    """Whether an XML document's prolog declares entities. expat reads the prolog in the
+    document's own encoding and stops at the first element; a document expat cannot read is
+    searched as bytes (NULs dropped, for UTF-16), as feedparser's own fallback reads it."""
+    def declared(*_):
+        raise _Prolog(True)
+
+    def element(*_):
+        raise _Prolog(False)
+
+    parser = expat.ParserCreate()
+    parser.EntityDeclHandler, parser.StartElementHandler = declared, element
+    try:
+        parser.Parse(data, True)
+    except _Prolog as e:
+        return e.args[0]
+    except (expat.ExpatError, ValueError):
+        pass
+    head = data.replace(b"\0", b"")
+    first = re.search(rb"<\w", head)
+    return re.search(rb"<!\s*ENTITY", head[:first.start() if first else None], re.I) is not None
+
+
+def refuse_entities(data: bytes, where: str) -> None:
+    """Feeds, sitemaps and exports may not declare entities: one 5 MB entity used 99 times is
+    500 MB of text (too few repeats for expat's own amplification limit to stop it)."""
+    if _declares_entities(data):
+        raise IngestError(f"{where} declares entities (<!ENTITY ...>), which can make a small "
+                          "file unpack to gigabytes; refused. Feeds, sitemaps and exports do "
+                          "not need them")
 
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")

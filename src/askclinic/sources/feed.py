@@ -3,15 +3,13 @@ content, which `sync` falls back to when the linked page has no extractable arti
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
-from xml.parsers import expat
 
 import feedparser
 
 from ..errors import IngestError
-from .common import html_to_text, normalise_date
+from .common import html_to_text, normalise_date, refuse_entities
 
 
 @dataclass
@@ -31,39 +29,9 @@ def _date(entry) -> str | None:
     return normalise_date(entry.get("published") or entry.get("updated"))
 
 
-class _Prolog(Exception):
-    """Raised by the prolog scan: at the first element, or at an entity declaration."""
-
-
-def _declares_entities(data: bytes) -> bool:
-    """Whether the document's prolog declares entities. feedparser keeps plain-text entity
-    declarations, so one 5 MB entity used 99 times becomes 500 MB of text: such feeds are
-    refused. expat reads the prolog in the document's own encoding and stops at the first
-    element; a document expat cannot read is searched as bytes (NULs dropped, for UTF-16)."""
-    def declared(*_):
-        raise _Prolog(True)
-
-    def element(*_):
-        raise _Prolog(False)
-
-    parser = expat.ParserCreate()
-    parser.EntityDeclHandler, parser.StartElementHandler = declared, element
-    try:
-        parser.Parse(data, True)
-    except _Prolog as e:
-        return e.args[0]
-    except (expat.ExpatError, ValueError):
-        pass
-    head = data.replace(b"\0", b"")
-    first = re.search(rb"<\w", head)
-    return re.search(rb"<!\s*ENTITY", head[:first.start() if first else None], re.I) is not None
-
-
 def parse(data: bytes, where: str) -> tuple[str | None, list[Entry]]:
     """(the site's link, the entries that have a link) of a feed document."""
-    if _declares_entities(data):
-        raise IngestError(f"{where} declares entities (<!ENTITY ...>), which can make a small "
-                          "feed unpack to gigabytes; refused. Feeds do not need them")
+    refuse_entities(data, where)
     feed = feedparser.parse(data)
     if not feed.version and not feed.entries:
         reason = f" ({feed.bozo_exception})" if feed.get("bozo_exception") else ""

@@ -8,6 +8,7 @@ import io
 import xml.etree.ElementTree as ET
 
 from ..errors import IngestError
+from .common import refuse_entities
 
 MAX_UNPACKED = 50_000_000  # the sitemaps.org limits for one sitemap: bytes unpacked,
 MAX_ENTRIES = 50_000  # addresses listed,
@@ -43,8 +44,10 @@ def parse(data: bytes, where: str) -> tuple[bool, list[tuple[str, str | None]]]:
     """(is_index, [(loc, lastmod or None), ...]) of one sitemap document, read item by item
     (each dropped once read) and refused past MAX_ENTRIES addresses."""
     root, depth, found = None, 0, []
+    data = _unpack(data, where)
+    refuse_entities(data, where)
     try:
-        for event, el in ET.iterparse(io.BytesIO(_unpack(data, where)), events=("start", "end")):
+        for event, el in ET.iterparse(io.BytesIO(data), events=("start", "end")):
             depth += 1 if event == "start" else -1
             if root is None:
                 root = el

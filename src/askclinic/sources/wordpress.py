@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 from ..errors import IngestError
 from ..models import Article
-from .common import cap_slug, html_to_text, normalise_date
+from .common import cap_slug, html_to_text, normalise_date, refuse_entities
 
 _CAPTION = re.compile(r"\[caption[^\]]*\].*?\[/caption\]", re.S)
 _SHORTCODE = re.compile(r"\[(/?)([a-zA-Z][\w-]*)(?:\s[^\]]*)?\]")
@@ -48,6 +48,7 @@ def _slug(post: dict[str, str]) -> str:
 
 def parse(data: bytes, where: str) -> tuple[str | None, list[Article]]:
     """(the blog's address, its published posts) from a WXR export."""
+    refuse_entities(data, where)
     try:
         channel = ET.fromstring(data).find("channel")
     except ET.ParseError as e:
