@@ -242,6 +242,18 @@ def test_a_linked_subfolder_leading_outside_is_not_written_through(tmp_path, env
     assert rep.new == [] and "outside the articles folder" in dict(rep.failed)[hostile.url("/blog/magnesium/")]
 
 
+def test_a_lock_file_planted_as_a_link_is_not_written_through(tmp_path, env):
+    victim = tmp_path / "victim.md"
+    victim.write_text("staff notes\n")
+    env.articles.mkdir()
+    (env.articles / ".askclinic-sync.lock").symlink_to(victim)
+    export = tmp_path / "export.xml"
+    export.write_bytes((DATA / "wordpress-export.xml").read_bytes())
+    with pytest.raises(AskclinicError, match=r"\.askclinic-sync\.lock is a link, not a lock file; delete"):
+        env(str(export))
+    assert victim.read_text() == "staff notes\n"
+
+
 # ---------------------------------------------------------------- 7: entities in feeds
 
 def _entity_feed(hostile, size: int, refs: int) -> bytes:

@@ -329,7 +329,13 @@ class BuildLock:
         """Take the lock (None), or the pid holding it (0: unknown, -1: try again)."""
         import fcntl
 
-        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:  # never through a link: that would write wherever it points
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o644)
+        except OSError as e:
+            if e.errno != errno.ELOOP:
+                raise
+            raise AskclinicError(f"{self.path} is a link, not a lock file; delete the link and "
+                                 "run the command again") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             if os.fstat(fd).st_ino != os.stat(self.path).st_ino:
