@@ -253,6 +253,14 @@ def test_a_lock_file_planted_as_a_link_is_not_written_through(tmp_path, env):
         env(str(export))
     assert victim.read_text() == "staff notes\n"
 
+    # a temporary file planted as a link is replaced, not written through
+    (env.articles / ".askclinic-sync.lock").unlink()
+    (env.articles / ".askclinic-sync.json.tmp").symlink_to(victim)
+    (env.articles / "riverside-headache.example").mkdir()
+    (env.articles / "riverside-headache.example" / ".preventing-migraine-with-exercise.md.tmp").symlink_to(victim)
+    rep = env(str(export))
+    assert victim.read_text() == "staff notes\n" and len(rep.new) == 2
+
 
 # ---------------------------------------------------------------- 7: entities in feeds
 

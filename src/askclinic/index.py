@@ -447,7 +447,8 @@ def _publish(root: Path, name: str, write: Callable[[Path], None]) -> None:
 
 def _switch_current(root: Path, name: str) -> None:
     tmp = root / (CURRENT + ".tmp")
-    with open(tmp, "w") as f:
+    tmp.unlink(missing_ok=True)  # a link left here is removed, never written through
+    with open(tmp, "x") as f:
         f.write(name + "\n")
         f.flush()
         os.fsync(f.fileno())
