@@ -506,7 +506,8 @@ def create_app(settings: Settings, embedder=None):
                   ssr_mode=False, pwa=False, theme=theme, css=css, show_error=False)
     gr.mount_gradio_app(app, staff.build(runtime), "/staff",
                         auth_dependency=lambda req: runtime.log.session_user(req.cookies.get(COOKIE)),
-                        **common)
+                        **{**common, "css": css + (STATIC / "staff.css").read_text(),
+                           "head": f"<script>{(STATIC / 'staff.js').read_text()}</script>"})
     gr.mount_gradio_app(app, patient.build(runtime, compact=True), "/widget",
                         **{**common, "css": css + (STATIC / "widget.css").read_text(),
                            "head": patient.head_html()})
