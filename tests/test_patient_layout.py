@@ -284,3 +284,35 @@ def test_check_buttons_ask_again_with_the_chosen_red_flag(web, browser, tmp_path
             assert spanish.get_by_role("link", name="Llamar al 911").get_attribute("href") == "tel:911"
     finally:
         page.context.close()
+
+
+CONTRAST = """([sel, prop, pseudo]) => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= .03928 ? v / 12.92 : ((v + .055) / 1.055) ** 2.4; };
+    return .2126 * f(r) + .7152 * f(g) + .0722 * f(b); };
+  const el = document.querySelector(sel); const fg = rgb(getComputedStyle(el, pseudo)[prop]);
+  let bgEl = prop === 'outlineColor' ? el.parentElement : el, bg = [255, 255, 255, 0];
+  while (bgEl) { const c = rgb(getComputedStyle(bgEl).backgroundColor); if (c.length === 3 || c[3] > 0) { bg = c; break; } bgEl = bgEl.parentElement; }
+  if (!bgEl) bg = document.documentElement.classList.contains('dark') ? [11, 15, 25] : [255, 255, 255];
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return Math.round((a + .05) / (b + .05) * 100) / 100; }"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_placeholder_focus_rings_and_control_borders_have_contrast(web, browser, scheme):
+    page = new_page(browser, DESKTOP, scheme)
+    try:
+        open_chat(page, web.url + "/")
+        assert page.evaluate(CONTRAST, [QUESTION, "color", "::placeholder"]) >= 4.5
+        ask(page, "Is coffee bad for migraines?")
+        assert page.evaluate(CONTRAST, ["#ac-conv button.ac-act", "borderTopColor", None]) >= 3
+        for sel in (QUESTION, "#ac-send", "#ac-conv button.ac-act"):
+            page.locator(sel).first.focus()
+            page.keyboard.press("Shift+Tab")
+            page.keyboard.press("Tab")  # focused from the keyboard: :focus-visible
+            page.wait_for_timeout(400)  # Gradio's buttons fade their outline in
+            width = page.locator(sel).first.evaluate("e => parseFloat(getComputedStyle(e).outlineWidth)")
+            assert width >= 2, sel
+            assert page.evaluate(CONTRAST, [sel, "outlineColor", None]) >= 3, sel
+    finally:
+        page.context.close()
