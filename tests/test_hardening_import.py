@@ -17,7 +17,6 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import frontmatter
 import pytest
 
 from askclinic.config import Settings
@@ -425,6 +424,7 @@ def test_bad_posts_in_an_export_are_reported_and_the_rest_imported(tmp_path, env
 
 # ---------------------------------------------------------------- 18: over-long words
 
+@pytest.mark.model
 def test_a_million_character_word_is_split_to_fit_the_model_window(embedder):
     import random
     import string
@@ -451,6 +451,7 @@ def test_a_million_character_word_is_split_to_fit_the_model_window(embedder):
     assert covered >= art.text.index(word) + len(word)
 
 
+@pytest.mark.model
 def test_a_huge_title_and_heading_still_leave_room_for_the_text(embedder):
     from askclinic.chunking import ChunkSettings, chunk_article, embed_text
     from askclinic.models import Article
