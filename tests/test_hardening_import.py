@@ -199,6 +199,20 @@ def test_a_gzipped_sitemap_listing_millions_of_pages_is_refused_under_300_mb(hos
     assert json.loads(measured)["peak_mb"] < 300, measured
 
 
+def test_honest_compressed_pages_still_import(hostile, env):
+    raw = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    bodies = {"/deflate/": (zlib.compress(page("Zlib deflate")), "deflate"),
+              "/raw-deflate/": (raw.compress(page("Raw deflate")) + raw.flush(), "deflate"),
+              "/gzip/": (zlib.compress(page("Gzip"), wbits=31), "gzip"),
+              "/broken/": (b"\x78\x9c" + b"\xff" * 40, "deflate")}
+    for path, (body, coding) in bodies.items():
+        hostile.routes[path] = _encoded(body, coding)
+    hostile.pages["/feed.xml"] = hostile.feed([hostile.url(p) for p in bodies])
+    rep = env(hostile.url("/feed.xml"))
+    assert sorted(Path(p).stem for p in rep.new) == ["deflate", "gzip", "raw-deflate"]
+    assert [(u, why[:21]) for u, why in rep.failed] == [(hostile.url("/broken/"), "broken deflate data (")]
+
+
 # ---------------------------------------------------------------- 2: paths outside the folder
 
 def test_an_export_cannot_write_or_delete_outside_the_articles_folder(tmp_path, env):

@@ -101,13 +101,20 @@ def _unpacker(encoding: str) -> Callable[[bytes, int], bytes] | None:
              "deflate": 32 + zlib.MAX_WBITS}.get(codings[0])
     if wbits is None:
         raise FetchError(f"content encoding {codings[0]!r} was not asked for (refused)")
-    d = zlib.decompressobj(wbits)
+    ds = [zlib.decompressobj(wbits)]
+    if codings[0] == "deflate":  # some servers send raw deflate, without the zlib header
+        ds.append(zlib.decompressobj(-zlib.MAX_WBITS))
 
     def unpack(piece: bytes, room: int) -> bytes:
-        try:
-            return d.decompress(piece, room + 1)  # one byte more than fits: over the limit
-        except zlib.error as e:
-            raise FetchError(f"broken {codings[0]} data ({e})") from None
+        while True:
+            try:
+                out = ds[0].decompress(piece, room + 1)  # one byte more than fits: too big
+                del ds[1:]  # the first piece was read: the kind of deflate is settled
+                return out
+            except zlib.error as e:
+                if len(ds) == 1:
+                    raise FetchError(f"broken {codings[0]} data ({e})") from None
+                ds.pop(0)  # no zlib header: raw deflate
     return unpack
 
 
