@@ -100,3 +100,24 @@ def test_not_covered_offers_the_clinic_contact_when_configured():
     html = answer_html(Answer("q", "no_match", "Our articles don't cover this yet."), s)
     assert 'href="tel:5550100100"' in html and 'href="https://riverside.example/book"' in html
     assert "<a" not in answer_html(Answer("q", "no_match", "Our articles don't cover this yet."), Settings())
+
+
+def test_suggested_questions_are_golden_questions_that_still_open_with_their_article(
+        tmp_path, web_index_dir, embedder):
+    import json
+
+    from askclinic.web.patient import suggestions
+    from askclinic.web.server import Runtime
+
+    lines = [{"question": "Does Botox help neck pain?", "expected": ["botox-neck-upper-back-pain"]},
+             {"question": "Can oxygen stop a cluster headache attack?", "expected": ["caffeine-and-headaches"]},
+             {"question": "Is magnesium useful for preventing migraine?", "expected": ["magnesium-riboflavin-migraine"]}]
+    (tmp_path / "golden.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
+    runtime = Runtime(Settings(index=str(web_index_dir), data=str(tmp_path)), embedder)
+    try:
+        assert suggestions(runtime) == ["Does Botox help neck pain?", "Is magnesium useful for preventing migraine?"]
+        (tmp_path / "golden.jsonl").write_text("not json\n")  # a broken file: the built-in ones that get answers
+        runtime._suggested = None
+        assert 1 <= len(suggestions(runtime)) <= 4
+    finally:
+        runtime.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..answer import DISCLAIMER
+from ..errors import AskclinicError
 from .render import _tel, answer_html, conversation_html, notice_html, question_html
 from .server import Unavailable, rate_message
 
@@ -99,34 +100,44 @@ def intro_html(settings) -> str:
 _suggest_lock = threading.Lock()
 
 
-def suggestions(runtime, limit: int = 4) -> list[str]:
-    """Up to `limit` golden questions (the clinic's golden.jsonl) that still open with one of
-    their expected articles on the current index; checked once per index version, so a
-    rebuild re-checks them. STARTERS when there is no golden file."""
-    from ..answer import ask
+def _golden(settings) -> tuple[str, list[tuple[str, list[str]]]]:
+    """(where, [(question, expected articles)]): the clinic's golden questions, or STARTERS
+    (any article will do) when there is no golden.jsonl or it cannot be read."""
     from ..golden import find_golden, read_golden
 
-    settings = runtime.settings
     folders = [f for f in settings.articles.split(os.pathsep) if f]
     path = next((p for p in (find_golden(settings, f) for f in folders or [None]) if p), None)
-    if path is None:
-        return STARTERS[:limit]
+    try:
+        return (str(path), read_golden(path)) if path else ("", [(q, []) for q in STARTERS])
+    except AskclinicError as e:
+        print(f"askclinic: suggested questions: {e}", flush=True)
+        return ("", [(q, []) for q in STARTERS])
+
+
+def suggestions(runtime, limit: int = 4) -> list[str]:
+    """Up to `limit` golden questions that still open with one of their expected articles on
+    the current index (STARTERS that get an answer, without a golden.jsonl); checked once per
+    index version, so each rebuild re-checks them."""
+    from ..answer import ask
+
     try:
         index = runtime.index()
     except Unavailable:
         return []
     with _suggest_lock:
+        where, questions = _golden(runtime.settings)
         cache = getattr(runtime, "_suggested", None)
-        if cache and cache[0] == (str(path), index.version):
+        if cache and cache[0] == (where, index.version):
             return cache[1]
         picked = []
-        for question, expected in read_golden(path):
-            ans = ask(question, index, runtime.embedder, settings, with_highlights=False)
-            if ans.status == "answered" and ans.excerpts and ans.excerpts[0].article_id in expected:
+        for question, expected in questions:
+            ans = ask(question, index, runtime.embedder, runtime.settings, with_highlights=False)
+            if ans.status == "answered" and ans.excerpts and (
+                    not expected or ans.excerpts[0].article_id in expected):
                 picked.append(question)
             if len(picked) == limit:
                 break
-        runtime._suggested = ((str(path), index.version), picked)
+        runtime._suggested = ((where, index.version), picked)
         return picked
 
 

@@ -225,10 +225,9 @@ def answer_html(ans: Answer, settings: Settings, today: dt.date | None = None, t
     elif ans.status == "check":
         parts.append(check_html(ans, turn, chosen))
     else:
-        lead, sep, rest = ans.message.partition(f" {DISCLAIMER}")
+        # the disclaimer is pinned under the conversation: not repeated in every answer
+        lead = ans.message.replace(f" {DISCLAIMER}", "") if ans.status == "answered" else ans.message
         parts.append(f'<p class="ac-lead">{escape(lead)}</p>')
-        if sep:
-            parts.append(f'<p class="ac-disclaimer-line">{escape(DISCLAIMER + rest)}</p>')
     if ans.notice:
         parts.append(f'<p class="ac-notice">{escape(ans.notice)}</p>')
     if ans.status == "no_match":
