@@ -30,6 +30,12 @@ BUILD = textwrap.dedent(f"""
 
     class Slow(FakeEmbedder):
         def encode(self, texts, **kw):
+            if os.environ.get("HOLD"):  # tell the test the build is under way, then wait for it
+                open(sys.argv[2] + ".encoding", "w").close()
+                for _ in range(600):
+                    if os.path.exists(sys.argv[2] + ".release"):
+                        break
+                    time.sleep(0.1)
             time.sleep(float(os.environ.get("SLOW", "0")))
             return super().encode(texts, **kw)
 
@@ -100,11 +106,11 @@ def test_build_killed_at_any_point_leaves_a_working_index(tmp_path, fake_embedde
 def test_a_second_build_stops_or_waits_while_one_runs(tmp_path, fake_embedder):
     articles, index = tmp_path / "articles", tmp_path / "index"
     write_posts(articles, POSTS)
-    slow = build(articles, index, env={"SLOW": "1.5"}, background=True)
+    slow = build(articles, index, env={"HOLD": "1"}, background=True)  # runs until released
     waiter = None
     try:
-        deadline = time.monotonic() + 30
-        while not (index / ix.LOCK).exists() and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while not Path(f"{index}.encoding").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         refused = build(articles, index)
         assert refused.returncode == 2
@@ -112,11 +118,12 @@ def test_a_second_build_stops_or_waits_while_one_runs(tmp_path, fake_embedder):
         assert "--wait" in refused.stderr
 
         waiter = build(articles, index, "--wait", background=True)
+        assert f"waiting for the index build of pid {slow.pid} to finish" in waiter.stdout.readline()
+        Path(f"{index}.release").touch()
         out, _ = slow.communicate(timeout=60)
         assert slow.returncode == 0 and "built v-" in out
         waited, _ = waiter.communicate(timeout=60)
         assert waiter.returncode == 0
-        assert f"waiting for the index build of pid {slow.pid} to finish" in waited
         # the waiting build started after the first one finished: it found nothing to do
         assert "built None 0 new, 0 changed, 0 removed, 3 unchanged" in waited
     finally:
