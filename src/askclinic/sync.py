@@ -627,6 +627,17 @@ def _sync_kind(run: _Run, kind: str, data: bytes | None, validators: dict, is_ur
         _prune(run, present, prune)
 
 
+def _remember(run: _Run, data: bytes | None, validators: dict) -> None:
+    """After a complete sync: the source's validators and the sitemap listings read."""
+    state = run.state
+    if data is not None:
+        state.http[run.source] = validators
+    for url, listing in run.pending.items():
+        state.data["sitemaps"][url] = {"index": listing["index"], "items": listing["items"]}
+        if url != run.source:
+            state.http[url] = listing["validators"]
+
+
 def sync(source: str, folder: str | Path, *, prune: bool = False, force: bool = False,
          only: str | None = None, wait: bool = False, limits: Limits = Limits(),
          out: Callable[[str], None] = print, log: Callable[[str], None] = print) -> SyncReport:
@@ -635,7 +646,10 @@ def sync(source: str, folder: str | Path, *, prune: bool = False, force: bool = 
     is_url = bool(re.match(r"https?://", source, re.I))
     if not is_url and re.match(r"[a-z][a-z0-9+.-]*://", source, re.I):
         raise AskclinicError(f"{source}: only http:// and https:// addresses can be synced")
-    source = canonical(source) if is_url else str(Path(source).resolve())
+    try:
+        source = canonical(source) if is_url else str(Path(source).resolve())
+    except IngestError as e:
+        raise AskclinicError(f"{source}: {e}; give the feed or sitemap address") from None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with BuildLock(folder, wait=wait, log=log, name=LOCK, what="sync"):
@@ -653,13 +667,8 @@ def sync(source: str, folder: str | Path, *, prune: bool = False, force: bool = 
             except SyncStopped as e:  # keep what was saved; nothing is pruned
                 run.report.stopped = str(e)
                 out(f"stopped: {e}")
-            if not run.report.failed and not run.report.stopped:  # else the next sync looks at everything again
-                if is_url and data is not None:
-                    state.http[source] = validators
-                for url, listing in run.pending.items():
-                    state.data["sitemaps"][url] = {"index": listing["index"], "items": listing["items"]}
-                    if url != source:
-                        state.http[url] = listing["validators"]
+            if not run.report.failed and not run.report.stopped:  # else the next sync looks again
+                _remember(run, data if is_url else None, validators)
         finally:
             run.report.requests = run.fetcher.requests if run.fetcher else 0
             if run.fetcher:
