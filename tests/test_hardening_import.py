@@ -428,10 +428,13 @@ def test_bad_posts_in_an_export_are_reported_and_the_rest_imported(tmp_path, env
                         b"<wp:post_name><![CDATA[" + b"x" * 400 + b"]]>")
     data = data.replace(b"<link>https://riverside-headache.example/blog/preventing-migraine-with-exercise/</link>",
                         b"<link>http://[::1</link>")
+    data = data.replace(b"<wp:base_blog_url>https://riverside-headache.example</wp:base_blog_url>",
+                        b"<wp:base_blog_url>https://riverside-headache.example:99999</wp:base_blog_url>")
     export = tmp_path / "export.xml"
     export.write_bytes(data)
     rep = env(str(export))
     assert rep.failed == [("http://[::1", "not a valid web address (Invalid IPv6 URL)")]
+    assert all(p.startswith("site/") for p in rep.new)
     assert [len(Path(p).stem) for p in rep.new] == [80]
     assert len(load_index(env.settings.index).articles) == 1
 

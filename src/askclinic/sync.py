@@ -247,7 +247,10 @@ def slug_from_url(url: str) -> str:
 
 def site_folder(site: str) -> str:
     """The subfolder a site's posts go in: its host (and port); never `.`, `..` or empty."""
-    host, port = _site_key(site)
+    try:
+        host, port = _site_key(site)
+    except ValueError:  # a broken address, e.g. in an export's <wp:base_blog_url>
+        host, port = "", None
     name = re.sub(r"[^a-z0-9.-]+", "-", host + (f"-{port}" if port else ""))
     return cap_slug(name) or "site"
 
@@ -481,7 +484,7 @@ def _sync_feed(run: _Run, data: bytes) -> None:
     link, entries = feed.parse(data, run.source)
     if run.fetcher is None:  # a feed file: its pages are on the site it names
         site = link or (entries[0].link if entries else "")
-        if not urlsplit(site).hostname:
+        if not same_site(site, site) or not urlsplit(site).hostname:  # (a broken one too)
             raise AskclinicError(f"{run.source} names no site (<link>); use the feed's URL")
         run.open_site(site)
     entries = _unsaved_first(run, run.fetcher.site, entries, lambda e: e.link)
