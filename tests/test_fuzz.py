@@ -137,6 +137,7 @@ def tiny_index(tmp_path_factory):
     emb = FakeEmbedder()
     root = tmp_path_factory.mktemp("fuzz-index")
     build_index(articles, root, emb, log=lambda m: None)
+    safety.language("load the language models once, before any question is timed")
     return load_index(root, emb.name), emb
 
 
@@ -149,7 +150,7 @@ def test_question_path_never_crashes_and_stays_fast(tiny_index):
         red = safety.redact(q)
         took = time.perf_counter() - start
         assert took < 3, (q[:60], took)
-        assert ans.status in {"answered", "no_match", "emergency", "invalid"}
+        assert ans.status in {"answered", "no_match", "emergency", "check", "invalid"}
         assert len(ans.question) <= Settings().max_question_chars
         assert isinstance(red, str) and isinstance(ans.to_dict()["message"], str)
         json.dumps(ans.to_dict())  # serialisable for the web and --json output

@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from . import excerpts as excerpts_
-from . import retrieve, safety, terms
+from . import redflags, retrieve, safety, terms
 from .deeplink import deep_url
 from .config import Settings
 from .index import Index
 from .models import Answer, Excerpt
 
 DISCLAIMER = "General information from our articles, not medical advice for you."
+safety.warm_up()  # whoever answers questions needs the language models: load them now
 
 
 def safe_url(url: str | None) -> str | None:
@@ -30,7 +31,9 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
-def messages(settings: Settings) -> dict[str, str]:
+def messages(settings: Settings, language: str = "en") -> dict[str, str]:
+    """The fixed messages; with language "es" the emergency, crisis, check and "our articles
+    are in English" ones are in Spanish (the others stay English: the articles are)."""
     contact = settings.clinic_name
     if settings.clinic_phone:
         contact += f" at {settings.clinic_phone}"
@@ -50,24 +53,60 @@ def messages(settings: Settings) -> dict[str, str]:
                               + (f" You can also call {contact}." if settings.clinic_phone else "")),
         "not_english": (f"Our articles are in English, so please ask your question in English. "
                         f"In an emergency call {settings.emergency_number}."),
+        "check": "Is any of this happening now?",
+        **(_spanish(settings, contact) if language == "es" else {}),
     }
+
+
+def _spanish(settings: Settings, contact: str) -> dict[str, str]:
+    also = f" También puede llamar a {contact}." if settings.clinic_phone else ""
+    return {
+        "emergency": (f"Esto puede ser una emergencia. Llame al {settings.emergency_number} o vaya ahora "
+                      f"a la sala de emergencias más cercana. No espere a una cita." + also),
+        "emergency_suicide": (f"Si está pensando en hacerse daño, llame o envíe un mensaje al "
+                              f"{settings.crisis_line} ahora, o llame al {settings.emergency_number}. "
+                              f"No está solo: hay ayuda disponible ahora mismo." + also),
+        "not_english": (f"Nuestros artículos están en inglés, así que por favor haga su pregunta en "
+                        f"inglés. En una emergencia llame al {settings.emergency_number}."),
+        "check": "¿Está pasando algo de esto ahora?",
+    }
+
+
+def _check_step(checked, index: Index, embedder, message: str, lang: str, mode: str) -> Answer:
+    """The grey zone: ask whether any of the red flags is happening now, before any articles.
+    The articles are still ranked (for scoring), none are shown."""
+    qvec = checked.vector
+    if qvec is None and mode != "bm25":
+        qvec = embedder.encode([checked.question])[0]
+    hits = retrieve.search(index, checked.question, qvec, mode, embedder=embedder)
+    wording = redflags.labels(lang)
+    items = [{"id": c, "label": wording[c]} for c in checked.check]
+    return Answer(checked.question, "check", message, ranking=retrieve.rank_articles(hits),
+                  notice=checked.notice, language=lang, check=items)
 
 
 def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "hybrid",
         with_highlights: bool = True, context: str | None = None,
-        exclude=None) -> Answer:
+        exclude=None, check: str | None = None) -> Answer:
     """Answer one question. `context` (the conversation's previous question) is searched
     together with the question, so follow-ups like "what about side effects?" stay on topic.
     `exclude` (chunk ids, or (article id, text) pairs) are passages already shown in the
-    conversation: they are left out unless nothing else fits."""
-    msgs = messages(settings)
-    checked = safety.check(question, settings, embedder=embedder)
+    conversation: they are left out unless nothing else fits. `check` answers a check step:
+    a red-flag category id (the emergency message) or "none" (the answer, grey zone skipped)."""
+    if check is not None and check != "none" and check not in redflags.CATEGORIES:
+        raise ValueError(f"check must be a red-flag category id or \"none\", not {check!r}")
+    checked = safety.check(question, settings, embedder=embedder, check=check)
+    lang = "es" if checked.language == "es" else "en"
+    msgs = messages(settings, lang)
     if checked.status == "invalid":
         return Answer(checked.question, "invalid",
-                      msgs["not_english" if checked.kind == "language" else "invalid"])
+                      msgs["not_english" if checked.kind == "language" else "invalid"], language=lang)
     if checked.status == "emergency":
-        key = "emergency_suicide" if checked.kind == "suicide" else "emergency"
-        return Answer(checked.question, "emergency", msgs[key], notice=checked.notice)
+        key = "emergency_suicide" if checked.kind == "self_harm" else "emergency"
+        return Answer(checked.question, "emergency", msgs[key], notice=checked.notice, language=lang,
+                      kind=checked.kind)
+    if checked.status == "check":
+        return _check_step(checked, index, embedder, msgs["check"], lang, mode)
     context = safety.clean((context or "")[:4 * settings.max_question_chars])[:settings.max_question_chars]
     query = f"{context} {checked.question}" if context else checked.question
     if mode == "hybrid":

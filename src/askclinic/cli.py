@@ -11,6 +11,7 @@ import time
 from . import __version__
 from .config import Settings, load_settings
 from .errors import AskclinicError
+from .redflags import CATEGORIES
 
 
 def _embedder(settings: Settings):
@@ -74,6 +75,10 @@ def cmd_sync(args, settings: Settings) -> int:
 def _print_answer(ans) -> None:
     bold, off = ("\033[1m", "\033[0m") if sys.stdout.isatty() else (">>", "<<")
     print(ans.message)
+    for item in ans.check or []:
+        print(f"  --check {item['id']}: {item['label']}")
+    if ans.check:
+        print("  --check none: none of these (show the answer)")
     if ans.notice:
         print(ans.notice)
     for ex in ans.excerpts:
@@ -98,7 +103,7 @@ def cmd_ask(args, settings: Settings) -> int:
     index = load_index(settings.index, settings.model)
 
     def one(question: str, qid=None):
-        ans = ask(question, index, embedder, settings, mode=args.retriever)
+        ans = ask(question, index, embedder, settings, mode=args.retriever, check=args.check)
         ans.id = qid
         return ans
 
@@ -245,6 +250,9 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="print JSON")
     sub.choices["ask"].add_argument("question", nargs="*")
     sub.choices["ask"].add_argument("--batch", help="JSON Lines file of questions")
+    sub.choices["ask"].add_argument("--check", metavar="ID|none", choices=(*CATEGORIES, "none"),
+                                    help="reply to a check step: the red flag happening now (gives the "
+                                         "emergency message), or none (gives the answer)")
     sub.choices["eval"].add_argument("questions", help="question file (JSON Lines)")
     sub.choices["eval"].add_argument("--limit", type=int, help="only the first N questions")
     return p

@@ -69,12 +69,15 @@ class Answer:
     """What every front end shows. `message` is always fixed text, never generated."""
 
     question: str
-    status: str  # answered | no_match | emergency | invalid
+    status: str  # answered | no_match | emergency | check | invalid
     message: str
     excerpts: list[Excerpt] = field(default_factory=list)
     ranking: list[str] = field(default_factory=list)
     id: str | None = None
     notice: str | None = None  # e.g. "answered on the first 1,000 characters"
+    language: str = "en"  # the language of the fixed messages: "en" or "es"
+    check: list[dict] | None = None  # status "check": [{"id": category, "label": wording}]
+    kind: str | None = None  # status "emergency": the red-flag category, e.g. "self_harm"
 
     def to_dict(self) -> dict:
         out = {"id": self.id, "question": self.question, "status": self.status,
@@ -83,4 +86,9 @@ class Answer:
                "ranking": list(self.ranking)}
         if self.notice:
             out["notice"] = self.notice
+        out["language"] = self.language
+        if self.check is not None:
+            out["check"] = [dict(item) for item in self.check]
+        if self.kind:
+            out["kind"] = self.kind
         return out

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from .. import redflags
 from ..answer import ask
 from ..config import Settings
 from ..errors import AskclinicError, ConfigError
@@ -29,6 +30,7 @@ from . import guard
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "askclinic_staff"
+CHECK_VALUES = (*redflags.CATEGORIES, "none")  # /api/ask?check=: the reply to a check step
 OWN_ROUTES = {"/api/ask", "/api/feedback", "/healthz", "/embed.js", "/widget", "/staff",
               "/staff/login", "/staff/logout"}
 # The Gradio routes the pages need; everything else Gradio offers (uploads, file serving,
@@ -371,7 +373,11 @@ def create_app(settings: Settings, embedder=None):
                                 headers={"Retry-After": str(max(1, round(wait)))})
         return None
 
-    def answer_response(request: Request, q: str | None, context: str | None, count: bool = True):
+    def answer_response(request: Request, q: str | None, context: str | None, count: bool = True,
+                        check: str | None = None):
+        if check is not None and check not in CHECK_VALUES:
+            return JSONResponse({"error": "bad_check", "message": "check must be one of: "
+                                 + ", ".join(CHECK_VALUES) + "."}, status_code=400)
         if q is None:
             return JSONResponse({"error": "missing_question",
                                  "message": "Add the question as ?q=... (or POST {\"q\": ...})."},
@@ -382,15 +388,16 @@ def create_app(settings: Settings, embedder=None):
         if bad_text(q, context):
             return JSONResponse(BAD_TEXT, status_code=400)
         try:
-            ans = runtime.answer(q, context or None, "api")
+            ans = runtime.answer(q, context or None, "api", **({"check": check} if check else {}))
         except Unavailable as e:
             return JSONResponse({"error": "unavailable", "message": patient.UNAVAILABLE,
                                  "detail": str(e)}, status_code=503)
         return JSONResponse(ans.to_dict())
 
     @app.get("/api/ask")
-    def api_ask(request: Request, q: str | None = None, context: str | None = None):
-        return answer_response(request, q, context)
+    def api_ask(request: Request, q: str | None = None, context: str | None = None,
+                check: str | None = None):
+        return answer_response(request, q, context, check=check)
 
     @app.post("/api/ask")
     async def api_ask_post(request: Request):
@@ -401,11 +408,13 @@ def create_app(settings: Settings, embedder=None):
         if body is None:
             return JSONResponse({"error": "bad_request", "message": "Send JSON: {\"q\": \"...\"}"},
                                 status_code=400)
-        q, context = body.get("q", body.get("question")), body.get("context")
+        q, context, check = body.get("q", body.get("question")), body.get("context"), body.get("check")
         if not isinstance(q, str) or not isinstance(context, (str, type(None))):
             return answer_response(request, None, None)
+        if not isinstance(check, (str, type(None))):
+            check = repr(check)  # refused below with the list of valid values
         import anyio
-        return await anyio.to_thread.run_sync(answer_response, request, q, context, False)
+        return await anyio.to_thread.run_sync(answer_response, request, q, context, False, check)
 
     @app.post("/api/feedback")
     async def api_feedback(request: Request):
