@@ -121,3 +121,24 @@ def test_suggested_questions_are_golden_questions_that_still_open_with_their_art
         assert 1 <= len(suggestions(runtime)) <= 4
     finally:
         runtime.close()
+
+
+def test_chat_handlers_rate_once_and_always_render_again(web):
+    from askclinic.web.patient import Chat, fresh_state
+
+    chat = Chat(web.runtime, "chat")
+    box, html, state = chat.add_question("Is coffee bad for migraines?", fresh_state())
+    assert box == "" and 'id="ac-pending"' in html
+    html, state = chat.respond(state, None)
+    turn = len(state["turns"]) - 1
+    qid = state["turns"][turn]["ans"].id
+    assert f'id="ac-act-up-{turn}"' in html and "ac-pending" not in html
+    _, first, state = chat.action(f"up:{turn}:", state)
+    _, again, state = chat.action(f"down:{turn}:", state)  # a second rating changes nothing ...
+    assert "Anything to add?" in first and "Anything to add?" in again and first != again  # ... but is a new rendering
+    _, html, state = chat.action(f"comment:{turn}:more about decaf please", state)
+    assert "your comment was saved" in html
+    row = web.runtime.log.get(qid)
+    assert row.rating == 1 and row.comment == "more about decaf please"
+    _, html, state = chat.action(f"check:{turn}:stroke", state)  # not a check answer: ignored
+    assert "ac-pending" not in html and state["asking"] is None

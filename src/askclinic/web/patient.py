@@ -17,6 +17,7 @@ import gradio as gr
 from ..answer import DISCLAIMER
 from ..errors import AskclinicError
 from .render import _tel, answer_html, conversation_html, notice_html, question_html
+from .render import labels as render_labels
 from .server import Unavailable, rate_message
 
 STATIC = Path(__file__).parent / "static"
@@ -211,13 +212,17 @@ class Chat:
         state["turns"].append({"ans": ans, "fb": None, "chosen": None, "question": question, "context": context})
         return self.html(state), state
 
+    def _unchanged(self, state):
+        """Rendered again all the same: chat.js waits for a new rendering before it goes on."""
+        return "", self.html(state, waiting=bool(state.get("asking"))), state
+
     def action(self, value, state):
         """A button inside the conversation: `up|down|comment|check:<turn>:<value>`."""
         kind, _, rest = (value or "").partition(":")
         turn, _, arg = rest.partition(":")
         turns = list(state["turns"])
         if not turn.isdigit() or int(turn) >= len(turns) or "ans" not in turns[int(turn)] or state.get("asking"):
-            return "", gr.update(), state
+            return self._unchanged(state)
         n, t = int(turn), dict(turns[int(turn)])
         ans = t["ans"]
         if kind in ("up", "down") and t.get("fb") is None and ans.id:
@@ -228,12 +233,13 @@ class Chat:
             t["fb"] = "commented"
         elif kind == "check" and ans.status == "check" and t.get("chosen") is None:
             labels = {str(c["id"]): str(c["label"]) for c in (getattr(ans, "check", None) or [])}
-            label = labels.get(arg) or ("None of these" if arg == "none" else None)
+            lang = getattr(ans, "language", None) or "en"
+            label = labels.get(arg) or (render_labels(lang)["none"] if arg == "none" else None)
             if label is None:
-                return "", gr.update(), state
+                return self._unchanged(state)
             t["chosen"] = arg
             turns[n] = t
-            turns.append({"q": question_html(label, getattr(ans, "language", None) or "en", "chose")})
+            turns.append({"q": question_html(label, lang, "chose")})
             state = {**state, "turns": turns, "asking": {"question": t["question"], "check": arg,
                                                          "context": t.get("context")}}
             return "", self.html(state, waiting=True), state
