@@ -14,7 +14,7 @@ from .models import Hit
 
 RERANK = 10  # passages, best by `first_look`, whose sentences are compared with the question
 MOST, PER_ARTICLE = 5, 2
-MARGIN = 0.12  # an excerpt is shown when its score is within this of the best one
+MARGIN = 0.08  # an excerpt is shown when its score is within this of the best one
 SAME_MEANING = 0.40  # a sentence this close to an absent term's vector covers it
 MARKS, MARK_MARGIN = 3, 0.2  # highlight up to 3 sentences, within this of the passage's best
 # How much each measure counts in `score`: the cosine similarity of the question to the
