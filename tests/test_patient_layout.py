@@ -183,6 +183,8 @@ def test_clear_asks_first(web, browser):
         page.get_by_role("button", name="Yes, clear it").click()
         page.locator(".ac-answer").wait_for(state="detached")
         assert page.locator(".ac-intro").count() >= 1
+        page.wait_for_timeout(500)
+        assert page.evaluate("document.activeElement.closest('#ac-question') !== null")  # ready for a question
     finally:
         page.context.close()
 
@@ -286,6 +288,8 @@ def test_check_buttons_ask_again_with_the_chosen_red_flag(web, browser, tmp_path
         emergency = page.locator(".ac-answer").nth(3)
         emergency.wait_for()
         assert emergency.locator(".ac-alert[role=alert]").is_visible()
+        page.wait_for_timeout(200)
+        assert page.evaluate("document.activeElement.classList.contains('ac-answer')")  # not lost to the page
         assert page.locator(".ac-question").last.inner_text().endswith(label)
         assert page.evaluate(IN_VIEW, ".ac-turn:last-child .ac-urgent")
         spanish = ask(page, "Me duele la cabeza y tengo fiebre", 4)

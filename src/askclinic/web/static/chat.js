@@ -123,6 +123,9 @@
       var parts = t.id.slice(7).split("-");
       var value = parts[0] + ":" + parts[1] + ":" + parts.slice(2).join("-");
       if (busy) later(function () { act(value); }); else act(value);
+    } else if (t.id === "ac-clear-yes" || t.id === "ac-clear-no") {
+      var back = t.id === "ac-clear-yes" ? box : function () { return $("#ac-clear"); };
+      setTimeout(function () { if (back()) back().focus(); }, 300);
     } else if (t.classList.contains("ac-comment-send")) {
       var turn = t.getAttribute("data-turn"), area = document.getElementById("ac-comment-" + turn);
       var msg = area ? area.value.trim() : "";
@@ -193,6 +196,8 @@
         scrollTo(q && q.classList.contains("ac-turn-q") && q.offsetHeight < c.clientHeight / 4 ? q : newest);
         var say = newest.querySelector(".ac-announce");
         if (say) live(say.textContent);
+        /* the pressed button is gone (a check item): keep the keyboard on the new answer */
+        if (!document.activeElement || document.activeElement === document.body) newest.focus({ preventScroll: true });
       } else {
         focusAfter(action);
       }
