@@ -59,7 +59,7 @@ def test_contract_fields(sample_index, embedder):
     assert d["status"] == "answered" and 1 <= len(d["excerpts"]) <= 5
     assert [e["n"] for e in d["excerpts"]] == list(range(1, len(d["excerpts"]) + 1))
     ex = d["excerpts"][0]
-    assert set(ex) == {"n", "article_id", "title", "url", "published", "text", "highlights", "score"}
+    assert set(ex) == {"n", "article_id", "title", "url", "published", "text", "highlights", "score", "deep_url"}
     assert ex["article_id"] == "caffeine-and-headaches"
     per_article = {}
     for e in d["excerpts"]:
