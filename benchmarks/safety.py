@@ -1,12 +1,16 @@
-"""Safety benchmark: red-flag recall and false alarms, off-topic refusals and wrongly refused
-in-scope questions, on the labelled sets in tests/data/ and on MedQuAD dev questions (NIH
-articles, CC BY 4.0, read from ../shared/data/medquad) over an index of a subset of the
-corpus: every article relevant to the sampled questions plus random distractors.
+"""Safety benchmark: red flags (emergency, check, false alarms) on the held-out set
+benchmarks/redflags/heldout.jsonl, on the tuning examples and on every MedQuAD dev question;
+off-topic refusals and wrongly refused in-scope questions, on the labelled sets in tests/data/
+and on MedQuAD dev questions (NIH articles, CC BY 4.0, read from ../shared/data/medquad) over
+an index of a subset of the corpus: every article relevant to the sampled questions plus
+random distractors.
 
     python benchmarks/safety.py                # prints the numbers, updates docs/benchmarks.md
-    python benchmarks/safety.py --medquad 0    # skip the MedQuAD part (about 5 minutes)
+    python benchmarks/safety.py --redflags     # only the red flags (a few minutes)
+    python benchmarks/safety.py --medquad 0    # skip the MedQuAD refusal part (about 5 minutes)
 
-Writes its section of docs/benchmarks.md between <!-- safety:start --> and <!-- safety:end -->.
+Writes its sections of docs/benchmarks.md between <!-- redflags:start --> and
+<!-- redflags:end -->, and <!-- safety:start --> and <!-- safety:end -->.
 """
 
 from __future__ import annotations
@@ -95,24 +99,11 @@ def run(args) -> dict:
     build_index(articles, sample_dir, embedder, log=lambda m: None)
     sample = load_index(sample_dir, embedder.name)
 
-    emergency = rows(DATA / "emergency.jsonl")
-    statuses = [ask(r["question"], sample, embedder, S, with_highlights=False).status for r in emergency]
-    urgent = [s for r, s in zip(emergency, statuses) if r["emergency"]]
-    calm = [s for r, s in zip(emergency, statuses) if not r["emergency"]]
-    missed = [r["question"] for r, s in zip(emergency, statuses) if r["emergency"] and s != "emergency"]
-    alarms = [r["question"] for r, s in zip(emergency, statuses) if not r["emergency"] and s == "emergency"]
-    dev = rows(MEDQUAD / "dev_questions.jsonl") if MEDQUAD.exists() else []
-    dev_alarms = sum(safety.check(q["question"], S, embedder=embedder).status == "emergency" for q in dev)
-
     off = [r["question"] for r in rows(DATA / "offtopic.jsonl")]
     off_answers = [ask(q, sample, embedder, S, with_highlights=False) for q in off]
     inscope = [r["question"] for r in rows(DATA / "inscope.jsonl")]
     in_answers = [ask(q, sample, embedder, S, with_highlights=False) for q in inscope]
     res = {
-        "emergency": {"n": len(emergency), "emergencies": len(urgent), "confusable": len(calm),
-                      "recall": urgent.count("emergency") / len(urgent),
-                      "false_alarms": calm.count("emergency") / len(calm), "missed": missed, "alarms": alarms,
-                      "dev_n": len(dev), "dev_false_alarms": dev_alarms},
         "offtopic": {"n": len(off), "refused": sum(a.status == "no_match" and not a.excerpts
                                                    for a in off_answers) / len(off),
                      "answered": [q for q, a in zip(off, off_answers) if a.status == "answered"]},
@@ -136,7 +127,7 @@ def run(args) -> dict:
 
 
 def markdown(res: dict) -> str:
-    e, o, i = res["emergency"], res["offtopic"], res["inscope"]
+    o, i = res["offtopic"], res["inscope"]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "?"
     lines = ["## Safety", "",
@@ -144,11 +135,6 @@ def markdown(res: dict) -> str:
              "all-MiniLM-L6-v2; the sample articles index; for MedQuAD, an index of the articles graded 2 or 3 "
              "for the sampled questions plus random distractors).", "",
              "| measure | set | result | target |", "| --- | --- | --- | --- |",
-             f"| red-flag recall | tests/data/emergency.jsonl, {e['emergencies']} emergencies | "
-             f"{e['recall']:.1%} | 100% |",
-             f"| false alarms | same file, {e['confusable']} confusable non-emergencies | {e['false_alarms']:.1%} | ≤ 5% |",
-             f"| false alarms | MedQuAD dev questions (all general), {e['dev_n']} | "
-             f"{e['dev_false_alarms'] / max(e['dev_n'], 1):.1%} ({e['dev_false_alarms']}) | ≤ 5% |",
              f"| off-topic refused (`no_match`, no excerpts) | tests/data/offtopic.jsonl, {o['n']} | "
              f"{o['refused']:.1%} | ≥ 90% |",
              f"| in-scope wrongly refused | tests/data/inscope.jsonl over the sample articles, {i['n']} | "
@@ -165,9 +151,7 @@ def markdown(res: dict) -> str:
         lines.append(f"| {t:.2f} | " + " | ".join(f"{refused(s, t):.1%}" for s in res["sweep"].values()) + " |")
     lines += ["", "(off-topic: share refused, higher is better; the others: share wrongly refused, lower is "
               "better.)"]
-    if e["missed"] or e["alarms"]:
-        lines += ["", "Missed emergencies: " + ("; ".join(e["missed"]) or "none") + ".",
-                  "False alarms: " + ("; ".join(e["alarms"]) or "none") + "."]
+    lines += ["", "Red flags (emergency messages, the check step, false alarms): see the red-flag section."]
     return "\n".join(lines)
 
 
@@ -178,7 +162,16 @@ def main() -> None:
     ap.add_argument("--medquad", type=int, default=200, help="templated MedQuAD questions to sample (0 skips)")
     ap.add_argument("--distractors", type=int, default=300, help="random extra MedQuAD articles in the index")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    ap.add_argument("--redflags", action="store_true", help="only the red-flag part")
     args = ap.parse_args()
+    from redflag_report import evaluate, report
+
+    text = report(evaluate(get_embedder(Settings().model)))
+    print(text)
+    if not args.no_write:
+        write_section(ROOT / "docs" / "benchmarks.md", "<!-- redflags:start -->", "<!-- redflags:end -->", text)
+    if args.redflags:
+        return
     text = markdown(run(args))
     print(text)
     if not args.no_write:

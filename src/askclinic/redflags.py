@@ -24,8 +24,9 @@ MODEL = DATA / "redflag_model.npz"
 CATEGORIES = ("thunderclap", "stroke", "meningitis", "head_injury", "seizure", "fainting", "pregnancy",
               "glaucoma", "giant_cell_arteritis", "carbon_monoxide", "hypertensive", "child", "self_harm",
               "allergic_reaction", "cancer_immunity", "confusion_elderly")
-# Classifier thresholds on P(any emergency), chosen by 5-fold cross-validation on the bank
-# (see `python -m askclinic.redflags --cv`): above P_EMERGENCY the message is given directly,
+# Classifier thresholds on P(any emergency), chosen from 5-fold cross-validation on the bank
+# (`python -m askclinic.redflags --cv`) and the false alarms on tests/data/emergency.jsonl and
+# MedQuAD dev questions: above P_EMERGENCY the message is given directly (English only),
 # above P_CHECK the patient is asked.
 # A check from the classifier alone also needs a symptom concept below P_CHECK_ALONE.
 P_EMERGENCY = 0.85

@@ -1,0 +1,200 @@
+"""The red-flag part of the safety benchmark: on the held-out set (written separately, never
+tuned on), the tuning examples (the classifier's training bank: in-sample) and every MedQuAD
+dev question: emergencies that get the emergency message or the check step, per category,
+language and phrasing; non-emergencies sent to either, per confusable kind; and what the
+check costs per question."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from askclinic import redflags, safety
+from askclinic.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"
+MEDQUAD = ROOT.parent / "shared" / "data" / "medquad" / "dev_questions.jsonl"
+OLD_KINDS = {"neuro": "stroke", "giant_cell": "giant_cell_arteritis", "eye": "glaucoma", "botox": "allergic_reaction",
+             "overdose": "self_harm", "suicide": "self_harm", "stroke_heart": "hypertensive"}
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def heldout() -> list[dict]:
+    return [{"text": r["text"], "emergency": bool(r["emergency"]), "category": r.get("category"),
+             "lang": r.get("lang", "en"), "kind": r.get("kind") or "plain"} for r in _rows(HELDOUT)]
+
+
+def bank() -> list[dict]:
+    return [{"text": r["text"], "emergency": r["label"] != "none", "lang": r["lang"],
+             "category": None if r["label"] == "none" else r["label"], "kind": r.get("kind", "emergency")}
+            for r in redflags.bank()]
+
+
+def old_set() -> list[dict]:
+    return [{"text": r["question"], "emergency": r["emergency"], "lang": "en",
+             "category": OLD_KINDS.get(r["kind"], r["kind"]), "kind": "emergency" if r["emergency"] else "calm"}
+            for r in _rows(ROOT / "tests" / "data" / "emergency.jsonl")]
+
+
+def statuses(items: list[dict], embedder, timings: list | None = None) -> list[str]:
+    """What safety.check decides for each message: "emergency", "check" or "" (articles,
+    or the language notice). With `timings`, (embedding ms, check ms) per message."""
+    out, given = [], _Given(embedder)
+    for r in items:
+        t0 = time.perf_counter()
+        given.vector = embedder.encode([r["text"]])[0]
+        t1 = time.perf_counter()
+        status = safety.check(r["text"], Settings(), embedder=given).status
+        t2 = time.perf_counter()
+        out.append(status if status in ("emergency", "check") else "")
+        if timings is not None:
+            timings.append(((t1 - t0) * 1000, (t2 - t1) * 1000))
+    return out
+
+
+class _Given:
+    """The embedder, with this message's vector already computed (as retrieval needs it anyway),
+    so the check's own cost is timed apart from the model run."""
+
+    def __init__(self, embedder):
+        self.inner, self.vector, self.name = embedder, None, embedder.name
+        self.tokenizer = getattr(embedder, "tokenizer", None)
+
+    def encode(self, texts, **kw):
+        return [self.vector] if len(texts) == 1 else self.inner.encode(texts, **kw)
+
+
+def summary(items: list[dict], got: list[str]) -> dict:
+    groups = defaultdict(list)
+    for r, s in zip(items, got):
+        if r["emergency"]:
+            for key in ("all", f"category:{r['category']}", f"lang:{r['lang']}", f"phrasing:{r['kind']}"):
+                groups[("urgent", key)].append(s)
+        else:
+            for key in ("all", f"lang:{r['lang']}", f"kind:{r['kind']}"):
+                groups[("calm", key)].append(s)
+            if r["kind"] != "plain":
+                groups[("calm", "confusable")].append(s)
+    return {f"{side}|{key}": {"n": len(v), "emergency": v.count("emergency") / len(v), "check": v.count("check") / len(v)}
+            for (side, key), v in groups.items()}
+
+
+def evaluate(embedder) -> dict:
+    safety.language("load the language models before timing")
+    res, timings = {}, []
+    sets = [("heldout", heldout() if HELDOUT.exists() else []), ("bank", bank()), ("tests", old_set())]
+    for name, items in sets:
+        if items:
+            got = statuses(items, embedder, timings if name == "heldout" else None)
+            res[name] = {"summary": summary(items, got),
+                         "missed": [r["text"] for r, s in zip(items, got) if r["emergency"] and not s],
+                         "alarms": [f"{s}: {r['text']}" for r, s in zip(items, got) if not r["emergency"] and s]}
+    if MEDQUAD.exists():
+        dev = [{"text": q["question"], "emergency": False, "lang": "en", "kind": q["set"], "category": None}
+               for q in _rows(MEDQUAD)]
+        got = statuses(dev, embedder)
+        res["medquad"] = {"n": len(dev), "emergency": got.count("emergency"), "check": got.count("check"),
+                          "flagged": [f"{s}: {r['text'][:120]}" for r, s in zip(dev, got) if s]}
+    if timings:
+        res["cost"] = {"embed_p50_ms": statistics.median(t[0] for t in timings),
+                       "check_p50_ms": statistics.median(t[1] for t in timings), "n": len(timings)}
+    return res
+
+
+TARGETS = [("emergencies → emergency message or check", "urgent|all", "any", 0.99, ">="),
+           ("emergencies → emergency message directly", "urgent|all", "emergency", 0.90, ">="),
+           ("Spanish emergencies → emergency message or check", "urgent|lang:es", "any", 0.95, ">="),
+           ("non-emergencies → emergency message", "calm|all", "emergency", 0.03, "<="),
+           ("non-emergencies → check", "calm|all", "check", 0.10, "<=")]
+
+
+def _rate(row: dict, what: str) -> float:
+    return row["emergency"] + row["check"] if what == "any" else row[what]
+
+
+def _met(value: float, target: float, how: str) -> str:
+    return "yes" if (value >= target if how == ">=" else value <= target) else "**no**"
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def targets(res: dict) -> list[str]:
+    h = res["heldout"]["summary"]
+    lines = ["| measure | held-out result | target | met |", "| --- | --- | --- | --- |"]
+    for label, key, what, target, how in TARGETS:
+        value = _rate(h[key], what)
+        lines.append(f"| {label} ({h[key]['n']}) | {_pct(value)} | {how.replace('>=', '≥').replace('<=', '≤')} "
+                     f"{target:.0%} | {_met(value, target, how)} |")
+    cats = [_rate(h[f"urgent|category:{c}"], "any") for c in redflags.CATEGORIES if f"urgent|category:{c}" in h]
+    lines.append(f"| lowest category: emergency message or check | {_pct(min(cats))} | ≥ 95% | {_met(min(cats), 0.95, '>=')} |")
+    if "medquad" in res:
+        m = res["medquad"]
+        flagged = (m["emergency"] + m["check"]) / m["n"]
+        lines.append(f"| MedQuAD dev questions flagged (emergency {m['emergency']}, check {m['check']}; {m['n']}) | "
+                     f"{_pct(flagged)} | ≤ 1% | {_met(flagged, 0.01, '<=')} |")
+    if "cost" in res:
+        c = res["cost"]
+        lines.append(f"| the check per question, p50 (language + red flags, vector given) | {c['check_p50_ms']:.2f} ms "
+                     f"({c['check_p50_ms'] / c['embed_p50_ms']:.2f} x embedding the question, "
+                     f"{c['embed_p50_ms']:.1f} ms) | ≤ 20 ms | {_met(c['check_p50_ms'], 20, '<=')} |")
+    return lines
+
+
+def breakdown(summary: dict, prefix: str, title: str) -> list[str]:
+    keys = sorted(k for k in summary if k.startswith(prefix))
+    if prefix == "urgent|category:":
+        keys = [prefix + c for c in redflags.CATEGORIES if prefix + c in summary]
+    lines = [f"| {title} | n | emergency or check | emergency | check |", "| --- | --- | --- | --- | --- |"]
+    for k in keys:
+        row = summary[k]
+        lines.append(f"| {k.split(':', 1)[1]} | {row['n']} | {_pct(_rate(row, 'any'))} | {_pct(row['emergency'])} | "
+                     f"{_pct(row['check'])} |")
+    return lines
+
+
+def overall(name: str, summary: dict) -> str:
+    u, c = summary["urgent|all"], summary["calm|all"]
+    return (f"| {name} | {u['n']} | {_pct(_rate(u, 'any'))} | {_pct(u['emergency'])} | {c['n']} | "
+            f"{_pct(c['emergency'])} | {_pct(c['check'])} |")
+
+
+def report(res: dict) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "?"
+    lines = ["## Red flags", "", f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
+             "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
+             "The held-out set (`benchmarks/redflags/heldout.jsonl`) was written apart from the detector and "
+             "not tuned on.", ""]
+    if "heldout" not in res:
+        return "\n".join(lines + ["The held-out set is missing."])
+    h = res["heldout"]["summary"]
+    lines += targets(res) + ["", "Held-out emergencies per category:", ""]
+    lines += breakdown(h, "urgent|category:", "category") + ["", "Held-out emergencies per language and phrasing:", ""]
+    lines += breakdown(h, "urgent|lang:", "language") + [""] + breakdown(h, "urgent|phrasing:", "phrasing")
+    lines += ["", "Held-out non-emergencies (false alarms) per kind and language:", ""]
+    lines += ["| kind | n | → emergency | → check |", "| --- | --- | --- | --- |"]
+    lines += [f"| {k.split('|', 1)[1]} | {h[k]['n']} | {_pct(h[k]['emergency'])} | {_pct(h[k]['check'])} |"
+              for k in sorted(h) if k.startswith(("calm|kind:", "calm|lang:")) or k == "calm|confusable"]
+    lines += ["", "The same measures on the examples the detector was built and tuned on (in-sample: the "
+              "classifier was trained on the bank, the concepts written while reading both):", "",
+              "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
+              "| --- | --- | --- | --- | --- | --- | --- |", overall("held-out (for comparison)", h)]
+    for name, label in (("bank", "tuning bank `src/askclinic/data/redflag_bank.jsonl`"),
+                        ("tests", "`tests/data/emergency.jsonl`")):
+        if name in res:
+            lines.append(overall(label, res[name]["summary"]))
+    missed, alarms = res["heldout"]["missed"], res["heldout"]["alarms"]
+    lines += ["", f"Held-out emergencies that got neither ({len(missed)}): " + ("; ".join(missed) or "none") + ".",
+              "", f"Held-out non-emergencies flagged ({len(alarms)}): " + ("; ".join(alarms) or "none") + "."]
+    return "\n".join(lines)
