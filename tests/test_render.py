@@ -142,3 +142,13 @@ def test_chat_handlers_rate_once_and_always_render_again(web):
     assert row.rating == 1 and row.comment == "more about decaf please"
     _, html, state = chat.action(f"check:{turn}:stroke", state)  # not a check answer: ignored
     assert "ac-pending" not in html and state["asking"] is None
+
+
+def test_unset_clinic_contact_is_warned_about_on_healthz(web):
+    import httpx
+
+    from askclinic.web.patient import contact_warnings
+
+    assert httpx.get(web.url + "/healthz").json()["warnings"] == []  # name and phone are set
+    warned = contact_warnings(Settings())
+    assert len(warned) == 2 and "ASKCLINIC_CLINIC_NAME" in warned[0] and "ASKCLINIC_CLINIC_PHONE" in warned[1]
