@@ -166,7 +166,7 @@ def respell(question: str, known) -> str:
     def fix(m: re.Match) -> str:
         word = m.group(0)
         low = word.lower()
-        if len(low) < 4 or known(low) or zipf(low) >= 3.0:
+        if not 4 <= len(low) <= 20 or known(low) or zipf(low) >= 3.0:  # no word is longer
             return word
         found = [(zipf(v), v) for v in _one_edit(low) if known(v)]
         found = [f for f in found if f[0] >= 2.0]
