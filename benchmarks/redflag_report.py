@@ -61,6 +61,19 @@ def statuses(items: list[dict], embedder, timings: list | None = None) -> list[s
     return out
 
 
+def languages(held: list[dict]) -> dict:
+    """safety.language against the labels: the held-out messages (English or Spanish) and the
+    short and mixed messages of tests/data/languages.jsonl (also other languages)."""
+    short = [{"text": r["text"], "lang": r["language"]} for r in _rows(ROOT / "tests" / "data" / "languages.jsonl")]
+    out = {}
+    for name, items in (("held-out messages", held), ("tests/data/languages.jsonl (short and mixed)", short)):
+        if items:
+            got = [safety.language(r["text"]) for r in items]
+            out[name] = {"n": len(items), "right": sum(g == r["lang"] for g, r in zip(got, items)),
+                         "wrong": [f"{r['lang']}→{g}: {r['text'][:60]}" for g, r in zip(got, items) if g != r["lang"]]}
+    return out
+
+
 class _Given:
     """The embedder, with this message's vector already computed (as retrieval needs it anyway),
     so the check's own cost is timed apart from the model run."""
@@ -104,6 +117,7 @@ def evaluate(embedder) -> dict:
         got = statuses(dev, embedder)
         res["medquad"] = {"n": len(dev), "emergency": got.count("emergency"), "check": got.count("check"),
                           "flagged": [f"{s}: {r['text'][:120]}" for r, s in zip(dev, got) if s]}
+    res["language"] = languages(sets[0][1])
     if timings:
         res["cost"] = {"embed_p50_ms": statistics.median(t[0] for t in timings),
                        "check_p50_ms": statistics.median(t[1] for t in timings), "n": len(timings)}
@@ -194,6 +208,12 @@ def report(res: dict) -> str:
                         ("tests", "`tests/data/emergency.jsonl`")):
         if name in res:
             lines.append(overall(label, res[name]["summary"]))
+    lines += ["", "Language detection (`safety.language`; a Spanish message misread as English gets English "
+              "fixed messages, one misread as another language gets the articles-in-English notice):", "",
+              "| messages | n | right | wrong |", "| --- | --- | --- | --- |"]
+    for name, row in res.get("language", {}).items():
+        lines.append(f"| {name} | {row['n']} | {_pct(row['right'] / row['n'])} | "
+                     + ("; ".join(row["wrong"][:12]) or "none") + (" ..." if len(row["wrong"]) > 12 else "") + " |")
     missed, alarms = res["heldout"]["missed"], res["heldout"]["alarms"]
     lines += ["", f"Held-out emergencies that got neither ({len(missed)}): " + ("; ".join(missed) or "none") + ".",
               "", f"Held-out non-emergencies flagged ({len(alarms)}): " + ("; ".join(alarms) or "none") + "."]

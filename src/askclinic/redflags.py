@@ -62,7 +62,7 @@ def fold(text: str) -> str:
 
 
 _NEG_WORDS = r"\b(?:no|not|without|never|nor|sin|ni|nunca|nobody|denies|dont|didnt|doesnt|isnt|arent|havent|hasnt)\b"
-_NEG_INSIDE = re.compile(r"\b(?:is|are|was) not\b|\b(?:isnt|doesnt|dont|didnt|arent|wasnt)\b|\bno longer\b")
+_NEG_INSIDE = re.compile(r"\bnot\b|\b(?:isnt|doesnt|dont|didnt|arent|wasnt)\b|\bno longer\b")
 
 
 @lru_cache(maxsize=1)

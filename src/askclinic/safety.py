@@ -36,6 +36,7 @@ def clean(text: str) -> str:
 
 _LANGUAGES = ("ENGLISH", "SPANISH", "FRENCH", "GERMAN", "ITALIAN", "PORTUGUESE", "DUTCH")
 _CODES = {"ENGLISH": "en", "SPANISH": "es"}
+_ENGLISH_START = re.compile(r"(?i)\W*(?:what|whats|how|is|are|can|could|does|do|should|why|when|which|will|my|i)\b")
 
 
 _LOADING = threading.Lock()
@@ -78,6 +79,8 @@ def language(text: str) -> str:
     english = next((v.value for v in values if v.language.name == "ENGLISH"), 0.0)
     words = len(re.findall(r"[^\W\d_]+", text))
     if top == "ENGLISH" or conf < (0.4 if words >= 4 else 0.7) or conf - english < 0.2:
+        return "en"
+    if top != "SPANISH" and _ENGLISH_START.match(text):  # "what is occipital neuralgia?"
         return "en"
     return _CODES.get(top, "other")
 
