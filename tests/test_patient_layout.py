@@ -292,9 +292,10 @@ def test_check_buttons_ask_again_with_the_chosen_red_flag(web, browser, tmp_path
         assert page.evaluate("document.activeElement.classList.contains('ac-answer')")  # not lost to the page
         assert page.locator(".ac-question").last.inner_text().endswith(label)
         assert page.evaluate(IN_VIEW, ".ac-turn:last-child .ac-urgent")
-        spanish = ask(page, "Me duele la cabeza y tengo fiebre", 4)
-        if "ac-emergency" in spanish.get_attribute("class"):
-            assert spanish.get_by_role("link", name="Llamar al 911").get_attribute("href") == "tel:911"
+        spanish = ask(page, "Tengo el peor dolor de cabeza de mi vida, empezó de repente", 4)
+        assert "ac-emergency" in spanish.get_attribute("class")
+        assert spanish.get_by_role("link", name="Llamar al 911").get_attribute("href") == "tel:911"
+        assert spanish.get_attribute("lang") == "es"  # a screen reader reads it in Spanish
     finally:
         page.context.close()
 

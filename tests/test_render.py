@@ -82,7 +82,8 @@ def test_check_offers_each_red_flag_and_none_of_these():
     assert "<button" not in done and "Is any of this happening now?" in done
     ans.language = "es"
     ans.message = "¿Le está pasando algo de esto ahora?"
-    assert ">Nada de esto<" in answer_html(ans, Settings(), turn=3)
+    spanish = answer_html(ans, Settings(), turn=3)
+    assert ">Nada de esto<" in spanish and 'lang="es"' in spanish
 
 
 def test_feedback_row_stages_and_conversation():

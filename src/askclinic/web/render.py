@@ -218,7 +218,8 @@ def answer_html(ans: Answer, settings: Settings, today: dt.date | None = None, t
                 chosen: str | None = None) -> str:
     """The assistant's turn for one Answer (its feedback row is added by conversation_html)."""
     lang = getattr(ans, "language", None) or "en"
-    parts = [f'<section class="ac-answer ac-{escape(ans.status)}" id="ac-turn-{turn}" tabindex="-1">',
+    said = f' lang="{escape(lang, quote=True)}"' if lang != "en" else ""  # read out in its language
+    parts = [f'<section class="ac-answer ac-{escape(ans.status)}" id="ac-turn-{turn}" tabindex="-1"{said}>',
              f'<p class="ac-announce">{escape(announcement(ans))}</p>']
     if ans.status == "emergency":
         parts.append(emergency_html(ans, settings))
