@@ -55,7 +55,7 @@ def test_a_repeated_question_highlights_the_same_sentences_without_embedding_the
 
 def test_contract_fields(sample_index, embedder):
     d = ask("Is coffee bad for migraines?", sample_index, embedder, S).to_dict()
-    assert set(d) == {"id", "question", "status", "message", "excerpts", "ranking"}
+    assert set(d) == {"id", "question", "status", "message", "excerpts", "ranking", "language"}
     assert d["status"] == "answered" and 1 <= len(d["excerpts"]) <= 5
     assert [e["n"] for e in d["excerpts"]] == list(range(1, len(d["excerpts"]) + 1))
     ex = d["excerpts"][0]
