@@ -15,6 +15,24 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 MEDQUAD = SHARED / "data" / "medquad"
 SEED = SHARED / "seeds" / "botox-myofascial-pain.txt"
+CHROMIUM = Path("/usr/bin/chromium")
+# Marks for a file of browser tests: they drive Debian's Chromium against the real server.
+BROWSER_TESTS = [pytest.mark.browser, pytest.mark.model,
+                 pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium "
+                                    "(bash scripts/setup --test installs it)")]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM),
+                              args=["--headless", "--no-sandbox", "--disable-gpu",
+                                    "--disable-background-networking"])
+        yield b
+        b.close()
 
 
 class FakeEmbedder:

@@ -4,6 +4,7 @@ screenshots there."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import re
@@ -12,25 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import BROWSER_TESTS, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [pytest.mark.browser, pytest.mark.model,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium "
-                                 "(bash scripts/setup --test installs it)")]
+pytestmark = BROWSER_TESTS
 QUESTION = "#ac-question textarea"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM),
-                              args=["--headless", "--no-sandbox", "--disable-gpu",
-                                    "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -187,7 +173,10 @@ def test_html_in_a_question_or_an_article_runs_nothing(web, page):
     assert page.evaluate("window.__pwned") == 0 and dialogs == []
 
 
-def test_widget_in_an_iframe_on_a_host_page(web, page, browser):
+@contextlib.contextmanager
+def host_page(web):
+    """The clinic's own page with the widget embedded (examples/embed.html), served on
+    127.0.0.1:web.host_port, an origin allowed to frame the chat."""
     html = (ROOT / "examples" / "embed.html").read_text().replace("http://127.0.0.1:7860", web.url)
 
     class Host(http.server.BaseHTTPRequestHandler):
@@ -205,7 +194,15 @@ def test_widget_in_an_iframe_on_a_host_page(web, page, browser):
     host = http.server.ThreadingHTTPServer(("127.0.0.1", web.host_port), Host)
     threading.Thread(target=host.serve_forever, daemon=True).start()
     try:
-        page.goto(f"http://127.0.0.1:{web.host_port}/")
+        yield f"http://127.0.0.1:{web.host_port}/"
+    finally:
+        host.shutdown()
+        host.server_close()
+
+
+def test_widget_in_an_iframe_on_a_host_page(web, page, browser):
+    with host_page(web) as url:
+        page.goto(url)
         inline = page.frame_locator("iframe.ask")
         inline.locator(QUESTION).fill("Does Botox help neck pain?")
         inline.locator(QUESTION).press("Enter")
@@ -242,9 +239,6 @@ def test_widget_in_an_iframe_on_a_host_page(web, page, browser):
         other.wait_for_timeout(3000)
         frame = other.frame_locator("iframe.ask")
         assert frame.locator(QUESTION).count() == 0
-    finally:
-        host.shutdown()
-        host.server_close()
 
 
 def test_phone_width_and_keyboard(web, browser):

@@ -7,18 +7,14 @@ README's screenshots of each state there."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 
 import pytest
 
-from conftest import ROOT
-from test_browser import CHROMIUM, QUESTION, ask, open_chat, screenshot_path
+from conftest import BROWSER_TESTS, ROOT
+from test_browser import QUESTION, ask, host_page, open_chat, screenshot_path
 
-pytestmark = [pytest.mark.browser, pytest.mark.model,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium "
-                                 "(bash scripts/setup --test installs it)")]
+pytestmark = BROWSER_TESTS
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 EMERGENCY = "I have the worst headache of my life, it came on suddenly like a thunderclap"
 IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
@@ -29,18 +25,6 @@ FIRST_LINE = """(sel) => { const root = document.querySelector(sel);
     const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
     const box = r.getBoundingClientRect(); if (!box.height) continue;
     if (top === null) top = box.top; else if (box.top > top + 2) return n; n++; } } return n; }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM),
-                              args=["--headless", "--no-sandbox", "--disable-gpu",
-                                    "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 def new_page(browser, viewport, scheme="light", **kw):
@@ -216,25 +200,9 @@ def test_suggested_questions_are_golden_questions_that_open_with_their_article(w
 
 
 def test_widget_panel_is_full_screen_on_a_phone(web, browser, tmp_path):
-    html = (ROOT / "examples" / "embed.html").read_text().replace("http://127.0.0.1:7860", web.url)
-
-    class Host(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = html.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    host = http.server.ThreadingHTTPServer(("127.0.0.1", web.host_port), Host)
-    threading.Thread(target=host.serve_forever, daemon=True).start()
     page = new_page(browser, PHONE, is_mobile=True, has_touch=True)
-    try:
-        page.goto(f"http://127.0.0.1:{web.host_port}/")
+    with host_page(web) as url:
+        page.goto(url)
         page.get_by_role("button", name="Ask our articles").click()
         panel = page.locator("#askclinic-panel")
         box = panel.bounding_box()
@@ -244,10 +212,7 @@ def test_widget_panel_is_full_screen_on_a_phone(web, browser, tmp_path):
         chat.locator(QUESTION).press("Enter")
         chat.locator(".ac-card").first.wait_for()
         page.screenshot(path=str(screenshot_path(tmp_path, "screenshot-widget.png")))
-    finally:
-        page.context.close()
-        host.shutdown()
-        host.server_close()
+    page.context.close()
 
 
 def _has_check_step() -> bool:

@@ -6,29 +6,14 @@ accessibility problems (axe-core) in light and dark, on a laptop and a phone."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from askclinic.models import Answer, Excerpt
+from conftest import BROWSER_TESTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [pytest.mark.browser, pytest.mark.model,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium "
-                                 "(bash scripts/setup --test installs it)")]
+pytestmark = BROWSER_TESTS
 ROWS = "#ac-log [role=row].virtual-row"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM),
-                              args=["--headless", "--no-sandbox", "--disable-gpu",
-                                    "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 def signed_in(browser, url: str, width=1280, height=900, scheme="light"):
