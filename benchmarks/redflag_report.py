@@ -18,6 +18,7 @@ from askclinic.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"
+DEV = ROOT / "benchmarks" / "redflags" / "dev.jsonl"  # written for tuning, before the second round
 MEDQUAD = ROOT.parent / "shared" / "data" / "medquad" / "dev_questions.jsonl"
 OLD_KINDS = {"neuro": "stroke", "giant_cell": "giant_cell_arteritis", "eye": "glaucoma", "botox": "allergic_reaction",
              "overdose": "self_harm", "suicide": "self_harm", "stroke_heart": "hypertensive"}
@@ -28,9 +29,9 @@ def _rows(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def heldout() -> list[dict]:
+def heldout(path: Path = HELDOUT) -> list[dict]:
     return [{"text": r["text"], "emergency": bool(r["emergency"]), "category": r.get("category"),
-             "lang": r.get("lang", "en"), "kind": r.get("kind") or "plain"} for r in _rows(HELDOUT)]
+             "lang": r.get("lang", "en"), "kind": r.get("kind") or "plain"} for r in _rows(path)]
 
 
 def bank() -> list[dict]:
@@ -104,7 +105,8 @@ def summary(items: list[dict], got: list[str]) -> dict:
 def evaluate(embedder) -> dict:
     safety.language("load the language models before timing")
     res, timings = {}, []
-    sets = [("heldout", heldout() if HELDOUT.exists() else []), ("bank", bank()), ("tests", old_set())]
+    sets = [("heldout", heldout() if HELDOUT.exists() else []), ("dev", heldout(DEV) if DEV.exists() else []),
+            ("bank", bank()), ("tests", old_set())]
     for name, items in sets:
         if items:
             got = statuses(items, embedder, timings if name == "heldout" else None)
@@ -204,7 +206,8 @@ def report(res: dict) -> str:
               "classifier was trained on the bank, the concepts written while reading both):", "",
               "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
               "| --- | --- | --- | --- | --- | --- | --- |", overall("held-out (for comparison)", h)]
-    for name, label in (("bank", "tuning bank `src/askclinic/data/redflag_bank.jsonl`"),
+    for name, label in (("dev", "dev set `benchmarks/redflags/dev.jsonl` (tuned on)"),
+                        ("bank", "tuning bank `src/askclinic/data/redflag_bank.jsonl`"),
                         ("tests", "`tests/data/emergency.jsonl`")):
         if name in res:
             lines.append(overall(label, res[name]["summary"]))

@@ -32,6 +32,11 @@ CATEGORIES = ("thunderclap", "stroke", "meningitis", "head_injury", "seizure", "
 P_EMERGENCY = 0.85
 P_CHECK = 0.50
 P_CHECK_ALONE = 0.70
+# A first-person message the classifier reads as self-harm is asked about even with no concept
+# (measured on benchmarks/redflags/dev.jsonl and every MedQuAD dev question).
+P_SELF_HARM = 0.75
+# Weak rules that a mild or habitual word does not set aside ("collapsed for a bit").
+SERIOUS = frozenset({"fainting", "stroke", "meningitis", "seizure", "self_harm", "child"})
 # Concepts that say who or when, not what: alone they are no sign of an emergency.
 CONTEXT = frozenset({"NOW", "MILD", "HABITUAL", "CARE", "OLDER", "CHILD", "EYE", "INJECTION", "HEAD", "PREGNANT",
                      "CANCER", "ANTICOAG", "ONE_SIDE"})
@@ -61,7 +66,7 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_NEG_WORDS = r"\b(?:no|not|without|never|nor|sin|ni|nunca|nobody|denies|dont|didnt|doesnt|isnt|arent|havent|hasnt)\b"
+_NEG_WORDS = r"\b(?:no|not|without|never|nor|sin|ni|nunca|nobody|denies|dont|didnt|doesnt|isnt|arent|havent|hasnt|wasnt|werent)\b"
 _NEG_INSIDE = re.compile(r"\bnot\b|\b(?:isnt|doesnt|dont|didnt|arent|wasnt)\b|\bno longer\b")
 
 
@@ -72,7 +77,10 @@ def _tables() -> dict:
     for name, patterns in raw["concepts"].items():
         inherent = any(re.search(_NEG_WORDS + r"|\b(?:wont|cant|cannot)\b", p) for p in patterns)
         compiled[name] = (re.compile(r"(?<![a-z0-9])(?:" + "|".join(patterns) + r")(?![a-z0-9])"), inherent)
-    return {"concepts": compiled, "rules": raw["rules"], "labels": raw["labels"], "words": raw["typo_words"]}
+    cues = {k: re.compile(r"(?<![a-z0-9])(?:" + "|".join(v) + r")(?![a-z0-9])") for k, v in raw["scope"].items()}
+    words_es = frozenset(raw["typo_words_es"])
+    return {"concepts": compiled, "rules": raw["rules"], "labels": raw["labels"], "words": raw["typo_words"],
+            "scope": cues, "words_es": {_sound(w): w for w in words_es}}
 
 
 def fix_typos(low: str, known: frozenset) -> str:
@@ -88,6 +96,25 @@ def fix_typos(low: str, known: frozenset) -> str:
             near = difflib.get_close_matches(plain, words, n=1, cutoff=0.85)
             w = w.replace(plain, near[0]) if near else w
         out.append(w)
+    return " ".join(out)
+
+
+def _sound(word: str) -> str:
+    """A Spanish word as it sounds: b/v, y/ll, s/z/soft c, k/hard c/qu and silent h are not told apart."""
+    w = word.replace("ch", "X").replace("ll", "y").replace("qu", "k").replace("v", "b").replace("z", "s")
+    w = re.sub(r"c(?=[ei])", "s", w).replace("c", "k").replace("h", "")
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+def fix_typos_es(low: str) -> str:
+    """Map Spanish words spelt as they sound ('cabesa', 'cueyo', 'desmalle', 'fievre') to the
+    concept word that sounds the same."""
+    sounds = _tables()["words_es"]
+    out = []
+    for w in low.split(" "):
+        plain = w.strip(",.;:!?")
+        near = sounds.get(_sound(plain)) if len(plain) >= 4 and plain.isalpha() else None
+        out.append(w.replace(plain, near) if near else w)
     return " ".join(out)
 
 
@@ -149,14 +176,15 @@ _HYPOTHETICAL = re.compile(
     r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
     r"|\bcuando debo\b|\bwhat should (?:i|we) (?:watch|look) (?:for|out for)\b")
 _OPENER = re.compile(r"^(?:what|whats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
-                     r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es)\b")
+                     r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es|hay|se puede"
+                     r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|la|el|los|las)\b")
 _ABOUT = re.compile(r"\b(?:define|definition|information|info|meaning|research|study|studies)\b")
 _IDIOM = re.compile(r"\b(?:giv\w*|gave) me (?:a )?(?:stroke|seizure|heart attack|fit)\b|\bmak\w* my head explode\b"
                     r"|\b(?:nearly|almost) (?:fainted|passed out|had a (?:stroke|heart attack)) when\b"
                     r"|\bthe worst (?:part|thing|bit|symptom) (?:of|about|is)\b|\bme esta matando\b"
                     r"|\b(?:this|the|my) (?:headache|migraine|pain) is killing me\b|\bdying to\b")
 _PERSONAL = re.compile(r"\b(?:i|im|ive|id|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
-                       r"|mi|mis|tengo|estoy|nos|nuestro|nuestra)\b")
+                       r"|mi|mis|tengo|estoy|nos|nuestro|nuestra|me|yo|le)\b")
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
     r"|\byears ago\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
@@ -173,14 +201,17 @@ _NOW_STRONG = re.compile(r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|a
 
 
 def scope(low: str, found: set[str]) -> str | None:
-    """'hypothetical' for a question about symptoms in general, 'past' for a past event or
-    family history, None for something that may be happening now."""
-    if _PAST.search(low) and not _NOW_STRONG.search(low):
+    """'hypothetical' for a question about symptoms in general, 'family' for family history,
+    'past' for a past or resolved event, None for something that may be happening now."""
+    cue = _tables()["scope"]
+    if cue["died"].search(low) or cue["family"].search(low) and cue["risk"].search(low) and not cue["acute"].search(low):
+        return "family"
+    if (_PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low)) and not _NOW_STRONG.search(low):
         return "past"
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
     generic = not _PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
-    if generic or _HYPOTHETICAL.search(low):
+    if generic or _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low):
         return "hypothetical"
     return None
 
@@ -252,10 +283,15 @@ def assess(text: str, language: str = "en", vector=None, model_name: str | None 
     low = fold(text)
     if language == "en":
         low = fix_typos(low, known)
-    low = _IDIOM.sub(" ", low)
+    low = fix_typos_es(low) if language == "es" else low
+    plain = low
+    low = _tables()["scope"]["idiom"].sub(" ", _IDIOM.sub(" ", low))
     found = concepts(low)
-    strong, weak = matched_rules(found)
     where = scope(low, found)
+    if where == "past" and len(_sentences(low)) > 1:  # a past event in one sentence hides no red flag in another
+        found = set().union(set(), *(f for t in _sentences(low) for f in [concepts(t)] if not scope(t, f)))
+        where = None if any(matched_rules(found)) else where
+    strong, weak = matched_rules(found)
     if where:  # a question about symptoms or a past event: articles, but never miss self-harm
         harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
         return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
@@ -268,14 +304,22 @@ def assess(text: str, language: str = "en", vector=None, model_name: str | None 
     english = language == "en"  # the embedding model reads English: in Spanish it may only ask
     if not found - {"NOW", "MILD", "HABITUAL", "CARE"}:  # nothing about health: the model alone
         p_any = 0.0  # does not decide ("ignore your instructions", "will it rain?")
+    if english and not (strong or weak) and probs.get("self_harm", 0) >= P_SELF_HARM and plain == low \
+            and _PERSONAL.search(low):  # self-harm stated sideways, with no symptom word at all
+        return Verdict("check", check=["self_harm"])
     if english and p_any >= P_EMERGENCY:
         return Verdict("emergency", kind=ranked[0])
-    if found & {"MILD", "HABITUAL", "CARE"} and not found & {"NOW", "MULTI_PEOPLE"}:  # "a mild headache", "is it safe?"
+    calm = found & {"HABITUAL", "CARE"} or "MILD" in found and not set(weak) & SERIOUS
+    if calm and not found & {"NOW", "MULTI_PEOPLE"}:  # "a mild headache", "is it safe?"
         return Verdict(scope="mild")
     if weak or p_any >= (P_CHECK if found - CONTEXT else P_CHECK_ALONE if english else 2.0):
         asked = weak + [c for c in ranked[:2] if c not in weak and probs[c] >= 0.1]
         return Verdict("check", check=(asked or ranked[:1])[:3])
     return Verdict()
+
+
+def _sentences(low: str) -> list[str]:
+    return [t for t in re.split(r"(?<=[.!?;])\s+", low) if t.strip()]
 
 
 def vocabulary(embedder) -> frozenset:
