@@ -288,10 +288,12 @@ def assess(text: str, language: str = "en", vector=None, model_name: str | None 
     low = _tables()["scope"]["idiom"].sub(" ", _IDIOM.sub(" ", low))
     found = concepts(low)
     where = scope(low, found)
-    if where == "past" and len(_sentences(low)) > 1:  # a past event in one sentence hides no red flag in another
+    if where in ("past", "hypothetical") and len(_sentences(low)) > 1:  # a past event or a question in one
         found = set().union(set(), *(f for t in _sentences(low) for f in [concepts(t)] if not scope(t, f)))
-        where = None if any(matched_rules(found)) else where
+        where = None if any(matched_rules(found)) else where  # sentence hides no red flag in another
     strong, weak = matched_rules(found)
+    if where == "hypothetical" and strong and _PERSONAL.search(low) and _tables()["scope"]["maybe"].search(low):
+        return Verdict("check", check=strong[:3])  # "my face is drooping, could it be a stroke?"
     if where:  # a question about symptoms or a past event: articles, but never miss self-harm
         harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
         return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
