@@ -289,7 +289,8 @@ def assess(text: str, language: str = "en", vector=None, model_name: str | None 
     found = concepts(low)
     where = scope(low, found)
     if where in ("past", "hypothetical") and len(_sentences(low)) > 1:  # a past event or a question in one
-        found = set().union(set(), *(f for t in _sentences(low) for f in [concepts(t)] if not scope(t, f)))
+        live = [t for t in _sentences(low) if where == "past" or _PERSONAL.search(t)]
+        found = set().union(set(), *(f for t in live for f in [concepts(t)] if not scope(t, f)))
         where = None if any(matched_rules(found)) else where  # sentence hides no red flag in another
     strong, weak = matched_rules(found)
     if where == "hypothetical" and strong and _PERSONAL.search(low) and _tables()["scope"]["maybe"].search(low):
