@@ -215,9 +215,14 @@ def report(res: dict) -> str:
               "fixed messages, one misread as another language gets the articles-in-English notice):", "",
               "| messages | n | right | wrong |", "| --- | --- | --- | --- |"]
     for name, row in res.get("language", {}).items():
-        lines.append(f"| {name} | {row['n']} | {_pct(row['right'] / row['n'])} | "
-                     + ("; ".join(row["wrong"][:12]) or "none") + (" ..." if len(row["wrong"]) > 12 else "") + " |")
+        wrong = f"{len(row['wrong'])} (texts not shown: the set stays held out)" if name.startswith("held-out") else \
+            ("; ".join(row["wrong"][:12]) or "none") + (" ..." if len(row["wrong"]) > 12 else "")
+        lines.append(f"| {name} | {row['n']} | {_pct(row['right'] / row['n'])} | {wrong} |")
     missed, alarms = res["heldout"]["missed"], res["heldout"]["alarms"]
-    lines += ["", f"Held-out emergencies that got neither ({len(missed)}): " + ("; ".join(missed) or "none") + ".",
-              "", f"Held-out non-emergencies flagged ({len(alarms)}): " + ("; ".join(alarms) or "none") + "."]
+    lines += ["", f"Held-out emergencies that got neither: {len(missed)}; non-emergencies flagged: {len(alarms)} "
+              "(their texts are not printed here, so that the set can stay held out for the next round)."]
+    if "dev" in res:
+        lines += ["", "Dev set (`benchmarks/redflags/dev.jsonl`, tuned on) emergencies that got neither: "
+                  + ("; ".join(res["dev"]["missed"]) or "none") + ". Non-emergencies flagged: "
+                  + ("; ".join(res["dev"]["alarms"]) or "none") + "."]
     return "\n".join(lines)
