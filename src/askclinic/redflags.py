@@ -101,7 +101,7 @@ def fix_typos(low: str, known: frozenset) -> str:
 
 def _sound(word: str) -> str:
     """A Spanish word as it sounds: b/v, y/ll, s/z/soft c, k/hard c/qu and silent h are not told apart."""
-    w = word.replace("ch", "X").replace("ll", "y").replace("qu", "k").replace("v", "b").replace("z", "s")
+    w = word.replace("ch", "X").replace("ll", "i").replace("y", "i").replace("qu", "k").replace("v", "b").replace("z", "s")
     w = re.sub(r"c(?=[ei])", "s", w).replace("c", "k").replace("h", "")
     return re.sub(r"(.)\1+", r"\1", w)
 
