@@ -316,7 +316,7 @@ def assess(text: str, language: str = "en", vector=None, model_name: str | None 
     if calm and not found & {"NOW", "MULTI_PEOPLE"}:  # "a mild headache", "is it safe?"
         return Verdict(scope="mild")
     if weak or p_any >= (P_CHECK if found - CONTEXT else P_CHECK_ALONE if english else 2.0):
-        asked = weak + [c for c in ranked[:2] if c not in weak and probs[c] >= 0.1]
+        asked = weak + [c for c in ranked[:2] if c not in weak and probs[c] >= 0.1 and (english or not weak)]
         return Verdict("check", check=(asked or ranked[:1])[:3])
     return Verdict()
 
