@@ -66,7 +66,8 @@ def choose(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, embed
         covers = sum(v for w, v in weight.items() if w in have) / (sum(weight.values()) or 1.0)
         looked.append((h, covers, (h.lexical or 0.0) / top_bm25))
     looked.sort(key=lambda x: -first_look(x[0].dense, x[1], x[2]))
-    looked = looked[:RERANK]
+    named = _named(index, question, {h.chunk.article_id for h in hits})
+    looked = looked[:RERANK] + [x for x in looked[RERANK:] if x[0].chunk.article_id in named][:2]
     spans = [marking_spans(h.chunk.text) for h, _, _ in looked]
     flat = [h.chunk.text[s:e] for (h, _, _), sp in zip(looked, spans) for s, e in sp]
     vectors = ex.sentence_vectors.encode(flat, embedder) if flat else np.zeros((0, len(qvec)))
@@ -82,7 +83,17 @@ def choose(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, embed
     if picks[0].score < floor or not _mentions(question, picks[:3], ex, embedder):
         return []
     bar = max(floor, picks[0].score - MARGIN)
-    return _distinct([p for p in picks if p.score >= bar], most, per_article)
+    shown = [p for p in picks if p.score >= bar or (p.hit.chunk.article_id in named and p.score >= floor)]
+    shown.sort(key=lambda p: p.hit.chunk.article_id not in named)  # stable: best first within each
+    return _distinct(shown, most, per_article)
+
+
+def _named(index: Index, question: str, articles: set[str]) -> set[str]:
+    """The articles whose whole title the question quotes ("What are the symptoms of Noonan
+    syndrome?"): they come first. Long clinic titles are rarely quoted, short topic titles are."""
+    asked = question.lower()
+    return {a for a in articles if len(index.articles[a]["title"]) >= 3
+            and retrieve._quoted(index.articles[a]["title"].lower(), asked)}
 
 
 def _mentions(question: str, picks: list[Pick], ex, embedder) -> bool:
