@@ -67,6 +67,7 @@ def fold(text: str) -> str:
 
 
 _NEG_WORDS = r"\b(?:no|not|without|never|nor|sin|ni|nunca|nobody|denies|dont|didnt|doesnt|isnt|arent|havent|hasnt|wasnt|werent)\b"
+_NOT_HARM = re.compile(r"\b(?:dont|do not|not|never|no|wouldnt|would never)\b(?: \w+){0,3} (?:hurt|harm|kill|suicid|end|dark)")
 _NEG_INSIDE = re.compile(r"\bnot\b|\b(?:isnt|doesnt|dont|didnt|arent|wasnt)\b|\bno longer\b")
 
 
@@ -308,9 +309,9 @@ def assess(text: str, language: str = "en", vector=None, model_name: str | None 
     if not found - {"NOW", "MILD", "HABITUAL", "CARE"}:  # nothing about health: the model alone
         p_any = 0.0  # does not decide ("ignore your instructions", "will it rain?")
     if english and not (strong or weak) and probs.get("self_harm", 0) >= P_SELF_HARM and plain == low \
-            and _PERSONAL.search(low):  # self-harm stated sideways, with no symptom word at all
+            and _PERSONAL.search(low) and not _NOT_HARM.search(low):  # self-harm said sideways, no concept
         return Verdict("check", check=["self_harm"])
-    if english and p_any >= P_EMERGENCY:
+    if english and p_any >= P_EMERGENCY and plain == low and "MILD" not in found:  # not "the traffic was murder"
         return Verdict("emergency", kind=ranked[0])
     calm = found & {"HABITUAL", "CARE"} or "MILD" in found and not set(weak) & SERIOUS
     if calm and not found & {"NOW", "MULTI_PEOPLE"}:  # "a mild headache", "is it safe?"
