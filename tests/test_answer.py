@@ -90,3 +90,12 @@ def test_emergency_and_invalid_come_before_retrieval(sample_index, embedder):
     em = ask("sudden worst headache of my life, came on like a thunderclap", sample_index, embedder, S)
     assert em.status == "emergency" and em.excerpts == [] and "911" in em.message
     assert ask("   \x00 ", sample_index, embedder, S).status == "invalid"
+
+
+def test_a_question_in_another_language_is_refused_as_such(sample_index, embedder):
+    """The staff console's "Other language" filter relies on `kind`: refused for the language,
+    not for being a bad question."""
+    fr = ask("Quel est le meilleur traitement pour la migraine chez les enfants ?", sample_index, embedder, S)
+    assert (fr.status, fr.kind, fr.excerpts) == ("invalid", "language", [])
+    assert "English" in fr.message and fr.to_dict()["kind"] == "language"
+    assert ask("   \x00 ", sample_index, embedder, S).kind is None

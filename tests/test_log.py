@@ -77,13 +77,11 @@ def test_record_feedback_review_and_filters(tmp_path):
 
 def test_other_language_questions_can_be_filtered_and_dismissed_groups_are_remembered(tmp_path):
     log = Log(tmp_path / "a.db")
-    spanish = Answer("q", "emergency", "Llame al 911", language="es") if "language" in Answer.__dataclass_fields__ \
-        else None
-    refused = Answer("q", "invalid", "Our articles are in English")
-    refused.kind = "language"  # a question refused for its language
+    spanish = Answer("q", "emergency", "Llame al 911", language="es")  # fixed text in Spanish
+    refused = Answer("q", "invalid", "Our articles are in English", kind="language")
     en = log.record(answer("no_match"), "Is CBD oil good for migraine?", None, "chat", "v")
     other = log.record(refused, "Quel est le meilleur traitement?", None, "chat", "v")
-    ids = [other] + ([log.record(spanish, "me duele la cabeza", None, "chat", "v")] if spanish else [])
+    ids = [other, log.record(spanish, "me duele la cabeza", None, "chat", "v")]
     assert {e.id for e in log.entries(["other_language"])[0]} == set(ids)
     assert {e.id for e in log.entries(["other_language", "no_match"])[0]} == set(ids) | {en}
     assert log.get(en).language is None and log.get(other).language == "other"

@@ -99,8 +99,9 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     lang = "es" if checked.language == "es" else "en"
     msgs = messages(settings, lang)
     if checked.status == "invalid":
-        return Answer(checked.question, "invalid",
-                      msgs["not_english" if checked.kind == "language" else "invalid"], language=lang)
+        foreign = checked.kind == "language"
+        return Answer(checked.question, "invalid", msgs["not_english" if foreign else "invalid"],
+                      language=lang, kind="language" if foreign else None)
     if checked.status == "emergency":
         key = "emergency_suicide" if checked.kind == "self_harm" else "emergency"
         return Answer(checked.question, "emergency", msgs[key], notice=checked.notice, language=lang,

@@ -77,7 +77,8 @@ class Answer:
     notice: str | None = None  # e.g. "answered on the first 1,000 characters"
     language: str = "en"  # the language of the fixed messages: "en" or "es"
     check: list[dict] | None = None  # status "check": [{"id": category, "label": wording}]
-    kind: str | None = None  # status "emergency": the red-flag category, e.g. "self_harm"
+    kind: str | None = None  # "emergency": the red-flag category, e.g. "self_harm"; "invalid": "language"
+                             # when refused for not being in English
 
     def to_dict(self) -> dict:
         out = {"id": self.id, "question": self.question, "status": self.status,
