@@ -225,6 +225,15 @@ MEASURES = [
 
 
 NOTES = [
+    "MedQuAD before this change (same index before the list rebuild, previous commit, "
+    "`--sets liveqa,medquad --modes dense,bm25,hybrid`): askclinic liveqa nDCG@10 0.697, "
+    "success@1 0.667; medquad success@1 0.936, nDCG@10 0.974; whole answer with highlights p50 "
+    "324 ms under the same machine load (129 ms on a quiet machine, retrieval benchmark). Now the "
+    "excerpts' order decides the first articles of the ranking, and it loses on MedQuAD: medquad "
+    "success@1 0.861 (0.804 before articles whose title the question quotes came first), liveqa "
+    "nDCG@10 0.672. Scoring 10 passages sentence by sentence costs a model run on sentences not "
+    "seen before, which on the large index is most of them: p50 263 ms with highlights (clinic "
+    "sets, sentences remembered: 20-50 ms).",
     "Before this change, askclinic's answers on the same sets (`python benchmarks/clinic.py "
     "--sets a_dev,a_test,b --modes dense,bm25,hybrid` on the previous commit): passage @1 "
     "0.485 / 0.448 / 0.513 (clinic A dev / test / B), passage @3 0.664 / 0.657 / 0.773, article "
