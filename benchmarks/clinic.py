@@ -255,7 +255,14 @@ NOTES = [
     "plain RRF's order; adding the RRF rank as a fifth measure changed nothing worth keeping. "
     "Misspellings are fixed before the model reads the question, brand names get their generic "
     "names, and \"not covered\" also looks at words: a dose asked for and no amount in the best "
-    "passages, or a rare term the articles never use (see README, How it finds answers).",
+    "passages (see README, How it finds answers).",
+    "Tried and dropped: refusing a question that names a rare word the articles never use (not "
+    "a misspelling of theirs, not a brand of a medicine they name). It raised unanswerable "
+    "refused to 0.65 / 0.50 / 0.44 (clinic A dev / test / B) but wrongly refused answerable "
+    "questions: clinic B 0.084 (without it 0.026; passage @1 0.727 vs 0.753, article @1 0.857 vs "
+    "0.903), clinic A test 0.022 (0.007), and 13 of 59 real consumer questions of MedQuAD whose "
+    "answer was in the index (5 without it), mostly over ordinary or misspelt words (invasive, "
+    "remedy, diagonses, lipnodes). A feature stays only if it wins on every set.",
 ]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from askclinic.answer import ask
 from askclinic.config import Settings
-from askclinic.terms import absent_terms, soundex, with_generics
+from askclinic.terms import with_generics
 from conftest import ROOT
 
 pytestmark = pytest.mark.model
@@ -57,13 +57,6 @@ def test_the_answering_sentence_is_highlighted(sample_index, embedder):
     assert any("around 31 in all" in h for h in first.highlights)
 
 
-@pytest.mark.parametrize("question", ["Is Keppra a good migraine preventive?",
-                                      "Can acupuncture be combined with Lamictal?"])
-def test_a_medicine_the_articles_never_mention_is_not_covered(sample_index, embedder, question):
-    ans = ask(question, sample_index, embedder, S)
-    assert ans.status == "no_match" and ans.excerpts == [] and ans.ranking
-
-
 def test_a_dose_question_is_not_covered_by_articles_that_state_no_amounts(sample_index, embedder):
     ans = ask("What is the maximum dose of Tylenol I can take in a day?", sample_index, embedder, S)
     assert ans.status == "no_match"  # the overuse article must not read as dosing advice
@@ -84,13 +77,8 @@ def test_misspellings_and_everyday_words_are_not_refused(sample_index, embedder,
 
 
 def test_term_helpers():
-    assert soundex("tenshun") == soundex("tension") and soundex("Robert") == "r163"
     assert "galcanezumab" in with_generics("Is Emgality safe?")
     assert with_generics("Is coffee safe?") == "Is coffee safe?"
-    known = {"migraine", "headache"}.__contains__
-    assert absent_terms("Does gabapentin help migraine?", lambda w: known(w) or w in ("does", "help"), {}) == ["gabapentin"]
-    story = "My mother takes gabapentin " + "and she has had headaches for years " * 5
-    assert absent_terms(story, known, {}) == []  # a story's side details are not what it asks
 
 
 # ---------------------------------------------------------------- the benchmark's judging

@@ -15,7 +15,6 @@ from .models import Hit
 RERANK = 10  # passages, best by `first_look`, whose sentences are compared with the question
 MOST, PER_ARTICLE = 5, 2
 MARGIN = 0.08  # an excerpt is shown when its score is within this of the best one
-SAME_MEANING = 0.40  # a sentence this close to an absent term's vector covers it
 MARKS, MARK_MARGIN = 3, 0.2  # highlight up to 3 sentences, within this of the passage's best
 # How much each measure counts in `score`: the cosine similarity of the question to the
 # passage and to its closest sentence, the share of the question's words (weighed by rarity)
@@ -80,7 +79,7 @@ def choose(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, embed
         picks.append(Pick(h, score(h.dense, best, covers, bm), _marks(h.chunk.text, sp, marking[mine]),
                           covers, vectors[mine]))
     picks.sort(key=lambda p: -p.score)
-    if picks[0].score < floor or not _mentions(question, picks[:3], ex, embedder):
+    if picks[0].score < floor or not _mentions(question, picks[:3]):
         return []
     bar = max(floor, picks[0].score - MARGIN)
     shown = [p for p in picks if p.score >= bar or (p.hit.chunk.article_id in named and p.score >= floor)]
@@ -96,19 +95,10 @@ def _named(index: Index, question: str, articles: set[str]) -> set[str]:
             and retrieve._quoted(index.articles[a]["title"].lower(), asked)}
 
 
-def _mentions(question: str, picks: list[Pick], ex, embedder) -> bool:
-    """False when the best passages do not cover what is asked: a dose, and none of them
-    states an amount; or something specific the articles never mention
-    (`terms.absent_terms`), and no sentence of the best passages means the same (cosine
-    >= SAME_MEANING to the word alone)."""
-    if terms.asks_dose(question) and not any(terms.gives_amount(p.hit.chunk.text) for p in picks):
-        return False  # shown anyway, an article could be misread as dosing advice
-    absent = terms.absent_terms(question, ex.known, ex.sounds)
-    if not absent:
-        return True
-    sentences = np.vstack([p.vectors for p in picks])
-    return bool(len(sentences)) and all(float((sentences @ v).max()) >= SAME_MEANING
-                                        for v in embedder.encode(absent))
+def _mentions(question: str, picks: list[Pick]) -> bool:
+    """False when the question asks for a dose and none of the best passages states an
+    amount: shown anyway, an article could be misread as dosing advice."""
+    return not terms.asks_dose(question) or any(terms.gives_amount(p.hit.chunk.text) for p in picks)
 
 
 def first_look(cosine: float, covers: float, bm25: float) -> float:

@@ -4,7 +4,6 @@ of an excerpt that best answer the question."""
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from collections import OrderedDict
@@ -174,17 +173,6 @@ class Extras:
     def known(self, word: str) -> bool:
         """Every BM25 word of `word` occurs in the articles (a stop word counts as known)."""
         return all(t in self.vocab for t in lexical_tokens(word))
-
-    @functools.cached_property
-    def sounds(self) -> dict[str, set[str]]:
-        """The articles' words by Soundex code, for telling a misspelling from a new word."""
-        from .terms import soundex
-
-        out: dict[str, set[str]] = {}
-        for w in self.vocab:
-            if w.isalpha() and len(w) >= 3:
-                out.setdefault(soundex(w), set()).add(w)
-        return out
 
     def cosine(self, chunk, qvec: np.ndarray) -> float:
         """The question's cosine similarity to a passage (its stored vector)."""

@@ -83,65 +83,11 @@ def with_generics(question: str) -> str:
     return f"{question} ({'; '.join(found)})" if found else question
 
 
-def soundex(word: str) -> str:
-    """The word's Soundex code (first letter and three digits): how it sounds, roughly."""
-    codes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"), **dict.fromkeys("dt", "3"),
-             "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
-    word = re.sub(r"[^a-z]", "", word.lower())
-    if not word:
-        return ""
-    out, last = word[0], codes.get(word[0], "")
-    for ch in word[1:]:
-        code = codes.get(ch, "")
-        if code and code != last:
-            out += code
-        if ch not in "hw":
-            last = code
-    return (out + "000")[:4]
-
-
 def zipf(word: str) -> float:
     """How common a word is in English (wordfreq's Zipf scale: 3 is once per million words)."""
     from wordfreq import zipf_frequency
 
     return zipf_frequency(word, "en")
-
-
-RARE = 4.0  # below this Zipf frequency (once per million words) an absent word names something specific
-LONG = 25  # words: a longer message tells a story, and its side details are not what it asks
-
-
-def absent_terms(question: str, known, sounds: dict[str, set[str]]) -> list[str]:
-    """The words of a short question that name something specific (rare in English) which
-    the articles never mention: not in their vocabulary (`known(word)`), not a medicine the
-    table maps to one they mention, not a misspelling of one of their words (same sound,
-    at most 2 edits) or of a common English word (1 edit)."""
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]", question)
-    if len(words) > LONG:
-        return []
-    table, out = medicines(), []
-    for raw in dict.fromkeys(w.lower() for w in words):
-        w = re.sub(r"'s$", "", raw)
-        if len(w) < 3 or known(w) or zipf(w) >= RARE:
-            continue
-        if w in table and any(known(g) for g in table[w].split()):
-            continue
-        if any(abs(len(v) - len(w)) <= 1 and edits(v, w) <= 2 for v in sounds.get(soundex(w), ())):
-            continue
-        if _misspelt(w):
-            continue
-        out.append(w)
-    return out
-
-
-def edits(a: str, b: str) -> int:
-    """Levenshtein distance: insertions, deletions and substitutions from a to b."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def _one_edit(word: str) -> set[str]:
@@ -152,11 +98,6 @@ def _one_edit(word: str) -> set[str]:
     near |= {a + c + b[1:] for a, b in cuts if b for c in letters} | {a + c + b for a, b in cuts for c in letters}
     near.discard(word)
     return near
-
-
-def _misspelt(word: str) -> bool:
-    """One edit makes `word` a common English word."""
-    return any(zipf(v) >= 3.5 for v in _one_edit(word))
 
 
 def respell(question: str, known) -> str:
