@@ -231,7 +231,7 @@ NOTES = [
     "324 ms under the same machine load (129 ms on a quiet machine, retrieval benchmark). Now the "
     "excerpts' order decides the first articles of the ranking, and it loses on MedQuAD: medquad "
     "success@1 0.861 (0.804 before articles whose title the question quotes came first), liveqa "
-    "nDCG@10 0.672. Scoring 10 passages sentence by sentence costs a model run on sentences not "
+    "nDCG@10 0.667. Scoring 10 passages sentence by sentence costs a model run on sentences not "
     "seen before, which on the large index is most of them: p50 263 ms with highlights (clinic "
     "sets, sentences remembered: 20-50 ms).",
     "Before this change, askclinic's answers on the same sets (`python benchmarks/clinic.py "
