@@ -413,7 +413,7 @@ def build(runtime) -> gr.Blocks:
                 info = markup("")
                 table = gr.Dataframe(headers=LOG_COLUMNS, type="array", interactive=False, wrap=True,
                                      datatype="str", max_height=520, elem_id="ac-log",
-                                     column_widths=["11%", "27%", "9%", "19%", "8%", "7%", "11%", "8%"])
+                                     column_widths=["11%", "25%", "9%", "19%", "8%", "9%", "11%", "8%"])
                 detail = markup(detail_html(None, {}),
                                  elem_id="ac-log-detail")
                 with gr.Row(equal_height=True):
