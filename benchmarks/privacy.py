@@ -1,4 +1,4 @@
-"""How much personal detail `safety.redact` removes, per kind, on the labelled sets
+"""How much personal detail `privacy.redact` removes, per kind, on the labelled sets
 `tests/data/pii.jsonl` and `tests/data/pii_kinds.jsonl` (each row: text, expected; the
 patterns were written against these), on `tests/data/pii_heldout.jsonl` (written after the
 patterns, never used to change them), and how many real patient questions it changes
@@ -136,7 +136,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md")
     args = parser.parse_args(argv)
-    from askclinic.safety import redact
+    from askclinic.privacy import redact
 
     text = markdown(measure(redact), measure(redact, rows(HELDOUT)), real_questions(redact))
     print(text)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from askclinic import safety
+from askclinic import privacy, safety
 from askclinic.answer import ask
 from askclinic.config import Settings
 from askclinic.index import build_index, load_index
@@ -147,7 +147,7 @@ def test_question_path_never_crashes_and_stays_fast(tiny_index):
     for q in QUESTIONS + random_questions(rng):
         start = time.perf_counter()
         ans = ask(q, index, emb, Settings())
-        red = safety.redact(q)
+        red = privacy.redact(q)
         took = time.perf_counter() - start
         assert took < 3, (q[:60], took)
         assert ans.status in {"answered", "no_match", "emergency", "check", "invalid"}

@@ -8,7 +8,7 @@ import sys
 import time
 
 from askclinic.config import Settings
-from askclinic.safety import redact
+from askclinic.privacy import redact
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from askclinic import redflags, safety
+from askclinic import privacy, redflags, safety
 from askclinic.config import Settings
 
 DATA = Path(__file__).parent / "data"
@@ -34,13 +34,13 @@ def test_pii_set_is_big_enough_and_has_both_kinds():
 
 @pytest.mark.parametrize("row", PII, ids=[r["text"][:40] for r in PII])
 def test_redact_labelled_set(row):
-    assert safety.redact(row["text"]) == row["expected"]
+    assert privacy.redact(row["text"]) == row["expected"]
 
 
 def test_redact_leaves_no_digits_of_a_phone_or_any_part_of_an_email():
-    out = safety.redact("reach me on 555 321 7788 or at a.b@c.example.com, I'm Priya")
+    out = privacy.redact("reach me on 555 321 7788 or at a.b@c.example.com, I'm Priya")
     assert "7788" not in out and "@" not in out and "Priya" not in out
-    assert safety.redact("") == "" and safety.redact(None) == ""
+    assert privacy.redact("") == "" and privacy.redact(None) == ""
 
 
 # --- Emergencies (the detector is askclinic/redflags.py) ------------------------------------

@@ -112,13 +112,11 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     query = f"{context} {checked.question}" if context else checked.question
     if mode == "hybrid":
         query = retrieve.clean_question(query)
-    qvec = None
-    if mode != "bm25":
-        reuse = checked.vector is not None and query == checked.question
-        qvec = checked.vector if reuse else embedder.encode([query])[0]
     searched = terms.for_search(query, retrieve.extras(index).known) if mode == "hybrid" else query
-    if searched != query:
-        qvec = embedder.encode([searched])[0]
+    qvec = None
+    if mode != "bm25":  # the model reads what is searched: misspellings fixed, generic names added
+        reuse = checked.vector is not None and searched == checked.question
+        qvec = checked.vector if reuse else embedder.encode([searched])[0]
     hits = retrieve.search(index, searched, qvec, mode, embedder=embedder)
     ranking = retrieve.rank_articles(hits)
     picks = []
@@ -136,11 +134,10 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     for n, pick in enumerate(picks, 1):
         hit, marked = pick.hit, pick.highlights if with_highlights else []
         art = index.articles[hit.chunk.article_id]
-        excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"],
-                                url=safe_url(art.get("url")), published=art.get("published"),
-                                text=hit.chunk.text, highlights=marked,
-                                score=round(pick.score, 3),
-                                deep_url=deep_url(safe_url(art.get("url")), _first(hit.chunk.text, marked))))
+        url = safe_url(art.get("url"))
+        excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"], url=url,
+                                published=art.get("published"), text=hit.chunk.text, highlights=marked,
+                                score=round(pick.score, 3), deep_url=deep_url(url, _first(hit.chunk.text, marked))))
     return Answer(checked.question, "answered", msgs["answered"], excerpts, ranking,
                   notice=checked.notice)
 

@@ -11,7 +11,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .chunking import sentence_spans
-from .index import BM25, Index, lexical_tokens
+from .index import BM25, Index, lexical_text, lexical_tokens
 from .models import Hit
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
@@ -163,7 +163,7 @@ class Extras:
         found = self._words.get(chunk.id)
         if found is None:
             title = self.index.articles[chunk.article_id]["title"]
-            found = self._words[chunk.id] = set(lexical_tokens(f"{title}\n{chunk.heading}\n{chunk.text}"))
+            found = self._words[chunk.id] = set(lexical_tokens(lexical_text(title, chunk)))
         return found
 
     def idf(self, word: str) -> float:

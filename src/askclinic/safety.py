@@ -152,8 +152,3 @@ def check(question: str, settings: Settings, embedder=None, check: str | None = 
         return Checked(text, status="no_match", notice=notice, kind="off_topic")
     return Checked(text, notice=notice, vector=vector)
 
-
-# --- Privacy: redact personal details before a question is written anywhere ---------------
-# The patterns live in privacy.py; `safety.redact` stays the name the rest of the code uses.
-
-from .privacy import redact  # noqa: E402,F401

@@ -25,7 +25,8 @@ from ..config import Settings
 from ..errors import AskclinicError, ConfigError
 from ..log import Log
 from ..models import Answer
-from ..safety import clean, redact
+from ..privacy import redact
+from ..safety import clean
 from . import guard
 
 STATIC = Path(__file__).parent / "static"
