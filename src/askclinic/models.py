@@ -1,10 +1,22 @@
-"""The plain records that cross module borders: Article, Chunk, Hit, Excerpt, Answer."""
+"""The plain records that cross module borders: Article, Chunk, Hit, Excerpt, Answer, and
+the answer statuses."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+
+
+class Status:
+    """What an Answer is: every front end, the log and the benchmarks use these names."""
+
+    ANSWERED = "answered"  # excerpts from the articles
+    NO_MATCH = "no_match"  # the articles don't cover it
+    EMERGENCY = "emergency"  # a red flag: the emergency message, no articles
+    CHECK = "check"  # maybe a red flag: ask which, before any articles
+    INVALID = "invalid"  # not a question we can search (empty, another language, ...)
+    ALL = (ANSWERED, NO_MATCH, EMERGENCY, CHECK, INVALID)
 
 
 @dataclass
@@ -69,7 +81,7 @@ class Answer:
     """What every front end shows. `message` is always fixed text, never generated."""
 
     question: str
-    status: str  # answered | no_match | emergency | check | invalid
+    status: str  # one of Status.ALL
     message: str
     excerpts: list[Excerpt] = field(default_factory=list)
     ranking: list[str] = field(default_factory=list)
