@@ -9,9 +9,10 @@ from typing import Iterator
 from .errors import IngestError
 
 
-def json_lines(path: str | Path, shape: str) -> Iterator[tuple[int, dict]]:
+def json_lines(path: str | Path, shape: str, problems: list[str] | None = None) -> Iterator[tuple[int, dict]]:
     """(line number, object) for each non-blank line. A missing file, or a line that is not a
-    JSON object, raises IngestError naming the file, the line and the `shape` expected there."""
+    JSON object, raises IngestError naming the file, the line and the `shape` expected there;
+    with `problems` given, a bad line is noted there ("line 3: ...") and skipped instead."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -28,6 +29,9 @@ def json_lines(path: str | Path, shape: str) -> Iterator[tuple[int, dict]]:
             obj = json.loads(line)
         except (json.JSONDecodeError, RecursionError):
             obj = None
-        if not isinstance(obj, dict):
+        if isinstance(obj, dict):
+            yield n, obj
+        elif problems is None:
             raise IngestError(f"{path} line {n}: expected {shape}")
-        yield n, obj
+        else:
+            problems.append(f"line {n}: expected {shape}")
