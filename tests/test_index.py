@@ -12,6 +12,7 @@ import pytest
 from askclinic import index as ix
 from askclinic.chunking import embed_text
 from askclinic.errors import AskclinicError, IndexMismatch, IndexMissing
+from askclinic.live import LiveIndex
 from askclinic.models import Article
 
 
@@ -167,7 +168,7 @@ def test_an_idle_server_loads_and_prepares_a_new_version_before_its_next_questio
 
     ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
     prepared = []
-    live = ix.LiveIndex(tmp_path, poll=0.05, prepare=lambda index: prepared.append(index.version))
+    live = LiveIndex(tmp_path, poll=0.05, prepare=lambda index: prepared.append(index.version))
     stop = threading.Event()
     live.watch(stop)
     try:
@@ -191,7 +192,7 @@ def test_old_versions_are_cleaned_up(tmp_path, fake_embedder):
 
 def test_live_index_swaps_in_a_new_version_without_blocking(tmp_path, fake_embedder):
     ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
-    live = ix.LiveIndex(tmp_path, poll=0.0)
+    live = LiveIndex(tmp_path, poll=0.0)
     old = live.get()
     rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
     assert live.wait_for(rep.version, timeout=10)
