@@ -108,7 +108,7 @@ def test_suggested_questions_are_golden_questions_that_still_open_with_their_art
     import json
 
     from askclinic.web.patient import suggestions
-    from askclinic.web.server import Runtime
+    from askclinic.web.runtime import Runtime
 
     lines = [{"question": "Does Botox help neck pain?", "expected": ["botox-neck-upper-back-pain"]},
              {"question": "Can oxygen stop a cluster headache attack?", "expected": ["caffeine-and-headaches"]},

@@ -85,7 +85,7 @@ def test_security_headers(web):
 
 
 def test_frame_ancestors_setting_is_checked():
-    from askclinic.web.server import check_frame_ancestors
+    from askclinic.config import check_frame_ancestors
     assert check_frame_ancestors("'self'  https://www.clinic.example") == "'self' https://www.clinic.example"
     for bad in ("'self'; script-src *", "https://a.example\r\nX-Evil: 1", ""):
         with pytest.raises(ConfigError, match="ASKCLINIC_FRAME_ANCESTORS"):

@@ -18,7 +18,7 @@ from ..answer import DISCLAIMER
 from ..errors import AskclinicError
 from .render import _tel, answer_html, conversation_html, notice_html, question_html
 from .render import labels as render_labels
-from .server import Unavailable, rate_message
+from .runtime import Unavailable, rate_message
 
 STATIC = Path(__file__).parent / "static"
 STARTERS = ["Does Botox help neck pain?", "What are the signs of a cluster headache?",

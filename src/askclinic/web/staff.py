@@ -5,9 +5,6 @@ panel with a background "Rebuild index". Also the sign-in page itself."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
-import time
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlencode
@@ -20,6 +17,7 @@ from ..errors import AskclinicError
 from ..log import FILTERS, excerpts_label, question_key
 from .patient import markup
 from .render import marked, text_html
+from .runtime import golden_results
 
 KIND_LABELS = [("No match", "no_match"), ("Thumbs down", "thumbs_down"),
                ("Emergency", "emergency"), ("Other language", "other_language")]
@@ -80,79 +78,6 @@ button {{ margin-top: 1.2rem; width: 100%; padding: .7rem; border: 0; border-rad
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form></main></body></html>"""
-
-
-# ---------------------------------------------------------------- rebuild
-
-class Rebuild:
-    """The console's "Rebuild index": the CLI's incremental build from the configured
-    source folders, in a background thread, with its log lines kept for the progress box.
-    The chat keeps answering from the current version until the new one is swapped in."""
-
-    def __init__(self, runtime):
-        self.runtime = runtime
-        self.lines: list[str] = []
-        self.state = "idle"  # idle | running | done | failed
-        self.lock = threading.Lock()
-
-    @property
-    def sources(self) -> list[str]:
-        return [p for p in self.runtime.settings.articles.split(os.pathsep) if p.strip()]
-
-    @property
-    def running(self) -> bool:
-        return self.state == "running"
-
-    def log(self, msg: str) -> None:
-        with self.lock:
-            self.lines = (self.lines + [f"{time.strftime('%H:%M:%S')}  {msg}"])[-300:]
-
-    def start(self, who: str | None) -> bool:
-        with self.lock:
-            if self.state == "running":
-                return False
-            self.state, self.lines = "running", []
-        self.log(f"rebuild started by {who or 'staff'} from {', '.join(self.sources) or '(no sources)'}")
-        threading.Thread(target=self._run, name="askclinic-rebuild", daemon=True).start()
-        return True
-
-    def _run(self) -> None:
-        from ..index import build_index
-        from ..sources import load_sources
-
-        settings = self.runtime.settings
-        try:
-            articles, problems = load_sources(self.sources)
-            self.log(f"{len(articles):,} articles read, {len(problems):,} files skipped")
-            for p in problems[:50]:
-                self.log(str(p))
-            if not articles:
-                raise AskclinicError(f"no articles found in {', '.join(self.sources)} (setting "
-                                     "ASKCLINIC_ARTICLES); the current index stays in place")
-            report = build_index(articles, settings.index, self.runtime.embedder, log=self.log,
-                                 progress_bar=False)
-            self.log(report.summary())
-            if report.version:
-                self.log(f"new index version {report.version}: {report.chunks:,} passages, "
-                         f"{report.embedded:,} embedded in {report.seconds:.1f} s")
-                live = self.runtime.wait_for_version(report.version)
-                self.log("the chat now answers from the new version" if live else
-                         "the chat switches to the new version within a few seconds")
-                for line in golden_lines(self.runtime):  # staff's golden questions, re-asked
-                    self.log(line)
-            else:
-                self.log("nothing changed: the index was already up to date")
-            self.state = "done"
-        except Exception as e:  # shown to staff; the current index is untouched
-            self.log(f"rebuild failed: {e}")
-            self.state = "failed"
-
-    def status(self) -> str:
-        with self.lock:
-            head = {"idle": "No rebuild has run since the server started.",
-                    "running": "Rebuilding… the chat keeps answering from the current version.",
-                    "done": "Finished.", "failed": "Failed (the current index is unchanged)."}[self.state]
-            return "\n".join([head, *self.lines])
 
 
 # ---------------------------------------------------------------- what to write next
@@ -269,30 +194,10 @@ def index_html(runtime) -> str:
     return _table([(k, escape(str(v))) for k, v in rows])
 
 
-def _golden(runtime):
-    """(golden.jsonl path or None, results against the served index)."""
-    from ..golden import check_golden, find_golden
-
-    path = find_golden(runtime.settings, next(iter(runtime.rebuild.sources), None))
-    if path is None:
-        return None, []
-    return path, check_golden(path, runtime.settings, index=runtime.index(), embedder=runtime.embedder)
-
-
-def golden_lines(runtime) -> list[str]:
-    from ..golden import format_results
-
-    try:
-        path, results = _golden(runtime)
-    except AskclinicError as e:
-        return [f"golden questions could not be checked: {e}"]
-    return format_results(results, path) if path else []
-
-
 def golden_rows(runtime) -> tuple[list[list[str]], str]:
     """The "Golden questions" panel: one row per question, and a summary line."""
     try:
-        path, results = _golden(runtime)
+        path, results = golden_results(runtime)
     except AskclinicError as e:
         return [], f'<p class="ac-alert" role="alert">{escape(str(e))}</p>'
     if path is None:
