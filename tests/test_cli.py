@@ -66,3 +66,49 @@ def test_index_with_no_articles_changes_nothing(tmp_path):
     (tmp_path / "empty").mkdir()
     r = run("index", str(tmp_path / "empty"), "--index", str(tmp_path / "idx"))
     assert r.returncode == 2 and "no articles found" in r.stderr
+
+
+# ---------------------------------------------------------------- bad input: one line, exit 1
+
+
+def test_eval_with_a_missing_file_or_a_bad_line_is_one_line(tmp_path):
+    r = run("eval", str(tmp_path / "nope.jsonl"), "--index", str(tmp_path / "idx"))
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == f"askclinic: {tmp_path / 'nope.jsonl'}: no such file; check the path\n"
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Is coffee a trigger?", "relevant": {}}\nnot json\n')
+    r = run("eval", str(questions), "--index", str(tmp_path / "idx"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr == (f"askclinic: {questions} line 2: expected a JSON object with 'question' "
+                        "and 'relevant'\n")
+
+
+def test_ask_batch_with_a_missing_file_is_one_line(tmp_path):
+    r = run("ask", "--batch", str(tmp_path / "nope.jsonl"), "--index", str(tmp_path / "idx"))
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == f"askclinic: {tmp_path / 'nope.jsonl'}: no such file; check the path\n"
+
+
+def test_ask_batch_keeps_a_bad_line_in_its_place(tmp_path):
+    from askclinic.cli import _read_batch
+
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "a", "question": "Q1"}\nnot json\n\n{"id": "x"}\n[1]\n'
+                     '{"id": "b", "question": "Q2"}\n"tail"\n')
+    shape = '{"id": ..., "question": ...}'
+    assert _read_batch(str(batch)) == [
+        ({"id": "a", "question": "Q1"}, f"{batch} line 1: expected {shape}"),
+        (None, f"{batch} line 2: expected {shape}"),
+        (None, f"{batch} line 4: expected {shape}"),
+        (None, f"{batch} line 5: expected {shape}"),
+        ({"id": "b", "question": "Q2"}, f"{batch} line 6: expected {shape}"),
+        (None, f"{batch} line 7: expected {shape}")]
+
+
+def test_index_names_a_mistyped_folder(tmp_path):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "a.md").write_text("---\ntitle: A\n---\nfive words of body text here\n")
+    r = run("index", str(tmp_path / "artcles"), "--index", str(tmp_path / "idx"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"skipped {tmp_path / 'artcles'}: no such file or folder" in r.stderr
+    assert "unknown file type" not in r.stderr

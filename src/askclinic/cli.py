@@ -10,7 +10,9 @@ import time
 
 from . import __version__
 from .config import Settings, load_settings
-from .errors import AskclinicError
+from .errors import AskclinicError, IngestError
+from .files import json_lines
+from .models import Status
 from .redflags import CATEGORIES
 
 
@@ -21,6 +23,12 @@ def _embedder(settings: Settings):
 
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def _input_error(e: IngestError) -> int:
+    """A file named on the command line cannot be read: one line naming it and the fix."""
+    print(f"askclinic: {e}", file=sys.stderr)
+    return 1
 
 
 def cmd_index(args, settings: Settings) -> int:
@@ -91,6 +99,21 @@ def _print_answer(ans) -> None:
         print(textwrap.indent(textwrap.fill(" ".join(text.split()), 96), "    "))
 
 
+BATCH_SHAPE = '{"id": ..., "question": ...}'
+
+
+def _read_batch(path: str) -> list[tuple[dict | None, str]]:
+    """Per line of a --batch file, in order: (the question object, or None for a bad line; the
+    message a bad line gets). A missing or unreadable file is an IngestError."""
+    rows: list[tuple[dict | None, str]] = []
+    problems: list[str] = []
+    for n, obj in json_lines(path, BATCH_SHAPE, problems):
+        rows += [(None, f"{path} {p}") for p in problems]
+        problems.clear()
+        rows.append((obj if "question" in obj else None, f"{path} line {n}: expected {BATCH_SHAPE}"))
+    return rows + [(None, f"{path} {p}") for p in problems]
+
+
 def cmd_ask(args, settings: Settings) -> int:
     """Answer a question with cited excerpts from the index (or every line of --batch FILE,
     a JSON Lines file of {"id": ..., "question": ...})."""
@@ -99,6 +122,10 @@ def cmd_ask(args, settings: Settings) -> int:
 
     if not args.question and not args.batch:
         raise AskclinicError("give a question, or --batch FILE")
+    try:
+        batch = _read_batch(args.batch) if args.batch else None
+    except IngestError as e:
+        return _input_error(e)
     embedder = _embedder(settings) if args.retriever != "bm25" else None
     index = load_index(settings.index, settings.model)
 
@@ -107,19 +134,12 @@ def cmd_ask(args, settings: Settings) -> int:
         ans.id = qid
         return ans
 
-    if args.batch:
-        with open(args.batch, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                    out = one(str(obj["question"]), obj.get("id")).to_dict()
-                except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-                    out = {"id": None, "question": None, "status": "invalid",
-                           "message": f"{args.batch} line {n}: expected {{\"id\": ..., \"question\": ...}}",
-                           "excerpts": [], "ranking": []}
-                print(json.dumps(out, ensure_ascii=False), flush=True)
+    if batch is not None:
+        for obj, bad in batch:
+            out = one(str(obj["question"]), obj.get("id")).to_dict() if obj is not None else {
+                "id": None, "question": None, "status": Status.INVALID, "message": bad,
+                "excerpts": [], "ranking": []}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
     ans = one(" ".join(args.question))
     if args.json:
@@ -136,7 +156,10 @@ def cmd_eval(args, settings: Settings) -> int:
     from .evaluate import evaluate, format_table, read_questions
     from .index import load_index
 
-    questions = read_questions(args.questions)[: args.limit or None]
+    try:
+        questions = read_questions(args.questions)[: args.limit or None]
+    except IngestError as e:
+        return _input_error(e)
     embedder = _embedder(settings) if args.retriever != "bm25" else None
     index = load_index(settings.index, settings.model)
     if embedder is not None:
@@ -203,6 +226,8 @@ def cmd_staff(args, settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .retrieve import MODES
+
     p = argparse.ArgumentParser(prog="askclinic", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"askclinic {__version__}")
     p.add_argument("--index", help="index folder (default ./index, or ASKCLINIC_INDEX)")
@@ -246,7 +271,7 @@ def parser() -> argparse.ArgumentParser:
                     help="read the password from the first line of standard input")
     for name, fn in (("ask", cmd_ask), ("eval", cmd_eval)):
         sp = add(name, fn)
-        sp.add_argument("--retriever", choices=("hybrid", "dense", "bm25", "rrf"), default="hybrid")
+        sp.add_argument("--retriever", choices=MODES, default="hybrid")
         sp.add_argument("--json", action="store_true", help="print JSON")
     sub.choices["ask"].add_argument("question", nargs="*")
     sub.choices["ask"].add_argument("--batch", help="JSON Lines file of questions")

@@ -4,7 +4,6 @@ abstentions (no_match), and latency, per question set."""
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import defaultdict
@@ -12,18 +11,22 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import IngestError
+from .files import json_lines
+from .models import Status
+
+QUESTION_SHAPE = "a JSON object with 'question' and 'relevant'"
+
 
 def read_questions(path: str | Path) -> list[dict]:
+    """The questions of a file in dev_questions.jsonl format ('relevant' defaults to none); a
+    missing file or a bad line is an IngestError naming the file and the line."""
     out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                q = json.loads(line)
-                q["question"], q.setdefault("relevant", {})
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise ValueError(f"{path} line {n}: expected a JSON object with 'question' and "
-                                 "'relevant'") from None
-            out.append(q)
+    for n, q in json_lines(path, QUESTION_SHAPE):
+        if "question" not in q:
+            raise IngestError(f"{path} line {n}: expected {QUESTION_SHAPE}")
+        q.setdefault("relevant", {})
+        out.append(q)
     return out
 
 
@@ -53,7 +56,7 @@ def evaluate(questions: list[dict], answer_fn) -> dict[str, dict]:
         ans = answer_fn(q["question"])
         ms = (time.perf_counter() - t) * 1000
         graded = any(g >= 2 for g in q["relevant"].values())
-        row = {"ms": ms, "abstained": ans.status == "no_match", "graded": graded}
+        row = {"ms": ms, "abstained": ans.status == Status.NO_MATCH, "graded": graded}
         if graded:
             row.update(scores(ans.ranking, q["relevant"]))
         for s in (q.get("set", "all"), "all"):

@@ -15,7 +15,7 @@ def json_lines(path: str | Path, shape: str, problems: list[str] | None = None) 
     with `problems` given, a bad line is noted there ("line 3: ...") and skipped instead."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM is fine
     except FileNotFoundError:
         raise IngestError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:

@@ -66,12 +66,12 @@ def path_id(path: Path, root: Path) -> str:
 
 def load_file(path: Path, root: Path, problems: list[str]) -> list[Article]:
     """Articles in one file; parts of it that could not be read are added to `problems`."""
+    if not path.exists():  # first: a mistyped folder has no file type either
+        raise IngestError("no such file or folder")
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise IngestError(f"unknown file type {path.suffix or '(none)'!r}; "
                           f"use one of {', '.join(sorted(LOADERS))}")
-    if not path.exists():
-        raise IngestError("no such file or folder")
     limit = MAX_JSONL_BYTES if loader is jsonl.load else MAX_FILE_BYTES
     if path.stat().st_size > limit:
         raise IngestError(f"file is larger than {limit // 1_000_000:,} MB")

@@ -1,14 +1,16 @@
 """JSON Lines: one article per line with id, title, body (Markdown) and optional url,
-published, author, tags. A broken line is an error naming the line number."""
+published, author, tags. A broken line is reported by its number and skipped."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..errors import IngestError
+from ..files import json_lines
 from ..models import Article
-from .common import as_tags, clean_markdown, normalise_date, read_text, require_body
+from .common import as_tags, clean_markdown, normalise_date, require_body
+
+ARTICLE_SHAPE = '{"id": ..., "title": ..., "body": ...}'
 
 
 def _article(obj: dict, path: Path) -> Article:
@@ -26,18 +28,11 @@ def _article(obj: dict, path: Path) -> Article:
 def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
     """Good lines become articles; each bad line is appended to `problems`."""
     articles, errors = [], []
-    for n, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, obj in json_lines(path, ARTICLE_SHAPE, errors):
         try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise IngestError("not a JSON object")
             articles.append(_article(obj, path))
-        except (json.JSONDecodeError, IngestError) as e:
+        except IngestError as e:
             errors.append(f"line {n}: {e}")
-        except RecursionError:
-            errors.append(f"line {n}: JSON nested too deeply")
     if errors and not articles:
         raise IngestError("no readable article lines (" + "; ".join(errors[:3]) + ")")
     if not articles:
