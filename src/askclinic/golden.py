@@ -4,12 +4,12 @@ after each rebuild (`sync`, `index`) and from the staff console."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
 from .errors import IngestError
+from .files import json_lines
 
 GOLDEN = "golden.jsonl"
 TOP = 3
@@ -42,20 +42,17 @@ def find_golden(settings: Settings, articles: str | Path | None = None) -> Path 
 
 def read_golden(path: str | Path) -> list[tuple[str, list[str]]]:
     """(question, expected ids) per line; a bad line is an error naming file and line."""
+    shape = '{"question": "...", "expected": ["article_id", ...]}'
     out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, obj in json_lines(path, shape):
         try:
-            obj = json.loads(line)
             question, expected = str(obj["question"]).strip(), obj["expected"]
             if isinstance(expected, str):
                 expected = [expected]
             if not question or not expected or not all(isinstance(e, str) for e in expected):
                 raise ValueError
         except (ValueError, KeyError, TypeError):
-            raise IngestError(f"{path} line {n}: expected {{\"question\": \"...\", \"expected\": "
-                              f"[\"article_id\", ...]}}") from None
+            raise IngestError(f"{path} line {n}: expected {shape}") from None
         out.append((question, list(expected)))
     return out
 
