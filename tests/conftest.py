@@ -1,20 +1,40 @@
 """Shared fixtures: a tiny fake embedder for fast plumbing tests, the real model and an
-index of the bundled sample articles for behaviour tests."""
+index of the bundled sample articles for behaviour tests. A test that uses the real model
+(the `embedder` fixture, directly or through another fixture) is marked `model`, one that
+drives Chromium `browser`: `pytest -m "not model and not browser"` is the fast lane."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-MEDQUAD = SHARED / "data" / "medquad"
-SEED = SHARED / "seeds" / "botox-myofascial-pain.txt"
+sys.path.append(str(ROOT / "benchmarks"))  # the benchmarks' helpers (free_port) serve the tests too
+
+
+def _env_path(var: str) -> Path | None:
+    value = os.environ.get(var, "").strip()
+    return Path(value) if value else None
+
+
+# Data that is not in this repository, found where an environment variable says (CONTRIBUTING.md).
+MEDQUAD = _env_path("ASKCLINIC_MEDQUAD")  # a folder with MedQuAD's articles.jsonl, dev_questions.jsonl
+SEED = _env_path("ASKCLINIC_SEED_PAGE")  # a clinic's blog post saved as a text page
+needs_medquad = pytest.mark.skipif(
+    not (MEDQUAD and (MEDQUAD / "articles.jsonl").is_file()),
+    reason="MedQuAD not found: set ASKCLINIC_MEDQUAD to a folder holding its articles.jsonl and "
+           "dev_questions.jsonl (see CONTRIBUTING.md, Test data)")
+needs_seed = pytest.mark.skipif(
+    not (SEED and SEED.is_file()),
+    reason="seed page not found: set ASKCLINIC_SEED_PAGE to the saved text page "
+           "(see CONTRIBUTING.md, Test data)")
 CHROMIUM = Path("/usr/bin/chromium")
 # Marks for a file of browser tests: they drive Debian's Chromium against the real server.
 BROWSER_TESTS = [pytest.mark.browser, pytest.mark.model,
@@ -87,8 +107,16 @@ def sample_index(sample_index_dir):
     return load_index(sample_index_dir, "all-MiniLM-L6-v2")
 
 
-def needs(path: Path):
-    return pytest.mark.skipif(not path.exists(), reason=f"{path} not found (../shared missing)")
+@pytest.hookimpl(tryfirst=True)  # before -m selects by mark
+def pytest_collection_modifyitems(items):
+    """Mark every test that loads the real model `model`, every one that drives Chromium
+    `browser`, from the fixtures it uses (directly or through other fixtures)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "embedder" in used:
+            item.add_marker(pytest.mark.model)
+        if "browser" in used:
+            item.add_marker(pytest.mark.browser)
 
 
 # ---------------------------------------------------------------- web server (tests/webserver.py)

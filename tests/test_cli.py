@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SEED, needs
+from conftest import ROOT, SEED, needs_seed
 
 
 def run(*args, env=None, cwd=None):
@@ -19,7 +19,7 @@ def run(*args, env=None, cwd=None):
 
 
 @pytest.mark.model
-@needs(SEED)
+@needs_seed
 def test_index_then_ask_json_and_batch(tmp_path):
     posts = tmp_path / "posts"
     posts.mkdir()

@@ -1,4 +1,4 @@
-"""Integration on real NIH articles (MedQuAD, CC BY 4.0, read from ../shared): the NINDS
+"""Integration on real NIH articles (MedQuAD, CC BY 4.0, where ASKCLINIC_MEDQUAD says): the NINDS
 articles indexed with the real model, scored on their templated questions."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from askclinic.evaluate import evaluate
 from askclinic.index import build_index, load_index
 from askclinic.models import Article
 from askclinic.sources.jsonl import _article
-from conftest import MEDQUAD, needs
+from conftest import MEDQUAD, needs_medquad
 
-pytestmark = [pytest.mark.model, pytest.mark.medquad, needs(MEDQUAD / "articles.jsonl")]
+pytestmark = [pytest.mark.model, pytest.mark.medquad, needs_medquad]
 
 
 @pytest.fixture(scope="module")

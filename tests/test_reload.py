@@ -16,6 +16,7 @@ import pytest
 from askclinic import index as ix
 from askclinic.answer import ask
 from askclinic.config import Settings
+from helpers import free_port
 
 TESTS = Path(__file__).parent
 
@@ -133,14 +134,6 @@ def test_a_second_build_stops_or_waits_while_one_runs(tmp_path, fake_embedder):
     assert sorted(ix.load_index(index).articles) == ["botox", "cluster", "sleep"]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, timeout: float = 30.0) -> tuple[int, dict]:
     import httpx
 
@@ -158,7 +151,7 @@ def test_server_answers_throughout_a_scheduled_sync_and_then_knows_the_new_post(
     for slug in ("botox-neck", "cluster-bouts", "magnesium"):
         site.put(f"/blog/{slug}/", post_page(slug))
     site.put("/feed.xml", feed_xml(site, ["botox-neck", "cluster-bouts"]))
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ASKCLINIC_INDEX": str(tmp_path / "idx"), "ASKCLINIC_DATA": str(tmp_path / "data"),
            "ASKCLINIC_ARTICLES": str(tmp_path / "articles"), "ASKCLINIC_RATE_LIMIT": "0",

@@ -11,6 +11,7 @@ import pytest
 
 from askclinic import privacy, redflags, safety
 from askclinic.config import Settings
+from conftest import needs_medquad
 
 DATA = Path(__file__).parent / "data"
 S = Settings()
@@ -302,6 +303,7 @@ def test_instructions_to_the_bot_are_refused_with_no_excerpts(fake_embedder, bot
 
 @pytest.mark.model
 @pytest.mark.medquad
+@needs_medquad
 def test_real_consumer_questions_with_an_answer_are_not_refused(tmp_path_factory, embedder):
     """MedQuAD dev questions (NIH articles, CC BY 4.0): the LiveQA consumer questions and 20
     templated ones, over an index of the articles graded 2 or 3 for them (about 1,000 passages)."""
@@ -313,8 +315,6 @@ def test_real_consumer_questions_with_an_answer_are_not_refused(tmp_path_factory
     from askclinic.index import build_index, load_index
     from askclinic.sources.jsonl import _article
 
-    if not (MEDQUAD / "articles.jsonl").exists():
-        pytest.skip(f"{MEDQUAD} not found (../shared missing)")
     dev = [q for q in rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values(), default=0) >= 2]
     picked = [q for q in dev if q["set"] == "liveqa"]
     picked += random.Random(3).sample([q for q in dev if q["set"] == "medquad"], 20)

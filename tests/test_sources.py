@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from askclinic.sources import load_sources
-from conftest import ROOT, SEED, needs
+from conftest import ROOT, SEED, needs_seed
 
 PAGE = """<!doctype html><html lang="en"><head><title>Weather and migraine | Riverside</title>
 <meta name="author" content="Dr. Elena Marsh">
@@ -43,7 +43,7 @@ def test_markdown_id_from_front_matter_is_stable(tmp_path):
     assert load_sources([tmp_path])[0][0].id == "my-slug"
 
 
-@needs(SEED)
+@needs_seed
 def test_seed_text_page():
     (arts, problems) = load_sources([SEED])
     assert problems == []

@@ -5,13 +5,13 @@ javascript: URL) that the pages must show as plain text."""
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from askclinic.models import Article
+from helpers import free_port  # benchmarks/helpers.py (conftest puts it on the path)
 
 HOSTILE = Article(
     id="hostile-zebra-aura",
@@ -23,12 +23,6 @@ HOSTILE = Article(
     url="javascript:window.__pwned = 3",
     published="2025-01-10",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def web_index(sample_index_dir: Path, dest: Path, embedder) -> Path:
