@@ -28,7 +28,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "clinic"
-MEDQUAD = ROOT.parent / "shared" / "data" / "medquad"
 MODES = ("dense", "bm25", "rrf", "hybrid")
 NAMES = {"dense": "dense only", "bm25": "BM25 only", "rrf": "plain RRF (dense + BM25)",
          "hybrid": "askclinic"}
@@ -39,7 +38,10 @@ MEDQUAD_SETS = ("liveqa", "medquad")
 START, END = "<!-- clinic:start -->", "<!-- clinic:end -->"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from helpers import write_section  # noqa: E402
+from helpers import NO_MEDQUAD, medquad, write_section  # noqa: E402
+
+from askclinic.errors import IngestError  # noqa: E402
+from askclinic.files import json_lines  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -47,16 +49,15 @@ def log(msg: str) -> None:
 
 
 def read_set(path: Path) -> list[dict]:
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                q = json.loads(line)
-                q["question"], q["kind"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise SystemExit(f"{path} line {n}: expected a JSON object with 'question' and 'kind'")
-            out.append(q)
-    return out
+    shape = "a JSON object with 'question' and 'kind'"
+    try:
+        lines = list(json_lines(path, shape))
+    except IngestError as e:
+        raise SystemExit(str(e)) from None
+    for n, q in lines:
+        if "question" not in q or "kind" not in q:
+            raise SystemExit(f"{path} line {n}: expected {shape}")
+    return [q for _, q in lines]
 
 
 def norm(text: str) -> str:
@@ -104,14 +105,14 @@ def summarise(rows: list[dict], ms: list[float]) -> dict:
             "p50_ms": float(np.percentile(ms, 50)) if ms else None}
 
 
-def run_clinic(questions: list[dict], index, embedder, settings, mode: str) -> tuple[dict, list]:
+def run_clinic(questions: list[dict], retriever, settings, mode: str) -> tuple[dict, list]:
     from askclinic.answer import ask
 
-    ask("warm up: what helps a headache?", index, embedder, settings, mode=mode)
+    ask("warm up: what helps a headache?", retriever, settings, mode=mode)
     rows, ms, misses = [], [], []
     for q in questions:
         t = time.perf_counter()
-        ans = ask(q["question"], index, embedder, settings, mode=mode, context=q.get("context"))
+        ans = ask(q["question"], retriever, settings, mode=mode, context=q.get("context"))
         ms.append((time.perf_counter() - t) * 1000)
         rows.append(judge(q, ans))
         misses.append((q, ans, rows[-1]))
@@ -130,14 +131,14 @@ def clinic_index(articles: Path, work: Path, embedder):
     return load_index(path)
 
 
-def run_medquad(index_dir: Path, modes, embedder) -> tuple[dict, dict]:
+def run_medquad(index_dir: Path, medquad_dir: Path, modes, embedder) -> tuple[dict, dict]:
     """Each retriever on MedQuAD's dev questions (retrieval.quality), and askclinic's warm
     whole answer, highlights included, on the retrieval benchmark's 200 latency questions."""
     from askclinic.evaluate import read_questions
     from askclinic.index import load_index
     from retrieval import quality, warm_latency
 
-    questions = read_questions(MEDQUAD / "dev_questions.jsonl")
+    questions = read_questions(medquad_dir / "dev_questions.jsonl")
     log(f"MedQuAD: {len(questions):,} dev questions over {index_dir}")
     index = load_index(index_dir)
     got = quality(index, questions, modes)
@@ -313,8 +314,11 @@ def main() -> None:
     if wanted and not args.medquad_index:
         results["skipped"].append("MedQuAD (no index: pass --medquad-index DIR or set ASKCLINIC_MEDQUAD_INDEX)")
         log("MedQuAD skipped: pass --medquad-index DIR or set ASKCLINIC_MEDQUAD_INDEX")
+    elif wanted and medquad() is None:
+        results["skipped"].append(f"MedQuAD (no questions: {NO_MEDQUAD})")
+        log(f"MedQuAD skipped: {NO_MEDQUAD}")
     elif wanted:
-        got, results["medquad_warm"] = run_medquad(Path(args.medquad_index), modes, embedder)
+        got, results["medquad_warm"] = run_medquad(Path(args.medquad_index), medquad(), modes, embedder)
         for mode, per in got.items():
             for s in wanted:
                 results["sets"].setdefault(s, {})[mode] = medquad_row(per[s])

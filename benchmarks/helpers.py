@@ -1,16 +1,40 @@
-"""What the benchmark scripts share: a free loopback port, and keeping one benchmark's
-section of a Markdown file between its markers."""
+"""What the benchmark scripts (and the tests) share: a free loopback port, reading a JSON
+Lines file, finding the MedQuAD data, and keeping one benchmark's section of a Markdown file
+between its markers."""
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
+
+from askclinic.files import json_lines
+
+MEDQUAD_VAR = "ASKCLINIC_MEDQUAD"
+MEDQUAD_FILES = ("articles.jsonl", "dev_questions.jsonl")
+NO_MEDQUAD = (f"MedQuAD not found: set {MEDQUAD_VAR} to a folder holding its articles.jsonl and "
+              "dev_questions.jsonl (see CONTRIBUTING.md, Test data)")
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    """Every object of a JSON Lines file; a bad line is an error naming it."""
+    return [obj for _, obj in json_lines(path, "a JSON object")]
+
+
+def medquad() -> Path | None:
+    """The MedQuAD folder (articles.jsonl, dev_questions.jsonl) that $ASKCLINIC_MEDQUAD names;
+    None when the variable is unset or the folder lacks them."""
+    value = os.environ.get(MEDQUAD_VAR, "").strip()
+    if not value:
+        return None
+    folder = Path(value)
+    return folder if all((folder / name).is_file() for name in MEDQUAD_FILES) else None
 
 
 def write_section(path: Path, start: str, end: str, body: str, heading: str | None = None) -> None:

@@ -17,7 +17,6 @@ output equals the label exactly.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections import Counter
@@ -25,13 +24,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers import write_section  # noqa: E402
+from helpers import medquad, read_rows, write_section  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SETS = [DATA / "pii.jsonl", DATA / "pii_kinds.jsonl"]
 HELDOUT = [DATA / "pii_heldout.jsonl"]
 QUESTIONS = [DATA / "inscope.jsonl", DATA / "emergency.jsonl", DATA / "offtopic.jsonl",
-             ROOT.parent / "shared" / "data" / "medquad" / "dev_questions.jsonl"]
+             *([MEDQUAD / "dev_questions.jsonl"] if (MEDQUAD := medquad()) else [])]
 TAG = re.compile(r"\[(NAME|PHONE|EMAIL|ADDRESS|DOB|SSN|ID|CARD)\]")
 _PLAIN = {"at", "dot", "com", "org", "net", "dr", "mr", "mrs", "ms", "no", "is"}
 KINDS = {"SSN": "social security numbers", "ID": "insurance, policy, Medicare, MRN numbers",
@@ -40,11 +39,7 @@ KINDS = {"SSN": "social security numbers", "ID": "insurance, policy, Medicare, M
 
 
 def rows(paths=SETS) -> list[dict]:
-    out = []
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            out += [json.loads(line) for line in f if line.strip()]
-    return out
+    return [row for path in paths for row in read_rows(path)]
 
 
 def spans(text: str, expected: str) -> list[tuple[str, str]]:

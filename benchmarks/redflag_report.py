@@ -6,7 +6,6 @@ check costs per question."""
 
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import time
@@ -15,23 +14,19 @@ from pathlib import Path
 
 from askclinic import redflags, safety
 from askclinic.config import Settings
+from helpers import medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"
 DEV = ROOT / "benchmarks" / "redflags" / "dev.jsonl"  # written for tuning, before the second round
-MEDQUAD = ROOT.parent / "shared" / "data" / "medquad" / "dev_questions.jsonl"
+MEDQUAD = medquad()  # its dev questions are all non-emergencies
 OLD_KINDS = {"neuro": "stroke", "giant_cell": "giant_cell_arteritis", "eye": "glaucoma", "botox": "allergic_reaction",
              "overdose": "self_harm", "suicide": "self_harm", "stroke_heart": "hypertensive"}
 
 
-def _rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def heldout(path: Path = HELDOUT) -> list[dict]:
     return [{"text": r["text"], "emergency": bool(r["emergency"]), "category": r.get("category"),
-             "lang": r.get("lang", "en"), "kind": r.get("kind") or "plain"} for r in _rows(path)]
+             "lang": r.get("lang", "en"), "kind": r.get("kind") or "plain"} for r in read_rows(path)]
 
 
 def bank() -> list[dict]:
@@ -43,7 +38,7 @@ def bank() -> list[dict]:
 def old_set() -> list[dict]:
     return [{"text": r["question"], "emergency": r["emergency"], "lang": "en",
              "category": OLD_KINDS.get(r["kind"], r["kind"]), "kind": "emergency" if r["emergency"] else "calm"}
-            for r in _rows(ROOT / "tests" / "data" / "emergency.jsonl")]
+            for r in read_rows(ROOT / "tests" / "data" / "emergency.jsonl")]
 
 
 def statuses(items: list[dict], embedder, timings: list | None = None) -> list[str]:
@@ -65,7 +60,7 @@ def statuses(items: list[dict], embedder, timings: list | None = None) -> list[s
 def languages(held: list[dict]) -> dict:
     """safety.language against the labels: the held-out messages (English or Spanish) and the
     short and mixed messages of tests/data/languages.jsonl (also other languages)."""
-    short = [{"text": r["text"], "lang": r["language"]} for r in _rows(ROOT / "tests" / "data" / "languages.jsonl")]
+    short = [{"text": r["text"], "lang": r["language"]} for r in read_rows(ROOT / "tests" / "data" / "languages.jsonl")]
     out = {}
     for name, items in (("held-out messages", held), ("tests/data/languages.jsonl (short and mixed)", short)):
         if items:
@@ -113,9 +108,9 @@ def evaluate(embedder) -> dict:
             res[name] = {"summary": summary(items, got),
                          "missed": [r["text"] for r, s in zip(items, got) if r["emergency"] and not s],
                          "alarms": [f"{s}: {r['text']}" for r, s in zip(items, got) if not r["emergency"] and s]}
-    if MEDQUAD.exists():
+    if MEDQUAD is not None:
         dev = [{"text": q["question"], "emergency": False, "lang": "en", "kind": q["set"], "category": None}
-               for q in _rows(MEDQUAD)]
+               for q in read_rows(MEDQUAD / "dev_questions.jsonl")]
         got = statuses(dev, embedder)
         res["medquad"] = {"n": len(dev), "emergency": got.count("emergency"), "check": got.count("check"),
                           "flagged": [f"{s}: {r['text'][:120]}" for r, s in zip(dev, got) if s]}

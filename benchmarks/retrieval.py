@@ -1,9 +1,12 @@
-"""Retrieval benchmark on MedQuAD (NIH articles, CC BY 4.0, read from ../shared/data/medquad):
+"""Retrieval benchmark on MedQuAD (NIH articles, CC BY 4.0, in the folder $ASKCLINIC_MEDQUAD names):
 BM25-only, dense-only and askclinic's retriever on the same index, plus build speed against
 plain sentence-transformers, latency in-process and over HTTP, incremental updates and sizes.
 
-    python benchmarks/retrieval.py                  # full build, then everything
+    python benchmarks/retrieval.py --index DIR      # full build, then everything
     python benchmarks/retrieval.py --reuse          # reuse the index (and its build figures)
+
+The index folder is --index DIR, else $ASKCLINIC_MEDQUAD_INDEX (the clinic benchmark reads the
+same variable).
 
 Writes the table to docs/benchmarks.md between <!-- retrieval:start --> and <!-- retrieval:end -->.
 """
@@ -20,10 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import free_port, write_section
+from helpers import NO_MEDQUAD, free_port, medquad, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
-MEDQUAD = ROOT.parent / "shared" / "data" / "medquad"
+MEDQUAD = medquad()
 BUILD_STATS = "benchmark-build.json"
 
 
@@ -59,10 +62,10 @@ def machine() -> dict:
     import onnxruntime
     import torch
 
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    flags = next((ln for ln in open("/proc/cpuinfo") if ln.startswith("flags")), "")
     simd = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni") if f" {f}" in flags]
-    mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
+    mem = next(int(ln.split()[1]) for ln in open("/proc/meminfo") if ln.startswith("MemTotal"))
     return {"cpu": cpu, "cores": os.cpu_count(), "simd": " ".join(simd), "ram_gb": round(mem / 2**20, 1),
             "python": platform.python_version(), "torch": torch.__version__,
             "onnxruntime": onnxruntime.__version__, "faiss": faiss.__version__, "numpy": numpy.__version__}
@@ -418,9 +421,12 @@ def disk_mb(path: Path) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--index", default="/work/medquad-index", help="index folder (built or reused)")
-    p.add_argument("--articles", default=str(MEDQUAD / "articles.jsonl"))
-    p.add_argument("--questions", default=str(MEDQUAD / "dev_questions.jsonl"))
+    p.add_argument("--index", default=os.environ.get("ASKCLINIC_MEDQUAD_INDEX"),
+                   help="index folder, built or reused (default: $ASKCLINIC_MEDQUAD_INDEX)")
+    p.add_argument("--articles", default=MEDQUAD and str(MEDQUAD / "articles.jsonl"),
+                   help="MedQuAD's articles.jsonl (default: in $ASKCLINIC_MEDQUAD)")
+    p.add_argument("--questions", default=MEDQUAD and str(MEDQUAD / "dev_questions.jsonl"),
+                   help="MedQuAD's dev_questions.jsonl (default: in $ASKCLINIC_MEDQUAD)")
     p.add_argument("--reuse", action="store_true", help="reuse the index and its build figures")
     p.add_argument("--build-only", action="store_true", help="only build the index")
     p.add_argument("--sample", type=int, default=1000, help="passages for the embedding speed test")
@@ -431,6 +437,10 @@ def main() -> None:
     p.add_argument("--report-only", action="store_true",
                    help="rewrite the tables from the results the last run saved in the index folder")
     args = p.parse_args()
+    if not args.index:
+        p.error("no index folder: pass --index DIR or set ASKCLINIC_MEDQUAD_INDEX")
+    if not (args.articles and args.questions) and not args.report_only:
+        p.error(NO_MEDQUAD)
     if args.report_only:
         r = json.loads((Path(args.index) / "benchmark-results.json").read_text())
         publish(report(r), Path(args.out))

@@ -1,7 +1,7 @@
 """Safety benchmark: red flags (emergency, check, false alarms) on the held-out set
 benchmarks/redflags/heldout.jsonl, on the tuning examples and on every MedQuAD dev question;
 off-topic refusals and wrongly refused in-scope questions, on the labelled sets in tests/data/
-and on MedQuAD dev questions (NIH articles, CC BY 4.0, read from ../shared/data/medquad) over
+and on MedQuAD dev questions (NIH articles, CC BY 4.0, in the folder $ASKCLINIC_MEDQUAD names) over
 an index of a subset of the corpus: every article relevant to the sampled questions plus
 random distractors.
 
@@ -16,7 +16,6 @@ Writes its sections of docs/benchmarks.md between <!-- redflags:start --> and
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import subprocess
 import sys
@@ -26,7 +25,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-MEDQUAD = ROOT.parent / "shared" / "data" / "medquad"
 SWEEP = (0.30, 0.35, 0.40, 0.45, 0.50)
 
 from askclinic import retrieve, safety  # noqa: E402
@@ -37,16 +35,13 @@ from askclinic.errors import IngestError  # noqa: E402
 from askclinic.index import build_index, load_index  # noqa: E402
 from askclinic.sources import load_sources  # noqa: E402
 from askclinic.sources.jsonl import _article  # noqa: E402
-from helpers import write_section  # noqa: E402
+from helpers import NO_MEDQUAD, medquad, read_rows, write_section  # noqa: E402
+
+MEDQUAD = medquad()
 
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def best_scores(questions: list[str], index, embedder) -> list[float | str]:
@@ -68,13 +63,13 @@ def refused(scores: list[float | str], threshold: float) -> float:
 def medquad_subset(work: Path, embedder, n_templated: int, distractors: int, seed: int = 7):
     """Sampled dev questions that have an answer (grade >= 2) and an index over their
     relevant articles plus random distractors; built once into `work`, then reused."""
-    questions = [q for q in rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values(), default=0) >= 2]
+    questions = [q for q in read_rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values(), default=0) >= 2]
     rng = random.Random(seed)
     live = [q for q in questions if q["set"] == "liveqa"]
     templated = rng.sample([q for q in questions if q["set"] == "medquad"], n_templated)
     picked = live + templated
     wanted = {a for q in picked for a, g in q["relevant"].items() if g >= 2}
-    every = rows(MEDQUAD / "articles.jsonl")
+    every = read_rows(MEDQUAD / "articles.jsonl")
     others = [o["id"] for o in every if o["id"] not in wanted]
     wanted |= set(rng.sample(others, distractors))
     articles = []
@@ -99,9 +94,9 @@ def run(args) -> dict:
     build_index(articles, sample_dir, embedder, log=lambda m: None)
     sample = load_index(sample_dir, embedder.name)
 
-    off = [r["question"] for r in rows(DATA / "offtopic.jsonl")]
+    off = [r["question"] for r in read_rows(DATA / "offtopic.jsonl")]
     off_answers = [ask(q, sample, embedder, S, with_highlights=False) for q in off]
-    inscope = [r["question"] for r in rows(DATA / "inscope.jsonl")]
+    inscope = [r["question"] for r in read_rows(DATA / "inscope.jsonl")]
     in_answers = [ask(q, sample, embedder, S, with_highlights=False) for q in inscope]
     res = {
         "offtopic": {"n": len(off), "refused": sum(a.status == "no_match" and not a.excerpts
@@ -112,7 +107,9 @@ def run(args) -> dict:
         "sweep": {"offtopic": best_scores(off, sample, embedder), "inscope": best_scores(inscope, sample, embedder)},
         "min_score": S.min_score,
     }
-    if args.medquad and (MEDQUAD / "articles.jsonl").exists():
+    if args.medquad and MEDQUAD is None:
+        log(f"MedQuAD part skipped: {NO_MEDQUAD}")
+    elif args.medquad:
         picked, index = medquad_subset(Path(args.work) / "medquad", embedder, args.medquad, args.distractors)
         t = time.perf_counter()
         answers = [ask(q["question"], index, embedder, S, with_highlights=False) for q in picked]

@@ -16,21 +16,13 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.append(str(ROOT / "benchmarks"))  # the benchmarks' helpers (free_port) serve the tests too
-
-
-def _env_path(var: str) -> Path | None:
-    value = os.environ.get(var, "").strip()
-    return Path(value) if value else None
-
+sys.path.append(str(ROOT / "benchmarks"))  # the benchmarks' helpers serve the tests too
+from helpers import NO_MEDQUAD, medquad  # noqa: E402
 
 # Data that is not in this repository, found where an environment variable says (CONTRIBUTING.md).
-MEDQUAD = _env_path("ASKCLINIC_MEDQUAD")  # a folder with MedQuAD's articles.jsonl, dev_questions.jsonl
-SEED = _env_path("ASKCLINIC_SEED_PAGE")  # a clinic's blog post saved as a text page
-needs_medquad = pytest.mark.skipif(
-    not (MEDQUAD and (MEDQUAD / "articles.jsonl").is_file()),
-    reason="MedQuAD not found: set ASKCLINIC_MEDQUAD to a folder holding its articles.jsonl and "
-           "dev_questions.jsonl (see CONTRIBUTING.md, Test data)")
+MEDQUAD = medquad()  # the folder ASKCLINIC_MEDQUAD names, when it holds the data
+SEED = Path(os.environ["ASKCLINIC_SEED_PAGE"]) if os.environ.get("ASKCLINIC_SEED_PAGE") else None
+needs_medquad = pytest.mark.skipif(MEDQUAD is None, reason=NO_MEDQUAD)
 needs_seed = pytest.mark.skipif(
     not (SEED and SEED.is_file()),
     reason="seed page not found: set ASKCLINIC_SEED_PAGE to the saved text page "

@@ -18,7 +18,7 @@ _BYLINE = re.compile(r"^(written by|posted by)\b:?\s*(.*)$", re.I)
 
 def parse(raw: str) -> tuple[str, str | None, str | None, str]:
     """(title, date, author, body) of a scraped text page."""
-    lines = [l.strip() for l in raw.replace("\r\n", "\n").split("\n")]
+    lines = [ln.strip() for ln in raw.replace("\r\n", "\n").split("\n")]
     content = list(lines)
     while content and not content[0]:
         content.pop(0)
@@ -36,7 +36,7 @@ def parse(raw: str) -> tuple[str, str | None, str | None, str]:
             break
         byline = _BYLINE.match(line)
         if byline and len(line) <= 80:
-            author = byline.group(2).strip() or next((l for l in rest[i + 1:] if l), None)
+            author = byline.group(2).strip() or next((ln for ln in rest[i + 1:] if ln), None)
             break
         if not _SKIP.match(line):
             body.append(line)
