@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import hmac
 import io
 import json
 import secrets
@@ -20,6 +18,7 @@ from typing import Callable
 
 from .errors import AskclinicError
 from .models import Answer
+from .passwords import hash_password, token_hash, verify_nothing, verify_password
 
 DB_NAME = "askclinic.db"
 FILTERS = ("no_match", "thumbs_down", "emergency", "other_language", "unreviewed")
@@ -28,7 +27,9 @@ FILTERS = ("no_match", "thumbs_down", "emergency", "other_language", "unreviewed
 _KIND_SQL = {"no_match": "q.status = 'no_match'", "thumbs_down": "f.rating = -1",
              "emergency": "q.status = 'emergency'", "other_language": "q.language = 'other'"}
 MIN_PASSWORD = 10
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+# A patient's rating of an answer: +1 / -1 in the log, "up" / "down" in the API, the patient
+# page and the export (rating_label), "helpful" / "not helpful" in the staff console (rating_words).
+RATINGS = {"up": 1, "down": -1}
 
 
 def now() -> dt.datetime:
@@ -118,31 +119,6 @@ def migrate(db: sqlite3.Connection) -> list[str]:
                 db.execute("INSERT INTO migrations VALUES (?, ?)", (name, stamp()))
             applied.append(name)
     return applied
-
-
-# ---------------------------------------------------------------- passwords
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, maxmem=64 * 2 ** 20, dklen=32, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        kind, n, r, p, salt, digest = stored.split("$")
-        got = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r),
-                             p=int(p), maxmem=64 * 2 ** 20, dklen=len(digest) // 2)
-    except (ValueError, TypeError):
-        return False
-    return kind == "scrypt" and hmac.compare_digest(got.hex(), digest)
-
-
-_DUMMY_HASH = None
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- the log
@@ -334,12 +310,10 @@ class Log:
 
     def check_login(self, name: str, password: str) -> bool:
         """True when the name and password match; takes as long for an unknown name."""
-        global _DUMMY_HASH
         with self.lock:
             row = self.db.execute("SELECT password FROM staff WHERE name = ?", (name,)).fetchone()
         if row is None:
-            _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
-            verify_password(password, _DUMMY_HASH)
+            verify_nothing(password)
             return False
         return verify_password(password, row[0])
 
@@ -347,7 +321,7 @@ class Log:
         token = secrets.token_urlsafe(32)
         with self.lock, self.db:
             self.db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
-                            (_token_hash(token), name, stamp(), stamp(now() + dt.timedelta(hours=hours))))
+                            (token_hash(token), name, stamp(), stamp(now() + dt.timedelta(hours=hours))))
             self.db.execute("UPDATE staff SET last_login_at = ? WHERE name = ?", (stamp(), name))
         return token
 
@@ -356,13 +330,13 @@ class Log:
             return None
         with self.lock:
             row = self.db.execute("SELECT name FROM sessions WHERE token_hash = ? AND expires_at > ?",
-                                  (_token_hash(token), stamp())).fetchone()
+                                  (token_hash(token), stamp())).fetchone()
         return row[0] if row else None
 
     def end_session(self, token: str | None) -> None:
         if token:
             with self.lock, self.db:
-                self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+                self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
 
 
 def question_key(question: str) -> str:
@@ -398,7 +372,13 @@ def excerpts_label(excerpts: list[dict]) -> str:
 
 
 def rating_label(rating: int | None) -> str:
-    return {1: "up", -1: "down"}.get(rating, "")
+    """'up', 'down' or '' (not rated): the export's, the API's and the patient page's name."""
+    return next((name for name, value in RATINGS.items() if value == rating), "")
+
+
+def rating_words(rating: int | None) -> str:
+    """'helpful', 'not helpful' or '' (not rated): how the staff console says it."""
+    return {1: "helpful", -1: "not helpful"}.get(rating, "")
 
 
 def to_csv(entries: list[Entry]) -> str:
