@@ -192,7 +192,7 @@ def test_follow_up_detection():
 
 
 def test_unanswered_questions_grouped_by_meaning(embedder):
-    from askclinic.web.staff import group_questions
+    from askclinic.grouping import group_questions
 
     rows = [("Do you take Medicare?", "2026-01-03T10:00:00Z"), ("do you take medicare", "2026-01-02T10:00:00Z"),
             ("Is Medicare insurance accepted at your clinic?", "2026-01-01T10:00:00Z"),

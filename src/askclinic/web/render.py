@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 
 from ..answer import DISCLAIMER, safe_url
 from ..config import Settings
-from ..models import Answer
+from ..models import Answer, Status
 
 OLD_AFTER_YEARS = 3
 
@@ -204,7 +204,7 @@ def check_html(ans: Answer, turn: int, chosen: str | None = None) -> str:
 def announcement(ans: Answer) -> str:
     """What a screen reader hears when the answer arrives: short, no passages read out."""
     lab = labels(getattr(ans, "language", None))
-    if ans.status == "answered" and ans.excerpts:
+    if ans.status == Status.ANSWERED and ans.excerpts:
         n, a = len(ans.excerpts), len(group_by_article(ans.excerpts))
         if lab is LABELS["es"]:
             p, art = f"{n} pasaje{'s' if n != 1 else ''}", f"{a} artículo{'s' if a != 1 else ''}"
@@ -221,17 +221,17 @@ def answer_html(ans: Answer, settings: Settings, today: dt.date | None = None, t
     said = f' lang="{escape(lang, quote=True)}"' if lang != "en" else ""  # read out in its language
     parts = [f'<section class="ac-answer ac-{escape(ans.status)}" id="ac-turn-{turn}" tabindex="-1"{said}>',
              f'<p class="ac-announce">{escape(announcement(ans))}</p>']
-    if ans.status == "emergency":
+    if ans.status == Status.EMERGENCY:
         parts.append(emergency_html(ans, settings))
-    elif ans.status == "check":
+    elif ans.status == Status.CHECK:
         parts.append(check_html(ans, turn, chosen))
     else:
         # the disclaimer is pinned under the conversation: not repeated in every answer
-        lead = ans.message.replace(f" {DISCLAIMER}", "") if ans.status == "answered" else ans.message
+        lead = ans.message.replace(f" {DISCLAIMER}", "") if ans.status == Status.ANSWERED else ans.message
         parts.append(f'<p class="ac-lead">{escape(lead)}</p>')
     if ans.notice:
         parts.append(f'<p class="ac-notice">{escape(ans.notice)}</p>')
-    if ans.status == "no_match":
+    if ans.status == Status.NO_MATCH:
         parts.append(contact_actions(settings))
     if ans.excerpts:
         parts.append('<div class="ac-cards">' + "".join(card(g, today, lang) for g in
