@@ -99,9 +99,10 @@ def embedding_speed(texts: list[str], rounds: int = 2) -> dict:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
+    from askclinic.config import load_settings
     from askclinic.embedding import get_embedder, resolve_model
 
-    ours = get_embedder("all-MiniLM-L6-v2")
+    ours = get_embedder(load_settings().with_overrides(model="all-MiniLM-L6-v2"))
     plain = SentenceTransformer(resolve_model("all-MiniLM-L6-v2"), device="cpu")
     pieces = sum(min(ours.count_tokens(t), ours.window) for t in texts)
     plain.encode(texts[:32]), ours.encode(texts[:32])
@@ -128,7 +129,8 @@ def quality(index, questions: list[dict], modes=("bm25", "dense", "hybrid"), bac
     from askclinic.embedding import get_embedder
     from askclinic.evaluate import evaluate
 
-    settings, embedder = load_settings(), get_embedder("all-MiniLM-L6-v2", backend)
+    settings = load_settings()
+    embedder = get_embedder(settings.with_overrides(model="all-MiniLM-L6-v2", embed_backend=backend))
     embedder.encode(["warm up"])
     out = {}
     for mode in modes:
@@ -147,7 +149,8 @@ def warm_latency(index, questions: list[str], highlights: bool = True) -> dict:
     from askclinic.config import load_settings
     from askclinic.embedding import get_embedder
 
-    settings, embedder = load_settings(), get_embedder("all-MiniLM-L6-v2")
+    settings = load_settings()
+    embedder = get_embedder(settings.with_overrides(model="all-MiniLM-L6-v2"))
     for q in questions[:5]:
         ask(q, index, embedder, settings, with_highlights=highlights)
     ms = []
@@ -408,9 +411,10 @@ def sample_texts(index, n: int, seed: int = 7) -> list[str]:
 
 
 def all_word_pieces(index) -> int:
+    from askclinic.config import load_settings
     from askclinic.embedding import get_embedder
 
-    tok = get_embedder("all-MiniLM-L6-v2")
+    tok = get_embedder(load_settings().with_overrides(model="all-MiniLM-L6-v2"))
     encoded = tok.tokenizer.encode_batch(embedded_texts(index, index.chunks))
     return sum(min(len(e.ids), tok.window) for e in encoded)
 
@@ -448,7 +452,8 @@ def main() -> None:
     import tempfile
 
     from askclinic.evaluate import read_questions
-    from askclinic.index import current_version, load_index
+    from askclinic.index import load_index
+    from askclinic.versions import current_version
 
     index_dir = Path(args.index)
     if args.reuse and (index_dir / BUILD_STATS).exists():

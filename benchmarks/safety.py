@@ -29,7 +29,7 @@ SWEEP = (0.30, 0.35, 0.40, 0.45, 0.50)
 
 from askclinic import retrieve, safety  # noqa: E402
 from askclinic.answer import ask  # noqa: E402
-from askclinic.config import Settings  # noqa: E402
+from askclinic.config import Settings, load_settings  # noqa: E402
 from askclinic.embedding import get_embedder  # noqa: E402
 from askclinic.errors import IngestError  # noqa: E402
 from askclinic.index import build_index, load_index  # noqa: E402
@@ -87,7 +87,7 @@ def medquad_subset(work: Path, embedder, n_templated: int, distractors: int, see
 
 
 def run(args) -> dict:
-    embedder = get_embedder(Settings().model)
+    embedder = get_embedder(load_settings().with_overrides(model=Settings().model))
     S = Settings()
     sample_dir = Path(args.work) / "sample"
     articles, _ = load_sources([ROOT / "articles"])
@@ -163,7 +163,7 @@ def main() -> None:
     args = ap.parse_args()
     from redflag_report import evaluate, report
 
-    text = report(evaluate(get_embedder(Settings().model)))
+    text = report(evaluate(get_embedder(load_settings().with_overrides(model=Settings().model))))
     print(text)
     if not args.no_write:
         write_section(ROOT / "docs" / "benchmarks.md", "<!-- redflags:start -->", "<!-- redflags:end -->", text)

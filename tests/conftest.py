@@ -48,10 +48,12 @@ def browser():
 
 
 class FakeEmbedder:
-    """Hashed bag of words: deterministic, instant, counts what it embeds. Plumbing only."""
+    """Hashed bag of words: deterministic, instant, counts what it embeds. Plumbing only.
+    An askclinic.embedding.Embedder, with the real model's window."""
 
     name = "fake-hash-64"
     dim = 64
+    window = 256
 
     def __init__(self):
         self.embedded = 0
@@ -59,7 +61,7 @@ class FakeEmbedder:
     def count_tokens(self, text: str) -> int:
         return 2 + len(re.findall(r"\w+|[^\w\s]", text))
 
-    def encode(self, texts, batch_size=32, progress=None):
+    def encode(self, texts, progress=None):
         self.embedded += len(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
@@ -76,8 +78,9 @@ def fake_embedder():
 
 @pytest.fixture(scope="session")
 def embedder():
+    from askclinic.config import load_settings
     from askclinic.embedding import get_embedder
-    return get_embedder("all-MiniLM-L6-v2")
+    return get_embedder(load_settings().with_overrides(model="all-MiniLM-L6-v2"))
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ def test_long_paragraph_and_giant_sentence_fit_the_model_window(embedder):
     title = "A rather long title about dihydroergotamine, onabotulinumtoxinA and erenumab " * 3
     art = _article(f"## Heading\n\n{sentences}\n\n{giant}.", title=title)
     settings = ChunkSettings()
-    chunks = chunk_article(art, settings, embedder.count_tokens)
+    chunks = chunk_article(art, settings, embedder)
     assert len(chunks) > 10
     for c in chunks:
         assert art.text[c.start:c.end] == c.text

@@ -1,10 +1,12 @@
-"""The onnxruntime backend against plain sentence-transformers: same vectors, same counts."""
+"""The onnxruntime backend against plain sentence-transformers: same vectors, same counts;
+both backends and the tests' fake are Embedders."""
 
 from __future__ import annotations
 
 import pytest
 
-from askclinic.embedding import get_embedder
+from askclinic.config import Settings
+from askclinic.embedding import Embedder, get_embedder
 from askclinic.errors import ConfigError
 
 TEXTS = [
@@ -20,8 +22,9 @@ TEXTS = [
 
 @pytest.mark.model
 def test_onnx_backend_matches_sentence_transformers():
-    onnx, torch = get_embedder(backend="onnx"), get_embedder(backend="torch")
-    assert type(onnx).__name__ == "OnnxEmbedder" and onnx is not torch
+    onnx, torch = get_embedder(Settings(embed_backend="onnx")), get_embedder(Settings(embed_backend="torch"))
+    assert (type(onnx).__name__, type(torch).__name__) == ("OnnxEmbedder", "TorchEmbedder")
+    assert isinstance(onnx, Embedder) and isinstance(torch, Embedder) and onnx is not torch
     a, b = onnx.encode(TEXTS), torch.encode(TEXTS)
     assert a.shape == b.shape == (len(TEXTS), 384)
     assert float((a * b).sum(1).min()) >= 0.999
@@ -32,4 +35,9 @@ def test_onnx_backend_matches_sentence_transformers():
 
 def test_an_unknown_backend_is_named_in_the_error():
     with pytest.raises(ConfigError, match="ASKCLINIC_EMBED_BACKEND='gpu'"):
-        get_embedder(backend="gpu")
+        get_embedder(Settings(embed_backend="gpu"))
+
+
+def test_the_fake_embedder_is_an_embedder(fake_embedder):
+    assert isinstance(fake_embedder, Embedder)
+    assert fake_embedder.encode(["a b", "c"], progress=False).shape == (2, fake_embedder.dim)

@@ -21,9 +21,10 @@ import pytest
 
 from askclinic.config import Settings
 from askclinic.errors import AskclinicError
-from askclinic.index import current_version, load_index
+from askclinic.index import load_index
 from askclinic.sources import load_sources
 from askclinic.sync import Limits, run_sync
+from askclinic.versions import current_version
 from conftest import ROOT
 
 DATA = Path(__file__).parent / "data"
@@ -453,12 +454,12 @@ def test_a_million_character_word_is_split_to_fit_the_model_window(embedder):
     word = "".join(rng.choice(string.ascii_letters) for _ in range(1_000_000))
     art = Article(id="w", title="Word", text=PARAS[0] + "\n\n" + word + " " + PARAS[1])
     started = time.monotonic()
-    chunks = chunk_article(art, ChunkSettings(), embedder.count_tokens)
+    chunks = chunk_article(art, ChunkSettings(), embedder)
     assert time.monotonic() - started < 15
     settings = ChunkSettings()
     assert max(len(c.text) for c in chunks) < 2_000
     assert all(count_tokens(c.text) <= settings.max_tokens for c in chunks)
-    assert all(embedder.count_tokens(embed_text(art, c.heading, c.text)) <= settings.model_window
+    assert all(embedder.count_tokens(embed_text(art, c.heading, c.text)) <= embedder.window
                for c in chunks)
     assert all(art.text[c.start:c.end] == c.text for c in chunks)
     covered = art.text.index(word)  # every character of the word is in some passage
@@ -475,7 +476,7 @@ def test_a_huge_title_and_heading_still_leave_room_for_the_text(embedder):
 
     title = "Migraine " * 600  # 5,400 characters, far over the model's window on its own
     art = Article(id="t", title=title, text="## " + "Aura! " * 500 + "\n\n" + " ".join(PARAS))
-    chunks = chunk_article(art, ChunkSettings(), embedder.count_tokens)
+    chunks = chunk_article(art, ChunkSettings(), embedder)
     assert any("Magnesium citrate" in c.text for c in chunks)
     assert all(embedder.count_tokens(embed_text(art, c.heading, c.text)) <= 256 for c in chunks)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -12,8 +11,10 @@ import pytest
 from askclinic import index as ix
 from askclinic.chunking import embed_text
 from askclinic.errors import AskclinicError, IndexMismatch, IndexMissing
+from askclinic.lexical import BM25, lexical_tokens
 from askclinic.live import LiveIndex
 from askclinic.models import Article
+from askclinic.versions import KEEP_OLD_VERSIONS, LEXICAL, current_version
 
 
 def arts(*specs):
@@ -63,7 +64,7 @@ def test_loading_with_another_model_says_how_to_rebuild(tmp_path, fake_embedder)
     ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
     with pytest.raises(IndexMismatch, match=r"built with model 'fake-hash-64'.*askclinic index .*--rebuild"):
         ix.load_index(tmp_path, "all-MiniLM-L6-v2")
-    m_path = ix.current_version(tmp_path) / "manifest.json"
+    m_path = current_version(tmp_path) / "manifest.json"
     m = json.loads(m_path.read_text())
     m["schema_version"] = 99
     m_path.write_text(json.dumps(m))
@@ -78,16 +79,16 @@ def test_missing_index_message(tmp_path):
 
 def test_crash_while_writing_leaves_previous_version(tmp_path, fake_embedder, monkeypatch):
     ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
-    before = ix.current_version(tmp_path)
+    before = current_version(tmp_path)
 
     def crash(*a, **k):
         raise OSError("disk full")
-    monkeypatch.setattr(ix, "_switch_current", crash)
+    monkeypatch.setattr("askclinic.versions._switch_current", crash)
     with pytest.raises(OSError):
         ix.build_index(arts(("weather", "Storms bring migraines")), tmp_path, fake_embedder,
                        log=lambda m: None)
     monkeypatch.undo()
-    assert ix.current_version(tmp_path) == before
+    assert current_version(tmp_path) == before
     assert sorted(ix.load_index(tmp_path).articles) == ["botox", "cluster", "sleep"]
     assert not (tmp_path / ix.LOCK).exists()
     rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
@@ -130,10 +131,10 @@ def test_incremental_keyword_search_matches_a_full_rebuild(tmp_path, fake_embedd
     ix.build_index(arts(*BASE), tmp_path / "inc", fake_embedder, **quiet)
     ix.build_index(arts(*later), tmp_path / "inc", fake_embedder, **quiet)
     ix.build_index(arts(*BASE), tmp_path / "old", fake_embedder, **quiet)
-    (ix.current_version(tmp_path / "old") / ix.LEXICAL).unlink()  # as written by askclinic 0.1
+    (current_version(tmp_path / "old") / LEXICAL).unlink()  # as written by askclinic 0.1
     ix.build_index(arts(*later), tmp_path / "old", fake_embedder, **quiet)
     ix.build_index(arts(*BASE), tmp_path / "bad", fake_embedder, **quiet)
-    (ix.current_version(tmp_path / "bad") / ix.LEXICAL).write_bytes(b"PK\x03\x04 damaged")
+    (current_version(tmp_path / "bad") / LEXICAL).write_bytes(b"PK\x03\x04 damaged")
     ix.build_index(arts(*later), tmp_path / "bad", fake_embedder, **quiet)
     ix.build_index(arts(*later), tmp_path / "full", fake_embedder, rebuild=True, **quiet)
     loaded = {name: ix.load_index(tmp_path / name) for name in ("inc", "old", "bad", "full")}
@@ -150,14 +151,14 @@ def test_fast_bm25_scores_as_bm25s_does():
     import bm25s
     import numpy as np
 
-    docs = [ix.lexical_tokens(t) or [""] for t in (
+    docs = [lexical_tokens(t) or [""] for t in (
         "Botox injections for chronic migraine and neck pain", "Cluster headache: oxygen, oxygen",
         "", "Neck pain after whiplash; neck exercises", "Migraine with aura in children")]
-    ours, theirs = ix.BM25(), bm25s.BM25()
+    ours, theirs = BM25(), bm25s.BM25()
     ours.index(docs, show_progress=False)
     theirs.index(docs, show_progress=False)
     for q in ("neck pain", "oxygen migraine", "children aura botox"):
-        words = ix.lexical_tokens(q)
+        words = lexical_tokens(q)
         assert np.allclose(ours.get_scores(words), theirs.get_scores(words), atol=1e-6), q
     assert ours.retrieve([["neck"]], k=2, show_progress=False).documents.tolist() == [[3, 0]]
 
@@ -186,8 +187,8 @@ def test_old_versions_are_cleaned_up(tmp_path, fake_embedder):
     for n in range(5):
         ix.build_index(arts(*BASE[: n % 3 + 1]), tmp_path, fake_embedder, log=lambda m: None)
     versions = [p.name for p in tmp_path.iterdir() if p.name.startswith("v-")]
-    assert len(versions) == 1 + ix.KEEP_OLD_VERSIONS
-    assert ix.current_version(tmp_path).name in versions
+    assert len(versions) == 1 + KEEP_OLD_VERSIONS
+    assert current_version(tmp_path).name in versions
 
 
 def test_live_index_swaps_in_a_new_version_without_blocking(tmp_path, fake_embedder):

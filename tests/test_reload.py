@@ -16,6 +16,7 @@ import pytest
 from askclinic import index as ix
 from askclinic.answer import ask
 from askclinic.config import Settings
+from askclinic.versions import KEEP_OLD_VERSIONS, current_version
 from helpers import free_port
 
 TESTS = Path(__file__).parent
@@ -83,7 +84,7 @@ def test_build_killed_at_any_point_leaves_a_working_index(tmp_path, fake_embedde
     write_posts(articles, POSTS)
     first = build(articles, index)
     assert first.returncode == 0, first.stderr
-    before = ix.current_version(index).name
+    before = current_version(index).name
 
     write_posts(articles, {"weather": "Thunderstorms and falling air pressure bring on migraine."})
     killed = build(articles, index, env={"ASKCLINIC_CRASH_AT": point})
@@ -91,7 +92,7 @@ def test_build_killed_at_any_point_leaves_a_working_index(tmp_path, fake_embedde
     assert (index / ix.LOCK).exists()  # the dead build's lock is left behind
 
     # readers still get a complete index: the old one, or (killed after the switch) the new one
-    after = ix.current_version(index).name
+    after = current_version(index).name
     assert (after == before) == (point != "switched")
     assert answers(index, "Does Botox help chronic migraine?", fake_embedder)[0] == "botox"
 
@@ -100,7 +101,7 @@ def test_build_killed_at_any_point_leaves_a_working_index(tmp_path, fake_embedde
     assert "taking over a stale build lock" in again.stdout
     assert answers(index, "Do thunderstorms bring on migraine?", fake_embedder)[0] == "weather"
     assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
-    assert len([p for p in index.iterdir() if p.name.startswith("v-")]) <= 1 + ix.KEEP_OLD_VERSIONS
+    assert len([p for p in index.iterdir() if p.name.startswith("v-")]) <= 1 + KEEP_OLD_VERSIONS
     assert not (index / ix.LOCK).exists()
 
 

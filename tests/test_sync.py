@@ -18,7 +18,8 @@ import pytest
 
 from askclinic.answer import ask
 from askclinic.config import Settings
-from askclinic.index import current_version, load_index
+from askclinic.index import load_index
+from askclinic.versions import current_version
 from askclinic.sync import Limits, run_sync
 from conftest import ROOT
 

@@ -10,11 +10,14 @@ import functools
 import gzip
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .models import Article, Chunk
+
+if TYPE_CHECKING:
+    from .embedding import Embedder
 
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 
@@ -23,11 +26,13 @@ CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a
 class ChunkSettings:
     max_tokens: int = 180  # cl100k tokens of passage text
     overlap_tokens: int = 40  # carry the previous passage's last sentence if it is this short
-    model_window: int = 256  # word pieces the embedding model reads, special tokens included
     rules: int = 2  # version of the splitting rules (2: a list stays with its lead-in)
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    def record(self, window: int) -> dict:
+        """What an index's manifest records of its chunking: these settings and the window
+        (word pieces, special tokens included) of the model the passages were fitted to."""
+        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
+                "model_window": window, "rules": self.rules}
 
 
 @functools.lru_cache(maxsize=1)
@@ -175,9 +180,10 @@ def embed_text(article: Article, heading: str, text: str) -> str:
 
 
 def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
-                  model_tokens: Callable[[str], int] | None = None) -> list[Chunk]:
-    """Passages of `article`, each within settings.max_tokens (cl100k) and, when
-    `model_tokens` is given, within the model window once title and heading are added."""
+                  model: Embedder | None = None) -> list[Chunk]:
+    """Passages of `article`, each within settings.max_tokens (cl100k) and, when the embedding
+    `model` is given, within its window (counted with its tokenizer) once title and heading
+    are added."""
     text = article.text
     chunks: list[Chunk] = []
     for heading, paragraphs in sections(text):
@@ -187,7 +193,7 @@ def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
             piece = text[span[0]:span[1]]
             if count_tokens(piece) > settings.max_tokens:
                 return False
-            return model_tokens is None or model_tokens(embed_text(article, heading, piece)) <= settings.model_window
+            return model is None or model.count_tokens(embed_text(article, heading, piece)) <= model.window
 
         units = [u for p in paragraphs for u in _units(text, p, fits)]
         for s, e in _pack(text, units, fits, settings.overlap_tokens):

@@ -18,7 +18,7 @@ from .redflags import CATEGORIES
 
 def _embedder(settings: Settings):
     from .embedding import get_embedder
-    return get_embedder(settings.model)
+    return get_embedder(settings)
 
 
 def _log(msg: str) -> None:

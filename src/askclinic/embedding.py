@@ -1,6 +1,7 @@
-"""The embedding model: loaded once, offline, from the bundled package or a path, run with
-onnxruntime (default) or PyTorch; batch encoding; counting word pieces with the model's
-own tokenizer so chunks never exceed its window."""
+"""The embedding model: the `Embedder` protocol the index and the search use, and its two
+backends, onnxruntime (`OnnxEmbedder`, default) and PyTorch (`TorchEmbedder`), loaded once,
+offline, from the bundled package or a path. Both encode in batches and count word pieces
+with the model's own tokenizer, so chunks never exceed its window."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 BUNDLED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
@@ -32,19 +37,44 @@ def resolve_model(name: str) -> str:
     return name  # a model already in the local Hugging Face cache
 
 
-class Embedder:
-    """A sentence-transformers model. `name` is what the manifest records."""
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index and the search need from an embedding model."""
+
+    name: str  # what an index's manifest records
+    dim: int  # length of a vector
+    window: int  # word pieces the model reads, special tokens included
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model sees for `text`, special tokens included."""
+        ...
+
+    def encode(self, texts: list[str], progress: bool | None = None) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+
+def _transformers():
+    """transformers, imported offline (no download, no check for updates) and quiet: the
+    environment variables must be set before it is first imported."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    return transformers
+
+
+class TorchEmbedder:
+    """A sentence-transformers model run with PyTorch."""
 
     def __init__(self, name: str = "all-MiniLM-L6-v2", threads: int | None = None):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        import transformers
+        _transformers()
         import torch
         from sentence_transformers import SentenceTransformer
 
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
         if threads:
             torch.set_num_threads(threads)
         try:
@@ -63,7 +93,7 @@ class Embedder:
         with self._lock:
             return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
-    def encode(self, texts: list[str], batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
+    def encode(self, texts: list[str], progress: bool | None = None, batch_size: int = 32) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -79,15 +109,6 @@ class Embedder:
                                                show_progress_bar=progress, convert_to_numpy=True,
                                                normalize_embeddings=True))
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
-
-
-BACKENDS = ("onnx", "torch")
-
-
-def _cache_dir() -> Path:
-    if os.environ.get("ASKCLINIC_CACHE"):
-        return Path(os.environ["ASKCLINIC_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "askclinic"
 
 
 def _st_config(path: Path) -> tuple[int, int]:
@@ -113,12 +134,10 @@ def export_onnx(path: Path, out: Path) -> Path:
     ONNX file at `out`, once; checked against PyTorch on a test sentence."""
     import warnings
 
+    _transformers()
     import torch
-    import transformers
     from transformers import AutoModel, AutoTokenizer
 
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
     warnings.filterwarnings("ignore", module=r"torch\.onnx.*|transformers.*")
 
     class Pooled(torch.nn.Module):
@@ -160,14 +179,14 @@ def export_onnx(path: Path, out: Path) -> Path:
 
 class OnnxEmbedder:
     """The same model run with onnxruntime from an fp32 ONNX export made at first use (kept
-    in ~/.cache/askclinic or ASKCLINIC_CACHE): the same vectors as PyTorch, faster on CPU,
+    in the `cache` folder, settings.cache_path): the same vectors as PyTorch, faster on CPU,
     and no PyTorch in a server's memory. Passages are sorted by word-piece length and run in
     small batches of about `batch_tokens` word pieces (little padding; measured fastest
     here), and identical texts are embedded once."""
 
     EXPORT_RECIPE = "eager-attention-1"  # part of the cache key: a new recipe re-exports
 
-    def __init__(self, name: str = "all-MiniLM-L6-v2", threads: int | None = None,
+    def __init__(self, name: str, cache: Path, threads: int | None = None,
                  batch_tokens: int = 1024):
         import hashlib
 
@@ -183,7 +202,7 @@ class OnnxEmbedder:
         weights = sorted(path.glob("*.safetensors")) or sorted(path.glob("*.bin"))
         stamp = [str(path), self.EXPORT_RECIPE] + [f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights]
         key = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:16]
-        onnx_file = _cache_dir() / "onnx" / f"{path.name}-{key}" / "model.onnx"
+        onnx_file = Path(cache) / "onnx" / f"{path.name}-{key}" / "model.onnx"
         if not onnx_file.exists():
             try:
                 export_onnx(path, onnx_file)
@@ -242,15 +261,14 @@ class OnnxEmbedder:
 
 
 @functools.lru_cache(maxsize=8)
-def _embedder(name: str, backend: str):
-    return OnnxEmbedder(name) if backend == "onnx" else Embedder(name)
+def _load(name: str, backend: str, cache: Path | None) -> Embedder:
+    return OnnxEmbedder(name, cache) if backend == "onnx" else TorchEmbedder(name)
 
 
-def get_embedder(name: str = "all-MiniLM-L6-v2", backend: str | None = None):
-    """One shared model per name and backend per process. `backend` (or
-    ASKCLINIC_EMBED_BACKEND): "onnx" (default: onnxruntime, same vectors, faster) or "torch"
+def get_embedder(settings: Settings) -> Embedder:
+    """The model `settings.model`, one shared per process for each backend (and cache folder).
+    `settings.embed_backend` (ASKCLINIC_EMBED_BACKEND, checked by Settings): "onnx" (default:
+    onnxruntime, same vectors, faster; the export kept in settings.cache_path) or "torch"
     (plain sentence-transformers)."""
-    backend = (backend or os.environ.get("ASKCLINIC_EMBED_BACKEND") or "onnx").lower()
-    if backend not in BACKENDS:
-        raise ConfigError(f"ASKCLINIC_EMBED_BACKEND={backend!r}: use one of {', '.join(BACKENDS)}")
-    return _embedder(name, backend)
+    backend = settings.embed_backend.lower()
+    return _load(settings.model, backend, settings.cache_path if backend == "onnx" else None)

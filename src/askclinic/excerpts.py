@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import retrieve, terms
-from .index import Index, lexical_tokens
+from .index import Index
+from .lexical import lexical_tokens
 from .models import Hit
 
 RERANK = 10  # passages, best by `first_look`, whose sentences are compared with the question

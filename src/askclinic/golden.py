@@ -67,7 +67,7 @@ def check_golden(path: str | Path, settings: Settings, index=None, embedder=None
         index = load_index(settings.index)
     if embedder is None:
         from .embedding import get_embedder
-        embedder = get_embedder(settings.model)
+        embedder = get_embedder(settings)
     results = []
     for question, expected in read_golden(path):
         ranking = ask(question, index, embedder, settings, with_highlights=False).ranking

@@ -1,20 +1,16 @@
 """The index: a folder of versions, each holding FAISS (dense), bm25s (lexical), the chunk
 table, article metadata and a manifest saying what built it. `current` names the version
 readers load; a build writes a new version beside it and repoints `current` atomically,
-so a crash at any moment leaves the previous version in place."""
+so a crash at any moment leaves the previous version in place. This module loads a
+version, builds one, and says whether the current one is already up to date."""
 
 from __future__ import annotations
 
-import errno
-import functools
 import hashlib
-import itertools
 import json
 import os
 import re
-import shutil
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -24,119 +20,16 @@ import numpy as np
 
 from . import __version__
 from .chunking import ChunkSettings, chunk_article, embed_text
-from .errors import AskclinicError, IndexCorrupt, IndexMismatch, IndexMissing
+from .embedding import Embedder
+from .errors import IndexCorrupt, IndexMismatch, IndexMissing
+from .lexical import TermCounts, lexical_text, lexical_tokens
+from .locking import BuildLock
 from .models import Article, Chunk
+from .versions import (CURRENT, clean_old_versions, crash_point, current_version, publish, read_counts,
+                       write_version)
 
 SCHEMA_VERSION = 1
-CURRENT = "current"
-LEXICAL = "lexical.npz"  # the passages' TermCounts, reused by the next build
-LOCK = "build.lock"
-KEEP_OLD_VERSIONS = 2
-
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
-@functools.lru_cache(maxsize=1)
-def _lexicon():
-    """(Snowball English stemmer, stop-word set), made once per process."""
-    import Stemmer
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN)  # a set: bm25s gives a tuple
-
-
-def lexical_tokens(text: str) -> list[str]:
-    """Lower-cased, stop words dropped, Snowball-stemmed words: the same for articles and
-    questions."""
-    stemmer, stop = _lexicon()
-    return stemmer.stemWords([w for w in _WORD.findall(text.lower()) if w not in stop])
-
-
-def lexical_text(title: str, chunk: Chunk) -> str:
-    return f"{title}\n{chunk.heading}\n{chunk.text}"
-
-
-@dataclass
-class TermCounts:
-    """How often each word occurs in each passage, as (word, passage, count) entries sorted by
-    word, then passage: what BM25 scores are made of. A version keeps its counts so the next
-    build only counts the words of new passages."""
-
-    words: list[str]  # word id -> word
-    word: np.ndarray
-    doc: np.ndarray
-    tf: np.ndarray
-    lengths: np.ndarray  # words per passage
-
-    @classmethod
-    def count(cls, passages: list[list[str]], base: "TermCounts | None" = None) -> "TermCounts":
-        """Counts of `base`'s passages (if any) followed by `passages`."""
-        base = base or cls([], *(np.zeros(0, np.int32) for _ in range(4)))
-        vocab = {w: i for i, w in enumerate(base.words)}
-        flat = list(itertools.chain.from_iterable(passages))
-        for w in dict.fromkeys(flat):
-            vocab.setdefault(w, len(vocab))
-        ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-        lengths = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
-        first, n = len(base.lengths), len(base.lengths) + len(passages)
-        keys, tf = np.unique(ids * n + first + np.repeat(np.arange(len(passages)), lengths), return_counts=True)
-        word = np.concatenate([base.word, keys // n])
-        # the new passages come after base's: a stable sort by word keeps each word's passages in order
-        order = np.argsort(word, kind="stable")
-        return cls(list(vocab), word[order].astype(np.int32),
-                   np.concatenate([base.doc, keys % n])[order].astype(np.int32),
-                   np.concatenate([base.tf, tf])[order].astype(np.int32),
-                   np.concatenate([base.lengths, lengths]).astype(np.int32))
-
-    def select(self, rows: list[int]) -> "TermCounts":
-        """The counts of passages `rows` (ascending), renumbered 0, 1, 2, ..."""
-        new = np.full(len(self.lengths), -1, dtype=np.int64)
-        new[rows] = np.arange(len(rows))
-        keep = new[self.doc] >= 0
-        return TermCounts(self.words, self.word[keep], new[self.doc[keep]].astype(np.int32),
-                          self.tf[keep], self.lengths[rows])
-
-    def save(self, path: Path) -> None:
-        with open(path, "wb") as f:
-            np.savez(f, words=np.array("\n".join(self.words)), word=self.word, doc=self.doc,
-                     tf=self.tf, lengths=self.lengths)
-
-    @classmethod
-    def load(cls, path: Path) -> "TermCounts":
-        with np.load(path) as z:
-            words = str(z["words"])
-            return cls(words.split("\n") if words else [], z["word"], z["doc"], z["tf"], z["lengths"])
-
-
-class BM25(bm25s.BM25):
-    """bm25s, with its index built in numpy from TermCounts (through bm25s's documented
-    override point, or `from_counts`): the same Lucene BM25 scores, several times faster than
-    bm25s's per-passage loop, which matters for how soon a new article is searchable."""
-
-    def build_index_from_tokens(self, corpus_tokens, show_progress=False, leave_progress=False):
-        counts = TermCounts.count(corpus_tokens)
-        return self._scores(counts), {w: i for i, w in enumerate(counts.words)}
-
-    @classmethod
-    def from_counts(cls, counts: TermCounts) -> "BM25":
-        bm25 = cls()
-        bm25.scores = bm25._scores(counts)
-        bm25.vocab_dict = {w: i for i, w in enumerate(counts.words)}
-        bm25.unique_token_ids_set = set(bm25.vocab_dict.values())  # as bm25s's index() leaves it
-        return bm25
-
-    def _scores(self, c: TermCounts) -> dict:
-        if (self.method, self.idf_method or self.method) != ("lucene", "lucene"):
-            raise ValueError(f"BM25 builds the lucene variant only, not {self.method!r}")
-        self.nonoccurrence_array = None  # as bm25s leaves it for this variant
-        n_docs = len(c.lengths)
-        df = np.bincount(c.word, minlength=len(c.words))
-        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-        norm = self.k1 * (1 - self.b + self.b * c.lengths / max(float(c.lengths.mean()) if n_docs else 0, 1e-9))
-        return {"data": (idf[c.word] * c.tf / (c.tf + norm[c.doc])).astype(self.dtype),
-                "indices": c.doc.astype(self.int_dtype),
-                "indptr": np.concatenate([[0], np.cumsum(df)]).astype(self.int_dtype),
-                "num_docs": n_docs}
+LOCK = "build.lock"  # held by a build (locking.BuildLock)
 
 
 @dataclass
@@ -176,14 +69,6 @@ class Index:
 
 
 # ---------------------------------------------------------------- loading
-
-def current_version(root: Path) -> Path | None:
-    pointer = Path(root) / CURRENT
-    if not pointer.exists():
-        return None
-    name = pointer.read_bytes().decode("utf-8", "replace").strip()
-    return Path(root) / name if name else None
-
 
 def _damaged(file: Path, root: str | Path, reason: object) -> str:
     reason = " ".join(str(reason).split())[:160] or type(reason).__name__
@@ -278,7 +163,7 @@ def _load_files(root: str | Path, path: Path, manifest: dict) -> Index:
     return Index(path, manifest, articles, chunks, dense, bm25)
 
 
-# ---------------------------------------------------------------- building
+# ---------------------------------------------------------------- up to date?
 
 @dataclass
 class BuildReport:
@@ -297,182 +182,37 @@ class BuildReport:
                 f"{self.unchanged:,} unchanged")
 
 
-class BuildLock:
-    """`build.lock` holding the builder's pid, flock-ed while the build runs. A second build
-    waits (wait=True) or stops with a message; a lock left by a dead process is taken over
-    (by one process only, even when several find it at once)."""
+def _built_alike(manifest: dict, model: str, chunking: dict) -> bool:
+    """The version was built with this schema, model and chunking."""
+    return (manifest.get("schema_version"), manifest.get("model"), manifest.get("chunking")) == (
+        SCHEMA_VERSION, model, chunking)
 
-    def __init__(self, root: Path, wait: bool = False, log: Callable[[str], None] = print,
-                 name: str = LOCK, what: str = "index build"):
-        self.path, self.wait, self.log, self.what = Path(root) / name, wait, log, what
-        self.fd: int | None = None
 
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        announced = False
-        while True:
-            holder = self._try()
-            if holder is None:
-                return self
-            if holder < 0:  # the file was replaced while we locked it: look again
-                continue
-            if not self.wait:
-                raise AskclinicError(
-                    f"another {self.what} (pid {holder or '?'}) is running on {self.path.parent}; "
-                    "wait for it to finish (or pass --wait)")
-            if not announced:
-                self.log(f"waiting for the {self.what} of pid {holder or '?'} to finish...")
-                announced = True
-            time.sleep(0.2)
-
-    def _try(self) -> int | None:
-        """Take the lock (None), or the pid holding it (0: unknown, -1: try again)."""
-        import fcntl
-
-        try:  # never through a link: that would write wherever it points
-            fd = os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o644)
-        except OSError as e:
-            if e.errno != errno.ELOOP:
-                raise
-            raise AskclinicError(f"{self.path} is a link, not a lock file; delete the link and "
-                                 "run the command again") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if os.fstat(fd).st_ino != os.stat(self.path).st_ino:
-                raise FileNotFoundError  # its holder removed it as we opened it
-        except (BlockingIOError, FileNotFoundError) as e:
-            os.close(fd)
-            return -1 if isinstance(e, FileNotFoundError) else self._holder()
-        try:
-            pid = int(os.pread(fd, 32, 0).decode().strip() or 0)
-        except (ValueError, UnicodeDecodeError):
-            pid = 0
-        if pid and pid != os.getpid():  # its holder died without unlocking
-            self.log(f"taking over a stale build lock ({self.path}: pid {pid} is not running)")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self.fd = fd
+def already_current(root: str | Path, articles: list[Article], model: str,
+                    window: int | None = None, settings: ChunkSettings = ChunkSettings()) -> BuildReport | None:
+    """The report of a build that would change nothing, when the current version at `root`
+    holds exactly `articles` (same contents) built with `model` and these chunking settings;
+    else None. Only the manifest is read: no index, no model loaded. `window` is the model's
+    (embedder.window) when it is loaded; without it the window the manifest records is taken
+    for the model's."""
+    try:
+        m = read_manifest(root)
+    except (IndexMissing, OSError, ValueError):
         return None
-
-    def _holder(self) -> int:
-        try:
-            return int(self.path.read_text().strip() or 0)
-        except (OSError, ValueError):
-            return 0
-
-    def __exit__(self, *exc):
-        if self.fd is not None:  # remove the file while still holding it, then let go
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
-            os.close(self.fd)
-            self.fd = None
-
-
-def _crash_point(name: str) -> None:
-    """For the crash tests: ASKCLINIC_CRASH_AT=<name> makes a build kill itself (SIGKILL) at
-    that point: chunked, embedding, writing, renamed or switched."""
-    if os.environ.get("ASKCLINIC_CRASH_AT") == name:
-        import signal
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _read_counts(version: Path, passages: int) -> TermCounts | None:
-    """The word counts a version stored for its passages (None if it has none to reuse)."""
-    try:
-        counts = TermCounts.load(version / LEXICAL)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # none, or damaged
+    if window is None and isinstance(m.get("chunking"), dict):
+        window = m["chunking"].get("model_window")
+    if not _built_alike(m, model, settings.record(window)):
         return None
-    return counts if len(counts.lengths) == passages else None
+    if m.get("articles") != {a.id: a.content_hash() for a in articles}:
+        return None
+    return BuildReport(unchanged=len(articles), chunks=m.get("counts", {}).get("chunks", 0))
 
 
-def _write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Chunk],
-                   vectors: np.ndarray, counts: TermCounts) -> None:
-    """Write a version's files; `counts` are the chunks' words for BM25."""
-    import faiss
+# ---------------------------------------------------------------- building
 
-    folder.mkdir(parents=True)
-    dense = faiss.IndexFlatIP(manifest["dimension"])
-    if len(vectors):
-        dense.add(vectors)
-    with open(folder / "dense.faiss", "wb") as f:  # written by Python: a full disk is an OSError
-        f.write(memoryview(faiss.serialize_index(dense)))
-    _crash_point("writing")
-    BM25.from_counts(counts).save(str(folder / "bm25"))
-    counts.save(folder / LEXICAL)
-    with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
-        for c in chunks:
-            f.write(json.dumps(vars(c), ensure_ascii=False) + "\n")  # asdict is 10 × slower
-    (folder / "articles.json").write_text(json.dumps(articles, ensure_ascii=False))
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    for p in sorted(folder.rglob("*")):
-        _fsync_path(p)
-    _fsync_path(folder)
-
-
-NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-
-
-def _publish(root: Path, name: str, write: Callable[[Path], None]) -> None:
-    """Write a version into a temporary folder, rename it, then make it current. When the
-    disk is full, what was written is removed and the current version stays: one message."""
-    tmp, done = root / f".tmp-{name}", root / name
-    try:
-        write(tmp)
-        os.rename(tmp, done)
-        _fsync_path(root)
-        _crash_point("renamed")
-        _switch_current(root, name)
-    except OSError as e:
-        cur = current_version(root)
-        if e.errno not in NO_SPACE or (cur is not None and cur.name == name):
-            raise  # (the second: only flushing the folder failed; the new version is current)
-        for p in (tmp, done):
-            shutil.rmtree(p, ignore_errors=True)
-        (root / (CURRENT + ".tmp")).unlink(missing_ok=True)
-        raise AskclinicError(
-            f"disk full: could not write {e.filename or tmp} ({e.strerror}); nothing changed: "
-            + (f"{root} still serves version {cur.name}" if cur else f"there is still no index in {root}")
-            + "; free some space and run the command again") from None
-
-
-def _switch_current(root: Path, name: str) -> None:
-    tmp = root / (CURRENT + ".tmp")
-    tmp.unlink(missing_ok=True)  # a link left here is removed, never written through
-    with open(tmp, "x") as f:
-        f.write(name + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, root / CURRENT)
-    _fsync_path(root)
-
-
-def _versions(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("v-"))
-
-
-def clean_old_versions(root: Path) -> None:
-    """Remove unfinished builds and all but the newest few old versions (call under the lock;
-    loaded indexes live in memory, so removing their files does not disturb readers)."""
-    for p in root.iterdir():
-        if p.name.startswith(".tmp-"):
-            shutil.rmtree(p, ignore_errors=True)
-    cur = current_version(root)
-    old = [p for p in _versions(root) if cur is None or p.name != cur.name]
-    for p in old[:-KEEP_OLD_VERSIONS] if KEEP_OLD_VERSIONS else old:
-        shutil.rmtree(p, ignore_errors=True)
-
-
-def _previous(root: Path, model: str, settings: ChunkSettings, log) -> Index | None:
+def _previous(root: Path, embedder: Embedder, settings: ChunkSettings, log) -> Index | None:
+    """The current version, when it was built with the same schema, model and chunking: its
+    unchanged articles are kept as they are."""
     if current_version(root) is None:
         return None
     try:
@@ -480,15 +220,14 @@ def _previous(root: Path, model: str, settings: ChunkSettings, log) -> Index | N
     except (OSError, ValueError, RuntimeError) as e:
         log(f"the current index at {root} could not be read ({e}); rebuilding all articles")
         return None
-    m = prev.manifest
-    if (m.get("schema_version"), m.get("model"), m.get("chunking")) != (SCHEMA_VERSION, model, settings.as_dict()):
+    if not _built_alike(prev.manifest, embedder.name, settings.record(embedder.window)):
         log("the current index was built with other settings (schema, model or chunking); "
             "rebuilding all articles")
         return None
     return prev
 
 
-def _vector_donor(root: Path, embedder) -> Index | None:
+def _vector_donor(root: Path, embedder: Embedder) -> Index | None:
     """The current version, if built with the same model (its chunking may differ): its
     vectors serve passages whose embedded text is unchanged."""
     try:
@@ -518,7 +257,7 @@ def _known_vectors(donor: Index | None, texts: list[str], skip: set[str]) -> dic
     return found
 
 
-def _embed(embedder, texts: list[str], log, block: int = 256,
+def _embed(embedder: Embedder, texts: list[str], log, block: int = 256,
            progress_bar: bool | None = None) -> np.ndarray:
     """Embed in length-sorted blocks (less padding). Progress: a bar on a terminal (or when
     `progress_bar` says so), else a log line per block."""
@@ -534,7 +273,7 @@ def _embed(embedder, texts: list[str], log, block: int = 256,
     for b in range(0, len(order), block):
         ids = order[b:b + block]
         out[ids] = embedder.encode([texts[i] for i in ids], progress=False)
-        _crash_point("embedding")
+        crash_point("embedding")
         done = min(b + block, len(order))
         bar.update(len(ids))
         if bar.disable and len(order) > block:
@@ -545,78 +284,110 @@ def _embed(embedder, texts: list[str], log, block: int = 256,
     return out
 
 
-def build_index(articles: list[Article], root: str | Path, embedder,
+def _compare(prev: Index | None, hashes: dict[str, str]) -> tuple[BuildReport, set[str]]:
+    """How the articles (id -> content hash) differ from `prev`'s, and the ids unchanged."""
+    old = {a: m["hash"] for a, m in prev.articles.items()} if prev else {}
+    rep = BuildReport(new=sum(a not in old for a in hashes),
+                      changed=sum(a in old and old[a] != hashes[a] for a in hashes),
+                      removed=sum(a not in hashes for a in old))
+    rep.unchanged = len(hashes) - rep.new - rep.changed
+    return rep, {a for a in hashes if old.get(a) == hashes[a]}
+
+
+def _kept(prev: Index | None, keep: set[str]) -> tuple[list[Chunk], list[np.ndarray], TermCounts | None]:
+    """The passages of the unchanged articles `keep`, taken from `prev` as they are: chunks,
+    vectors (one block) and word counts (None when `prev` stored none to reuse)."""
+    if prev is None or not keep:
+        return [], [], None
+    idx = [i for i, c in enumerate(prev.chunks) if c.article_id in keep]
+    old_counts = read_counts(prev.path, len(prev.chunks))
+    return ([prev.chunks[i] for i in idx], [prev.vectors()[idx]],
+            old_counts.select(idx) if old_counts is not None else None)
+
+
+def _chunk_articles(todo: list[Article], settings: ChunkSettings, embedder: Embedder, log) -> list[Chunk]:
+    """The passages of the new and changed articles."""
+    fresh: list[Chunk] = []
+    for n, art in enumerate(todo, 1):
+        fresh += chunk_article(art, settings, embedder)
+        if n % 500 == 0:
+            log(f"  chunked {n:,}/{len(todo):,} articles")
+    crash_point("chunked")
+    if fresh:
+        log(f"embedding {len(fresh):,} passages from {len(todo):,} articles")
+    return fresh
+
+
+def _fresh_vectors(texts: list[str], donor: Index | None, keep: set[str], embedder: Embedder,
+                   log, progress_bar: bool | None) -> tuple[np.ndarray, int]:
+    """Vectors of the new passages' embedded `texts`, taken from `donor` where it holds the
+    same text, else embedded; and how many were embedded."""
+    known = _known_vectors(donor, texts, keep)
+    todo = [t for n, t in enumerate(texts) if n not in known]
+    if known:
+        log(f"reusing the vectors of {len(known):,} passages whose text is unchanged")
+    made = iter(_embed(embedder, todo, log, progress_bar=progress_bar))
+    vectors = np.array([known[n] if n in known else next(made) for n in range(len(texts))],
+                       dtype=np.float32).reshape(len(texts), embedder.dim)
+    return vectors, len(todo)
+
+
+def _count_words(chunks: list[Chunk], counts: TermCounts | None, given: dict[str, Article]) -> TermCounts:
+    """Word counts of all `chunks`: those of the first ones are `counts` (when not None),
+    the rest are counted."""
+    counted = len(counts.lengths) if counts is not None else 0
+    return TermCounts.count([lexical_tokens(lexical_text(given[c.article_id].title, c))
+                             for c in chunks[counted:]], counts)
+
+
+def _manifest(name: str, embedder: Embedder, settings: ChunkSettings, meta: dict,
+              chunks: int, started: float) -> dict:
+    return {"schema_version": SCHEMA_VERSION, "askclinic_version": __version__,
+            "model": embedder.name, "dimension": embedder.dim,
+            "chunking": settings.record(embedder.window),
+            "counts": {"articles": len(meta), "chunks": chunks},
+            "articles": {a: m["hash"] for a, m in meta.items()},
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(time.time() - started, 2), "version": name}
+
+
+def _version_name() -> str:
+    return ("v-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            + f"-{os.getpid()}-{int(time.time() * 1000) % 1000:03d}")
+
+
+def build_index(articles: list[Article], root: str | Path, embedder: Embedder,
                 settings: ChunkSettings = ChunkSettings(), rebuild: bool = False,
                 wait: bool = False, log: Callable[[str], None] = print,
                 progress_bar: bool | None = None) -> BuildReport:
     """Bring the index at `root` up to date with `articles`: only new or changed articles
     are chunked and embedded; articles no longer given are dropped."""
-    root = Path(root)
-    started = time.time()
-    with BuildLock(root, wait=wait, log=log):
+    root, started = Path(root), time.time()
+    with BuildLock(root, LOCK, wait=wait, log=log):
         clean_old_versions(root)
-        prev = None if rebuild else _previous(root, embedder.name, settings, log)
-        old_hashes = {a: m["hash"] for a, m in prev.articles.items()} if prev else {}
+        prev = None if rebuild else _previous(root, embedder, settings, log)
         given = {a.id: a for a in articles}
         hashes = {a.id: a.content_hash() for a in articles}
-        rep = BuildReport(
-            new=sum(a not in old_hashes for a in given),
-            changed=sum(a in old_hashes and old_hashes[a] != hashes[a] for a in given),
-            removed=sum(a not in given for a in old_hashes))
-        rep.unchanged = len(given) - rep.new - rep.changed
+        rep, keep = _compare(prev, hashes)
         if prev is not None and not (rep.new or rep.changed or rep.removed):
             rep.chunks, rep.seconds = len(prev.chunks), time.time() - started
             return rep
 
-        keep = {a for a in given if old_hashes.get(a) == hashes[a]}
-        chunks: list[Chunk] = []
-        rows: list[np.ndarray] = []
-        counts: TermCounts | None = None
-        if prev is not None and keep:
-            vecs = prev.vectors()
-            idx = [i for i, c in enumerate(prev.chunks) if c.article_id in keep]
-            chunks += [prev.chunks[i] for i in idx]
-            rows.append(vecs[idx])
-            old_counts = _read_counts(prev.path, len(prev.chunks))
-            counts = old_counts.select(idx) if old_counts is not None else None
-        todo = [a for a in articles if a.id not in keep]
-        fresh: list[Chunk] = []
-        for n, art in enumerate(todo, 1):
-            fresh += chunk_article(art, settings, embedder.count_tokens)
-            if n % 500 == 0:
-                log(f"  chunked {n:,}/{len(todo):,} articles")
-        _crash_point("chunked")
-        if fresh:
-            log(f"embedding {len(fresh):,} passages from {len(todo):,} articles")
-        texts = [embed_text(given[c.article_id], c.heading, c.text) for c in fresh]
+        chunks, rows, counts = _kept(prev, keep)
+        fresh = _chunk_articles([a for a in articles if a.id not in keep], settings, embedder, log)
         donor = prev if prev is not None or rebuild else _vector_donor(root, embedder)
-        known = _known_vectors(donor, texts, keep)
-        todo_texts = [t for n, t in enumerate(texts) if n not in known]
-        if known:
-            log(f"reusing the vectors of {len(known):,} passages whose text is unchanged")
-        made = iter(_embed(embedder, todo_texts, log, progress_bar=progress_bar))
-        rows.append(np.array([known[n] if n in known else next(made) for n in range(len(texts))],
-                             dtype=np.float32).reshape(len(texts), embedder.dim))
+        vectors, rep.embedded = _fresh_vectors([embed_text(given[c.article_id], c.heading, c.text) for c in fresh],
+                                               donor, keep, embedder, log, progress_bar)
         chunks += fresh
-        counted = len(counts.lengths) if counts is not None else 0  # the fresh ones, or all
-        counts = TermCounts.count([lexical_tokens(lexical_text(given[c.article_id].title, c))
-                                   for c in chunks[counted:]], counts)
-        rep.embedded, rep.chunks = len(todo_texts), len(chunks)
-        vectors = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
-
+        counts = _count_words(chunks, counts, given)
+        vectors = np.vstack(rows + [vectors])
         meta = {a.id: {"title": a.title, "url": a.url, "published": a.published,
                        "author": a.author, "tags": a.tags, "hash": hashes[a.id],
                        "source": a.source} for a in articles}
-        name = "v-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{int(time.time() * 1000) % 1000:03d}"
-        manifest = {"schema_version": SCHEMA_VERSION, "askclinic_version": __version__,
-                    "model": embedder.name, "dimension": embedder.dim,
-                    "chunking": settings.as_dict(),
-                    "counts": {"articles": len(meta), "chunks": len(chunks)},
-                    "articles": {a: m["hash"] for a, m in meta.items()},
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "build_seconds": round(time.time() - started, 2), "version": name}
-        _publish(root, name, lambda tmp: _write_version(tmp, manifest, meta, chunks, vectors, counts))
-        _crash_point("switched")
+        name = _version_name()
+        manifest = _manifest(name, embedder, settings, meta, len(chunks), started)
+        publish(root, name, lambda tmp: write_version(tmp, manifest, meta, chunks, vectors, counts))
+        crash_point("switched")
         clean_old_versions(root)
-        rep.version, rep.seconds = name, time.time() - started
+        rep.chunks, rep.version, rep.seconds = len(chunks), name, time.time() - started
         return rep

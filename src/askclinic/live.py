@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .index import Index, current_version, load_index
+from .index import Index, load_index
+from .versions import current_version
 
 
 class LiveIndex:

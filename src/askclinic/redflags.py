@@ -356,13 +356,14 @@ def main(argv: list[str] | None = None) -> None:
     print cross-validated recall and false alarms at a range of thresholds instead."""
     import argparse
 
+    from .config import load_settings
     from .embedding import get_embedder
 
     ap = argparse.ArgumentParser(prog="python -m askclinic.redflags", description=main.__doc__)
     ap.add_argument("--model", default="all-MiniLM-L6-v2")
     ap.add_argument("--cv", action="store_true")
     args = ap.parse_args(argv)
-    embedder = get_embedder(args.model)
+    embedder = get_embedder(load_settings().with_overrides(model=args.model))
     rows = bank()
     vectors = np.asarray(embedder.encode([r["text"] for r in rows]), dtype=np.float64)
     if args.cv:

@@ -11,7 +11,8 @@ from collections import OrderedDict
 import numpy as np
 
 from .chunking import sentence_spans
-from .index import BM25, Index, lexical_text, lexical_tokens
+from .index import Index
+from .lexical import BM25, lexical_text, lexical_tokens
 from .models import Hit
 
 MODES = ("hybrid", "dense", "bm25", "rrf")

@@ -80,7 +80,7 @@ class Runtime:
         self.settings = settings
         if embedder is None:
             from ..embedding import get_embedder
-            embedder = get_embedder(settings.model)
+            embedder = get_embedder(settings)
         self.embedder = embedder
         self.log = Log.in_folder(settings.data_path)
         self.limiter = RateLimiter(settings.rate_limit)
