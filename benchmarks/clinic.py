@@ -284,7 +284,8 @@ def main() -> None:
     from askclinic.config import load_settings
     from askclinic.embedding import get_embedder
 
-    settings, embedder = load_settings(), get_embedder("all-MiniLM-L6-v2")
+    settings = load_settings()
+    embedder = get_embedder(settings.with_overrides(model="all-MiniLM-L6-v2"))
     results: dict = {"sets": {}, "skipped": []}
     if args.merge:
         results = json.loads(Path(args.merge).read_text())
