@@ -138,7 +138,7 @@ def card(group, today: dt.date | None = None, language: str = "en") -> str:
             + "".join(quotes) + "</article>")
 
 
-def _tel(number: str) -> str:
+def tel_url(number: str) -> str:
     return "tel:" + quote("".join(ch for ch in number if ch.isdigit() or ch == "+"))
 
 
@@ -150,7 +150,7 @@ def _number(text: str) -> str:
 def contact_actions(settings: Settings) -> str:
     acts = []
     if settings.clinic_phone:
-        acts.append(f'<a class="ac-action" href="{escape(_tel(settings.clinic_phone), quote=True)}">'
+        acts.append(f'<a class="ac-action" href="{escape(tel_url(settings.clinic_phone), quote=True)}">'
                     f'Call {escape(settings.clinic_name)}: {escape(settings.clinic_phone)}</a>')
     booking = safe_url(settings.clinic_booking_url)
     if booking:
@@ -173,13 +173,13 @@ def emergency_html(ans: Answer, settings: Settings) -> str:
         crisis and crisis in ans.message and getattr(ans, "kind", None) is None)
     acts = []
     if self_harm:
-        acts.append(f'<a class="ac-action ac-urgent" href="{escape(_tel(crisis), quote=True)}">'
+        acts.append(f'<a class="ac-action ac-urgent" href="{escape(tel_url(crisis), quote=True)}">'
                     f'{escape(lab["call"].format(n=crisis))}</a>')
         sms = "sms:" + quote("".join(ch for ch in crisis if ch.isdigit() or ch == "+"))
         acts.append(f'<a class="ac-action ac-urgent" href="{escape(sms, quote=True)}">'
                     f'{escape(lab["text"].format(n=crisis))}</a>')
     number = settings.emergency_number
-    acts.append(f'<a class="ac-action ac-urgent" href="{escape(_tel(number), quote=True)}">'
+    acts.append(f'<a class="ac-action ac-urgent" href="{escape(tel_url(number), quote=True)}">'
                 f'{escape(lab["call"].format(n=number))}</a>')
     return (f'<div class="ac-alert" role="alert"><h2 class="ac-alert-head">{escape(headline)}</h2>'
             + (f"<p>{escape(rest)}</p>" if rest else "")
