@@ -23,7 +23,8 @@ from askclinic.config import Settings
 from askclinic.errors import AskclinicError
 from askclinic.index import load_index
 from askclinic.sources import load_sources
-from askclinic.sync import Limits, run_sync
+from askclinic.fetch import Limits
+from askclinic.update import run_sync
 from askclinic.versions import current_version
 from conftest import ROOT
 
@@ -148,7 +149,8 @@ def _encoded(body: bytes, encoding: str):
 
 SYNC_CHILD = textwrap.dedent("""
     import json, sys
-    from askclinic.sync import Limits, sync
+    from askclinic.fetch import Limits
+    from askclinic.sync import sync
     rep = sync(sys.argv[1], sys.argv[2], limits=Limits(delay=0), out=lambda m: None, log=lambda m: None)
     status = open("/proc/self/status").read()
     hwm = next(int(l.split()[1]) for l in status.splitlines() if l.startswith("VmHWM:"))
