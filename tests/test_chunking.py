@@ -65,3 +65,17 @@ def test_overlap_repeats_a_short_last_sentence():
     for prev, nxt in zip(chunks, chunks[1:]):
         assert nxt.start < prev.end  # modest overlap
         assert prev.text.endswith(nxt.text[: nxt.text.index(".") + 1])
+
+
+def test_the_window_is_the_embedders_own(tmp_path, fake_embedder):
+    """A model with a smaller window gets smaller passages, and the index records its window."""
+    from askclinic.index import build_index, read_manifest
+
+    fake_embedder.window = 40
+    para = " ".join(f"Point {i} is about migraine diaries, sleep and caffeine triggers." for i in range(30))
+    art = _article(f"## Diaries\n\n{para}")
+    small = chunk_article(art, ChunkSettings(), fake_embedder)
+    assert len(small) > len(chunk_article(art, ChunkSettings()))
+    assert all(fake_embedder.count_tokens(embed_text(art, c.heading, c.text)) <= 40 for c in small)
+    build_index([art], tmp_path, fake_embedder, log=lambda m: None)
+    assert read_manifest(tmp_path)["chunking"]["model_window"] == 40

@@ -72,6 +72,18 @@ def test_loading_with_another_model_says_how_to_rebuild(tmp_path, fake_embedder)
         ix.load_index(tmp_path, "fake-hash-64")
 
 
+
+def test_already_current_reads_only_the_manifest(tmp_path, fake_embedder):
+    assert ix.already_current(tmp_path, arts(*BASE), fake_embedder.name) is None  # no index yet
+    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    rep = ix.already_current(tmp_path, arts(*BASE), fake_embedder.name)
+    assert (rep.summary(), rep.chunks, rep.version) == ("0 new, 0 changed, 0 removed, 3 unchanged", 3, None)
+    assert ix.already_current(tmp_path, arts(*BASE), fake_embedder.name, fake_embedder.window) is not None
+    assert ix.already_current(tmp_path, arts(*BASE), fake_embedder.name, 128) is None  # another window
+    assert ix.already_current(tmp_path, arts(*BASE), "all-MiniLM-L6-v2") is None
+    assert ix.already_current(tmp_path, arts(*BASE[:2]), fake_embedder.name) is None
+    assert ix.already_current(tmp_path, arts(*BASE[:2], ("sleep", "Sleep")), fake_embedder.name) is None
+
 def test_missing_index_message(tmp_path):
     with pytest.raises(IndexMissing, match="askclinic index articles/"):
         ix.load_index(tmp_path / "nowhere")
