@@ -2,7 +2,8 @@
 table, article metadata and a manifest saying what built it. `current` names the version
 readers load; a build writes a new version beside it and repoints `current` atomically,
 so a crash at any moment leaves the previous version in place. This module loads a
-version, builds one, and says whether the current one is already up to date."""
+version, builds one, and says whether the current one is already up to date (the folder of
+versions itself is versions.py)."""
 
 from __future__ import annotations
 
@@ -167,6 +168,9 @@ def _load_files(root: str | Path, path: Path, manifest: dict) -> Index:
 
 @dataclass
 class BuildReport:
+    """What a build did (or, from already_current, would do): articles compared with the
+    current version, passages embedded, the version written."""
+
     new: int = 0
     changed: int = 0
     removed: int = 0
@@ -342,6 +346,7 @@ def _count_words(chunks: list[Chunk], counts: TermCounts | None, given: dict[str
 
 def _manifest(name: str, embedder: Embedder, settings: ChunkSettings, meta: dict,
               chunks: int, started: float) -> dict:
+    """What built the version: checked on load and by the next build."""
     return {"schema_version": SCHEMA_VERSION, "askclinic_version": __version__,
             "model": embedder.name, "dimension": embedder.dim,
             "chunking": settings.record(embedder.window),
@@ -352,6 +357,7 @@ def _manifest(name: str, embedder: Embedder, settings: ChunkSettings, meta: dict
 
 
 def _version_name() -> str:
+    """A new version's folder name: build time, pid and milliseconds, so names sort by time."""
     return ("v-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime())
             + f"-{os.getpid()}-{int(time.time() * 1000) % 1000:03d}")
 
