@@ -71,22 +71,25 @@ def test_index_with_no_articles_changes_nothing(tmp_path):
 # ---------------------------------------------------------------- bad input: one line, exit 1
 
 
-def test_eval_with_a_missing_file_or_a_bad_line_is_one_line(tmp_path):
-    r = run("eval", str(tmp_path / "nope.jsonl"), "--index", str(tmp_path / "idx"))
-    assert (r.returncode, r.stdout) == (1, "")
-    assert r.stderr == f"askclinic: {tmp_path / 'nope.jsonl'}: no such file; check the path\n"
+def test_eval_with_a_missing_file_or_a_bad_line_is_one_line(tmp_path, capsys):
+    from askclinic.cli import main
+
+    assert main(["eval", str(tmp_path / "nope.jsonl"), "--index", str(tmp_path / "idx")]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"askclinic: {tmp_path / 'nope.jsonl'}: no such file; check the path\n")
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "Is coffee a trigger?", "relevant": {}}\nnot json\n')
-    r = run("eval", str(questions), "--index", str(tmp_path / "idx"))
-    assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert r.stderr == (f"askclinic: {questions} line 2: expected a JSON object with 'question' "
-                        "and 'relevant'\n")
+    assert main(["eval", str(questions), "--index", str(tmp_path / "idx")]) == 1
+    assert capsys.readouterr().err == (f"askclinic: {questions} line 2: expected a JSON object with "
+                                       "'question' and 'relevant'\n")
 
 
-def test_ask_batch_with_a_missing_file_is_one_line(tmp_path):
-    r = run("ask", "--batch", str(tmp_path / "nope.jsonl"), "--index", str(tmp_path / "idx"))
-    assert (r.returncode, r.stdout) == (1, "")
-    assert r.stderr == f"askclinic: {tmp_path / 'nope.jsonl'}: no such file; check the path\n"
+def test_ask_batch_with_a_missing_file_is_one_line(tmp_path, capsys):
+    from askclinic.cli import main
+
+    assert main(["ask", "--batch", str(tmp_path / "nope.jsonl"), "--index", str(tmp_path / "idx")]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"askclinic: {tmp_path / 'nope.jsonl'}: no such file; check the path\n")
 
 
 def test_ask_batch_keeps_a_bad_line_in_its_place(tmp_path):
