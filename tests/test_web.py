@@ -16,6 +16,7 @@ from askclinic.config import Settings
 from askclinic.errors import ConfigError
 from askclinic.models import Answer
 from conftest import ROOT
+from helpers import free_port
 
 pytestmark = pytest.mark.model
 CONTRACT = {"id", "question", "status", "message", "excerpts", "ranking"}
@@ -241,7 +242,7 @@ def test_askclinic_serve_writes_no_access_log(tmp_path, web_index_dir):
     import subprocess
     import sys
 
-    port = webserver.free_port()
+    port = free_port()
     env = {**os.environ, "ASKCLINIC_DATA": str(tmp_path), "ASKCLINIC_INDEX": str(web_index_dir)}
     proc = subprocess.Popen([sys.executable, "-m", "askclinic.cli", "serve", "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from askclinic.models import Article
-from helpers import free_port  # benchmarks/helpers.py (conftest puts it on the path)
+from helpers import free_port  # benchmarks/helpers.py, on the path through conftest
 
 HOSTILE = Article(
     id="hostile-zebra-aura",
