@@ -82,6 +82,15 @@ def test_jsonl_articles_and_a_broken_line(tmp_path):
                                           'expected {"id": ..., "title": ..., "body": ...}']
 
 
+def test_jsonl_with_a_bom_loads_and_one_not_in_utf8_is_named_once(tmp_path):
+    line = json.dumps({"id": "a1", "title": "Caffeine", "body": "Caffeine can help and hurt headaches."})
+    (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + line.encode())
+    (tmp_path / "latin1.jsonl").write_bytes(line.replace("Caffeine can", "Caf\u00e9 can").encode("latin-1"))
+    arts, problems = load_sources([tmp_path])
+    assert [a.id for a in arts] == ["a1"]
+    assert [str(p) for p in problems] == [f"skipped {tmp_path / 'latin1.jsonl'}: not UTF-8 text; save it as UTF-8"]
+
+
 def test_broken_files_are_reported_by_name_and_skipped(tmp_path):
     good = "---\ntitle: Good\n---\nA perfectly good article body about tension headaches.\n"
     (tmp_path / "good.md").write_text(good)

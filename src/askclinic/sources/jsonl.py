@@ -28,11 +28,14 @@ def _article(obj: dict, path: Path) -> Article:
 def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
     """Good lines become articles; each bad line is appended to `problems`."""
     articles, errors = [], []
-    for n, obj in json_lines(path, ARTICLE_SHAPE, errors):
-        try:
-            articles.append(_article(obj, path))
-        except IngestError as e:
-            errors.append(f"line {n}: {e}")
+    try:
+        for n, obj in json_lines(path, ARTICLE_SHAPE, errors):
+            try:
+                articles.append(_article(obj, path))
+            except IngestError as e:
+                errors.append(f"line {n}: {e}")
+    except IngestError as e:  # the whole file (not UTF-8): the problem line names the path already
+        raise IngestError(str(e).removeprefix(f"{path}: ")) from None
     if errors and not articles:
         raise IngestError("no readable article lines (" + "; ".join(errors[:3]) + ")")
     if not articles:
