@@ -136,15 +136,16 @@ def run_medquad(index_dir: Path, medquad_dir: Path, modes, embedder) -> tuple[di
     whole answer, highlights included, on the retrieval benchmark's 200 latency questions."""
     from askclinic.evaluate import read_questions
     from askclinic.index import load_index
+    from askclinic.retrieve import Retriever
     from retrieval import quality, warm_latency
 
     questions = read_questions(medquad_dir / "dev_questions.jsonl")
     log(f"MedQuAD: {len(questions):,} dev questions over {index_dir}")
-    index = load_index(index_dir)
-    got = quality(index, questions, modes)
+    retriever = Retriever(load_index(index_dir), embedder)
+    got = quality(retriever, questions, modes)
     latency_qs = [q["question"] for q in questions if q["set"] == "liveqa"] + \
                  [q["question"] for q in questions if q["set"] == "medquad"][:148]
-    return got, warm_latency(index, latency_qs)
+    return got, warm_latency(retriever, latency_qs)
 
 
 def medquad_row(r: dict) -> dict:
@@ -283,6 +284,7 @@ def main() -> None:
     sets, modes = args.sets.split(","), args.modes.split(",")
     from askclinic.config import load_settings
     from askclinic.embedding import get_embedder
+    from askclinic.retrieve import Retriever
 
     settings = load_settings()
     embedder = get_embedder(settings.with_overrides(model="all-MiniLM-L6-v2"))
@@ -298,13 +300,13 @@ def main() -> None:
                 results["skipped"].append(f"{name} ({qfile.relative_to(ROOT)} not found)")
                 log(f"{name}: {qfile} not found, skipped")
                 continue
-            index = clinic_index(articles, Path(tmp), embedder)
-            results[f"{key[0]}_articles"] = len(index.articles)
+            retriever = Retriever(clinic_index(articles, Path(tmp), embedder), embedder)
+            results[f"{key[0]}_articles"] = len(retriever.index.articles)
             questions = read_set(qfile)
             for mode in modes:
                 log(f"{name}: {mode} on {len(questions)} questions")
                 results["sets"].setdefault(key, {})[mode], misses = run_clinic(
-                    questions, index, embedder, settings, mode)
+                    questions, retriever, settings, mode)
                 if mode == "hybrid":
                     misses_out += [{"set": key, "id": q.get("id"), "question": q["question"],
                                     "status": a.status, "row": r,

@@ -45,11 +45,12 @@ def statuses(items: list[dict], embedder, timings: list | None = None) -> list[s
     """What safety.check decides for each message: "emergency", "check" or "" (articles,
     or the language notice). With `timings`, (embedding ms, check ms) per message."""
     out, given = [], _Given(embedder)
+    words = redflags.vocabulary(given)  # once, as the retriever does
     for r in items:
         t0 = time.perf_counter()
         given.vector = embedder.encode([r["text"]])[0]
         t1 = time.perf_counter()
-        status = safety.check(r["text"], Settings(), embedder=given).status
+        status = safety.check(r["text"], Settings(), embedder=given, model_words=words).status
         t2 = time.perf_counter()
         out.append(status if status in ("emergency", "check") else "")
         if timings is not None:

@@ -121,42 +121,38 @@ def embedding_speed(texts: list[str], rounds: int = 2) -> dict:
             "cos_mean": float(cos.mean()), "backend": type(ours).__name__}
 
 
-def quality(index, questions: list[dict], modes=("bm25", "dense", "hybrid"), backend: str = "onnx") -> dict:
-    """Each retriever on every question (no highlights): metrics per set, and per-question
-    latency of the retrieval path."""
+def quality(retriever, questions: list[dict], modes=("bm25", "dense", "hybrid")) -> dict:
+    """Each retriever mode on every question (no highlights): metrics per set, and
+    per-question latency of the retrieval path."""
     from askclinic.answer import ask
     from askclinic.config import load_settings
-    from askclinic.embedding import get_embedder
     from askclinic.evaluate import evaluate
 
     settings = load_settings()
-    embedder = get_embedder(settings.with_overrides(model="all-MiniLM-L6-v2", embed_backend=backend))
-    embedder.encode(["warm up"])
+    retriever.embedder.encode(["warm up"])
     out = {}
     for mode in modes:
         log(f"scoring {mode} on {len(questions):,} questions")
-        out[mode] = evaluate(questions, lambda q: ask(q, index, embedder, settings, mode=mode,
+        out[mode] = evaluate(questions, lambda q: ask(q, retriever, settings, mode=mode,
                                                       with_highlights=False))
     return out
 
 
-def warm_latency(index, questions: list[str], highlights: bool = True) -> dict:
+def warm_latency(retriever, questions: list[str], highlights: bool = True) -> dict:
     """askclinic's answer in-process, warm: the whole answer (safety check, cleaning, search,
     fusion, highlights) or, without highlights, the retrieval path alone."""
     import numpy as np
 
     from askclinic.answer import ask
     from askclinic.config import load_settings
-    from askclinic.embedding import get_embedder
 
     settings = load_settings()
-    embedder = get_embedder(settings.with_overrides(model="all-MiniLM-L6-v2"))
     for q in questions[:5]:
-        ask(q, index, embedder, settings, with_highlights=highlights)
+        ask(q, retriever, settings, with_highlights=highlights)
     ms = []
     for q in questions:
         t = time.perf_counter()
-        ask(q, index, embedder, settings, with_highlights=highlights)
+        ask(q, retriever, settings, with_highlights=highlights)
         ms.append((time.perf_counter() - t) * 1000)
     return {"n": len(ms), "p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95))}
 
@@ -263,13 +259,18 @@ def incremental(index: Path, articles: Path, base: str, tmp: Path) -> dict:
 def torch_comparison(index_dir: Path, articles: Path, questions: list[dict], reuse: bool) -> dict:
     """The same full build with the torch backend (plain sentence-transformers encoding), and
     the dense and hybrid retrievers on that index with questions embedded by torch too."""
+    from askclinic.config import load_settings
+    from askclinic.embedding import get_embedder
     from askclinic.index import load_index
+    from askclinic.retrieve import Retriever
 
     if reuse and (index_dir / BUILD_STATS).exists():
         build = json.loads((index_dir / BUILD_STATS).read_text())
     else:
         build = full_build(index_dir, articles, backend="torch")
-    return {"build": build, "quality": quality(load_index(index_dir), questions, ("dense", "hybrid"), "torch")}
+    torch = get_embedder(load_settings().with_overrides(model="all-MiniLM-L6-v2", embed_backend="torch"))
+    retriever = Retriever(load_index(index_dir), torch)
+    return {"build": build, "quality": quality(retriever, questions, ("dense", "hybrid"))}
 
 
 START, END = "<!-- retrieval:start -->", "<!-- retrieval:end -->"
@@ -451,8 +452,11 @@ def main() -> None:
         return
     import tempfile
 
+    from askclinic.config import load_settings
+    from askclinic.embedding import get_embedder
     from askclinic.evaluate import read_questions
     from askclinic.index import load_index
+    from askclinic.retrieve import Retriever
     from askclinic.versions import current_version
 
     index_dir = Path(args.index)
@@ -470,14 +474,15 @@ def main() -> None:
     r["embed"] = embedding_speed(sample_texts(index, args.sample))
     r["build"]["word_pieces"] = all_word_pieces(index)
     questions = read_questions(args.questions)
-    r["quality"] = quality(index, questions)
+    retriever = Retriever(index, get_embedder(load_settings().with_overrides(model="all-MiniLM-L6-v2")))
+    r["quality"] = quality(retriever, questions)
     latency_qs = [q["question"] for q in questions if q["set"] == "liveqa"] + \
                  [q["question"] for q in questions if q["set"] == "medquad"][:148]
-    r["warm"] = warm_latency(index, latency_qs)
-    r["warm_search"] = warm_latency(index, latency_qs, highlights=False)
+    r["warm"] = warm_latency(retriever, latency_qs)
+    r["warm_search"] = warm_latency(retriever, latency_qs, highlights=False)
     r["index_mb"] = disk_mb(current_version(index_dir))
     r["index"] = {"articles": len(index.articles), "passages": len(index.chunks)}
-    del index
+    del index, retriever
     if not args.no_server:
         with tempfile.TemporaryDirectory() as tmp:
             r["server"] = server_figures(index_dir, Path(args.articles), latency_qs[:100], Path(tmp))

@@ -33,6 +33,7 @@ from askclinic.config import Settings, load_settings  # noqa: E402
 from askclinic.embedding import get_embedder  # noqa: E402
 from askclinic.errors import IngestError  # noqa: E402
 from askclinic.index import build_index, load_index  # noqa: E402
+from askclinic.retrieve import Retriever  # noqa: E402
 from askclinic.sources import load_sources  # noqa: E402
 from askclinic.sources.jsonl import _article  # noqa: E402
 from helpers import NO_MEDQUAD, medquad, read_rows, write_section  # noqa: E402
@@ -44,15 +45,16 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def best_scores(questions: list[str], index, embedder) -> list[float | str]:
+def best_scores(questions: list[str], retriever: Retriever) -> list[float | str]:
     """Per question: the status a pre-retrieval check gave, or the best passage's cosine."""
     out = []
     for q in questions:
-        checked = safety.check(q, Settings(), embedder=embedder)
+        checked = safety.check(q, Settings(), embedder=retriever.embedder, model_words=retriever.model_words)
         if checked.status:
             out.append(checked.status)
         else:
-            out.append(retrieve.best_cosine(retrieve.search(index, checked.question, checked.vector)))
+            hits = retriever.search(checked.question, checked.vector, each_sentence=False)
+            out.append(retrieve.best_cosine(hits))
     return out
 
 
@@ -92,19 +94,19 @@ def run(args) -> dict:
     sample_dir = Path(args.work) / "sample"
     articles, _ = load_sources([ROOT / "articles"])
     build_index(articles, sample_dir, embedder, log=lambda m: None)
-    sample = load_index(sample_dir, embedder.name)
+    sample = Retriever(load_index(sample_dir, embedder.name), embedder)
 
     off = [r["question"] for r in read_rows(DATA / "offtopic.jsonl")]
-    off_answers = [ask(q, sample, embedder, S, with_highlights=False) for q in off]
+    off_answers = [ask(q, sample, S, with_highlights=False) for q in off]
     inscope = [r["question"] for r in read_rows(DATA / "inscope.jsonl")]
-    in_answers = [ask(q, sample, embedder, S, with_highlights=False) for q in inscope]
+    in_answers = [ask(q, sample, S, with_highlights=False) for q in inscope]
     res = {
         "offtopic": {"n": len(off), "refused": sum(a.status == "no_match" and not a.excerpts
                                                    for a in off_answers) / len(off),
                      "answered": [q for q, a in zip(off, off_answers) if a.status == "answered"]},
         "inscope": {"n": len(inscope), "refused": sum(a.status != "answered" for a in in_answers) / len(inscope),
                     "refused_questions": [q for q, a in zip(inscope, in_answers) if a.status != "answered"]},
-        "sweep": {"offtopic": best_scores(off, sample, embedder), "inscope": best_scores(inscope, sample, embedder)},
+        "sweep": {"offtopic": best_scores(off, sample), "inscope": best_scores(inscope, sample)},
         "min_score": S.min_score,
     }
     if args.medquad and MEDQUAD is None:
@@ -112,14 +114,15 @@ def run(args) -> dict:
     elif args.medquad:
         picked, index = medquad_subset(Path(args.work) / "medquad", embedder, args.medquad, args.distractors)
         t = time.perf_counter()
-        answers = [ask(q["question"], index, embedder, S, with_highlights=False) for q in picked]
+        retriever = Retriever(index, embedder)
+        answers = [ask(q["question"], retriever, S, with_highlights=False) for q in picked]
         res["medquad"] = {"n": len(picked), "articles": len(index.articles), "passages": len(index.chunks),
                           "seconds": time.perf_counter() - t}
         for name in ("liveqa", "medquad"):
             mine = [a for q, a in zip(picked, answers) if q["set"] == name]
             res["medquad"][name] = {"n": len(mine), "refused": sum(a.status != "answered" for a in mine) / len(mine),
                                     "emergency": sum(a.status == "emergency" for a in mine)}
-        res["sweep"]["medquad"] = best_scores([q["question"] for q in picked], index, embedder)
+        res["sweep"]["medquad"] = best_scores([q["question"] for q in picked], retriever)
     return res
 
 

@@ -102,6 +102,14 @@ def sample_index(sample_index_dir):
     return load_index(sample_index_dir, "all-MiniLM-L6-v2")
 
 
+@pytest.fixture(scope="session")
+def sample_retriever(sample_index, embedder):
+    """The retriever over the sample articles with the real model (its sentence vectors kept
+    for the session, as a server keeps them)."""
+    from askclinic.retrieve import Retriever
+    return Retriever(sample_index, embedder)
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m selects by mark
 def pytest_collection_modifyitems(items):
     """Mark every test that loads the real model `model`, every one that drives Chromium

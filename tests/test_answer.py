@@ -6,13 +6,14 @@ import pytest
 
 from askclinic.answer import ask
 from askclinic.config import Settings
+from askclinic.retrieve import Retriever
 
 pytestmark = pytest.mark.model
 S = Settings()
 
 
-def test_botox_neck_pain_returns_a_botox_article_first_with_highlights(sample_index, embedder):
-    ans = ask("Does Botox help neck pain?", sample_index, embedder, S)
+def test_botox_neck_pain_returns_a_botox_article_first_with_highlights(sample_retriever):
+    ans = ask("Does Botox help neck pain?", sample_retriever, S)
     assert ans.status == "answered"
     first = ans.excerpts[0]
     assert first.article_id == "botox-neck-upper-back-pain"
@@ -41,20 +42,21 @@ class Counting:
 
 def test_a_repeated_question_highlights_the_same_sentences_without_embedding_them_again(sample_index, embedder):
     model = Counting(embedder)
+    counted = Retriever(sample_index, model)
     q = "How fast does oxygen stop a cluster headache attack?"
-    first = ask(q, sample_index, model, S)
+    first = ask(q, counted, S)
     embedded_first, model.texts = model.texts, 0
-    again = ask(q, sample_index, model, S)
+    again = ask(q, counted, S)
     assert again.status == first.status == "answered"
     assert [e.highlights for e in again.excerpts] == [e.highlights for e in first.excerpts]
     assert embedded_first > 5 and model.texts <= 1  # the second time: at most the question
     from askclinic.index import load_index
-    fresh = ask(q, load_index(sample_index.path.parent), embedder, S)  # nothing remembered yet
+    fresh = ask(q, Retriever(load_index(sample_index.path.parent), embedder), S)  # nothing remembered yet
     assert [e.highlights for e in fresh.excerpts] == [e.highlights for e in first.excerpts]
 
 
-def test_contract_fields(sample_index, embedder):
-    d = ask("Is coffee bad for migraines?", sample_index, embedder, S).to_dict()
+def test_contract_fields(sample_retriever):
+    d = ask("Is coffee bad for migraines?", sample_retriever, S).to_dict()
     assert set(d) == {"id", "question", "status", "message", "excerpts", "ranking", "language"}
     assert d["status"] == "answered" and 1 <= len(d["excerpts"]) <= 5
     assert [e["n"] for e in d["excerpts"]] == list(range(1, len(d["excerpts"]) + 1))
@@ -70,32 +72,32 @@ def test_contract_fields(sample_index, embedder):
 
 @pytest.mark.parametrize("question", ["What is the capital of France?", "How do I file my taxes?",
                                       "Write me a poem about cats"])
-def test_off_topic_gets_no_match_and_no_excerpts(sample_index, embedder, question):
-    ans = ask(question, sample_index, embedder, S)
+def test_off_topic_gets_no_match_and_no_excerpts(sample_retriever, question):
+    ans = ask(question, sample_retriever, S)
     assert ans.status == "no_match" and ans.excerpts == []
     assert ans.message.startswith("Our articles don't cover this yet.")
     assert ans.ranking  # retrieval can still be scored
 
 
-def test_follow_up_uses_the_conversation(sample_index, embedder):
-    alone = ask("what about side effects?", sample_index, embedder, S)
-    follow = ask("what about side effects?", sample_index, embedder, S,
+def test_follow_up_uses_the_conversation(sample_retriever):
+    alone = ask("what about side effects?", sample_retriever, S)
+    follow = ask("what about side effects?", sample_retriever, S,
                  context="Can magnesium supplements prevent migraine?")
     assert follow.excerpts[0].article_id == "magnesium-riboflavin-migraine"
     assert any("diarrhea" in h for e in follow.excerpts[:2] for h in e.highlights)
     assert not (alone.excerpts and alone.excerpts[0].article_id == "magnesium-riboflavin-migraine")
 
 
-def test_emergency_and_invalid_come_before_retrieval(sample_index, embedder):
-    em = ask("sudden worst headache of my life, came on like a thunderclap", sample_index, embedder, S)
+def test_emergency_and_invalid_come_before_retrieval(sample_retriever):
+    em = ask("sudden worst headache of my life, came on like a thunderclap", sample_retriever, S)
     assert em.status == "emergency" and em.excerpts == [] and "911" in em.message
-    assert ask("   \x00 ", sample_index, embedder, S).status == "invalid"
+    assert ask("   \x00 ", sample_retriever, S).status == "invalid"
 
 
-def test_a_question_in_another_language_is_refused_as_such(sample_index, embedder):
+def test_a_question_in_another_language_is_refused_as_such(sample_retriever):
     """The staff console's "Other language" filter relies on `kind`: refused for the language,
     not for being a bad question."""
-    fr = ask("Quel est le meilleur traitement pour la migraine chez les enfants ?", sample_index, embedder, S)
+    fr = ask("Quel est le meilleur traitement pour la migraine chez les enfants ?", sample_retriever, S)
     assert (fr.status, fr.kind, fr.excerpts) == ("invalid", "language", [])
     assert "English" in fr.message and fr.to_dict()["kind"] == "language"
-    assert ask("   \x00 ", sample_index, embedder, S).kind is None
+    assert ask("   \x00 ", sample_retriever, S).kind is None

@@ -21,13 +21,13 @@ QUESTIONS = ["Does Botox help neck pain?", "Is coffee bad for migraines?",
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_excerpts_are_few_distinct_and_best_first(sample_index, embedder, question):
-    ans = ask(question, sample_index, embedder, S)
+def test_excerpts_are_few_distinct_and_best_first(sample_retriever, question):
+    ans = ask(question, sample_retriever, S)
     assert ans.status == "answered" and 1 <= len(ans.excerpts) <= 5
     scores = [e.score for e in ans.excerpts]
     assert all(0 <= s <= 1 for s in scores) and scores == sorted(scores, reverse=True)
     assert scores[-1] >= S.min_score  # none under the floor
-    chunks = {c.text: c for c in sample_index.chunks}
+    chunks = {c.text: c for c in sample_retriever.index.chunks}
     by_article: dict[str, list] = {}
     for e in ans.excerpts:
         by_article.setdefault(e.article_id, []).append(chunks[e.text])
@@ -40,8 +40,8 @@ def test_excerpts_are_few_distinct_and_best_first(sample_index, embedder, questi
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_highlights_are_not_the_question_restated_nor_a_lead_in(sample_index, embedder, question):
-    for e in ask(question, sample_index, embedder, S).excerpts:
+def test_highlights_are_not_the_question_restated_nor_a_lead_in(sample_retriever, question):
+    for e in ask(question, sample_retriever, S).excerpts:
         assert 1 <= len(e.highlights) <= 3 and all(h in e.text for h in e.highlights)
         assert not any(h.rstrip("\"')").endswith(("?", ":")) for h in e.highlights)
 
@@ -52,28 +52,28 @@ def test_no_excerpt_can_be_a_lead_in_without_its_list(sample_index):
     assert len(tips) == 1 and "Warm up gradually." in tips[0]
 
 
-def test_the_answering_sentence_is_highlighted(sample_index, embedder):
-    first = ask("How many injection sites are used in a Botox session?", sample_index, embedder, S).excerpts[0]
+def test_the_answering_sentence_is_highlighted(sample_retriever):
+    first = ask("How many injection sites are used in a Botox session?", sample_retriever, S).excerpts[0]
     assert any("around 31 in all" in h for h in first.highlights)
 
 
-def test_a_dose_question_is_not_covered_by_articles_that_state_no_amounts(sample_index, embedder):
-    ans = ask("What is the maximum dose of Tylenol I can take in a day?", sample_index, embedder, S)
+def test_a_dose_question_is_not_covered_by_articles_that_state_no_amounts(sample_retriever):
+    ans = ask("What is the maximum dose of Tylenol I can take in a day?", sample_retriever, S)
     assert ans.status == "no_match"  # the overuse article must not read as dosing advice
     assert ask("How often can I take Tylenol before it causes rebound headaches?",
-               sample_index, embedder, S).status == "answered"
+               sample_retriever, S).status == "answered"
 
 
-def test_a_brand_name_finds_the_article_on_its_generic(sample_index, embedder):
-    ans = ask("What are the side effects of Ajovy shots?", sample_index, embedder, S)
+def test_a_brand_name_finds_the_article_on_its_generic(sample_retriever):
+    ans = ask("What are the side effects of Ajovy shots?", sample_retriever, S)
     assert ans.status == "answered"
     assert ans.excerpts[0].article_id == "cgrp-medicines-migraine-prevention"
 
 
 @pytest.mark.parametrize("question", ["what causes tenshun headaches", "how long does rebownd headache last",
                                       "my husband gets headaches after his shift, why?"])
-def test_misspellings_and_everyday_words_are_not_refused(sample_index, embedder, question):
-    assert ask(question, sample_index, embedder, S).status == "answered"
+def test_misspellings_and_everyday_words_are_not_refused(sample_retriever, question):
+    assert ask(question, sample_retriever, S).status == "answered"
 
 
 def test_term_helpers():
@@ -91,14 +91,14 @@ LABEL = {"article": "botox-chronic-migraine",
                      "may add a few in areas where you tend to feel pain."}
 
 
-def test_the_benchmark_counts_a_shown_labelled_sentence(sample_index, embedder):
+def test_the_benchmark_counts_a_shown_labelled_sentence(sample_retriever):
     q = {"question": "How many injection sites are used in a Botox session?", "kind": "answerable",
          "answers": [LABEL]}
-    row = clinic.judge(q, ask(q["question"], sample_index, embedder, S))
+    row = clinic.judge(q, ask(q["question"], sample_retriever, S))
     assert row == {"kind": "answerable", "answered": True, "not_covered": False, "p1": True, "p3": True,
                    "a1": True, "marked": True}
     wrong = dict(q, answers=[{"article": "botox-chronic-migraine", "sentence": "Botox is a preventive treatment."}])
-    row = clinic.judge(wrong, ask(q["question"], sample_index, embedder, S))
+    row = clinic.judge(wrong, ask(q["question"], sample_retriever, S))
     assert not row["p1"] and row["a1"]
 
 

@@ -29,11 +29,11 @@ def test_existing_fragment_markup_and_bad_urls():
     assert encode_term("a-b,c&d") == "a%2Db%2Cc%26d"
 
 
-def test_answer_excerpts_carry_a_deep_url_at_their_highlight(sample_index, embedder):
+def test_answer_excerpts_carry_a_deep_url_at_their_highlight(sample_retriever):
     from askclinic.answer import ask
     from askclinic.config import Settings
 
-    ans = ask("Does Botox help neck pain?", sample_index, embedder, Settings())
+    ans = ask("Does Botox help neck pain?", sample_retriever, Settings())
     first = ans.excerpts[0]
     assert first.highlights and first.deep_url.startswith(first.url + "#:~:text=")
     words = unquote(first.deep_url.split("#:~:text=")[1].split(",")[0])
@@ -41,12 +41,12 @@ def test_answer_excerpts_carry_a_deep_url_at_their_highlight(sample_index, embed
     assert "deep_url" in ans.to_dict()["excerpts"][0]
 
 
-def test_follow_up_leaves_out_passages_already_shown(sample_index, embedder):
+def test_follow_up_leaves_out_passages_already_shown(sample_retriever):
     from askclinic.answer import ask
     from askclinic.config import Settings
 
-    first = ask("Does Botox help with chronic migraine?", sample_index, embedder, Settings())
+    first = ask("Does Botox help with chronic migraine?", sample_retriever, Settings())
     shown = [(e.article_id, e.text) for e in first.excerpts]
-    again = ask("Does Botox help with chronic migraine?", sample_index, embedder, Settings(), exclude=shown)
+    again = ask("Does Botox help with chronic migraine?", sample_retriever, Settings(), exclude=shown)
     assert again.status == "answered" and again.excerpts
     assert not {(e.article_id, e.text) for e in again.excerpts} & set(shown)

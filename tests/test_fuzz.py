@@ -17,6 +17,7 @@ from askclinic import privacy, safety
 from askclinic.answer import ask
 from askclinic.config import Settings
 from askclinic.index import build_index, load_index
+from askclinic.retrieve import Retriever
 from askclinic.sources import MAX_FILE_BYTES, load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,7 +130,7 @@ def random_questions(rng: random.Random, n: int = 40) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def tiny_index(tmp_path_factory):
+def tiny_retriever(tmp_path_factory):
     from conftest import FakeEmbedder
 
     articles, _ = load_sources([ROOT / "articles" / "caffeine-and-headaches.md",
@@ -138,15 +139,14 @@ def tiny_index(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz-index")
     build_index(articles, root, emb, log=lambda m: None)
     safety.language("load the language models once, before any question is timed")
-    return load_index(root, emb.name), emb
+    return Retriever(load_index(root, emb.name), emb)
 
 
-def test_question_path_never_crashes_and_stays_fast(tiny_index):
-    index, emb = tiny_index
+def test_question_path_never_crashes_and_stays_fast(tiny_retriever):
     rng = random.Random(SEED)
     for q in QUESTIONS + random_questions(rng):
         start = time.perf_counter()
-        ans = ask(q, index, emb, Settings())
+        ans = ask(q, tiny_retriever, Settings())
         red = privacy.redact(q)
         took = time.perf_counter() - start
         assert took < 3, (q[:60], took)

@@ -12,7 +12,6 @@ from askclinic import index as ix
 from askclinic.chunking import embed_text
 from askclinic.errors import AskclinicError, IndexMismatch, IndexMissing
 from askclinic.lexical import BM25, lexical_tokens
-from askclinic.live import LiveIndex
 from askclinic.models import Article
 from askclinic.versions import KEEP_OLD_VERSIONS, LEXICAL, current_version
 
@@ -175,39 +174,9 @@ def test_fast_bm25_scores_as_bm25s_does():
     assert ours.retrieve([["neck"]], k=2, show_progress=False).documents.tolist() == [[3, 0]]
 
 
-def test_an_idle_server_loads_and_prepares_a_new_version_before_its_next_question(tmp_path, fake_embedder):
-    import threading
-    import time
-
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
-    prepared = []
-    live = LiveIndex(tmp_path, poll=0.05, prepare=lambda index: prepared.append(index.version))
-    stop = threading.Event()
-    live.watch(stop)
-    try:
-        rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
-        deadline = time.monotonic() + 10
-        while live.version != rep.version and time.monotonic() < deadline:  # no get(): no requests
-            time.sleep(0.02)
-        assert live.version == rep.version
-        assert prepared[-1] == rep.version and len(prepared) == 2  # the first load, then the new one
-    finally:
-        stop.set()
-
-
 def test_old_versions_are_cleaned_up(tmp_path, fake_embedder):
     for n in range(5):
         ix.build_index(arts(*BASE[: n % 3 + 1]), tmp_path, fake_embedder, log=lambda m: None)
     versions = [p.name for p in tmp_path.iterdir() if p.name.startswith("v-")]
     assert len(versions) == 1 + KEEP_OLD_VERSIONS
     assert current_version(tmp_path).name in versions
-
-
-def test_live_index_swaps_in_a_new_version_without_blocking(tmp_path, fake_embedder):
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
-    live = LiveIndex(tmp_path, poll=0.0)
-    old = live.get()
-    rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
-    assert live.wait_for(rep.version, timeout=10)
-    assert "weather" in live.get().articles
-    assert "weather" not in old.articles  # a request holding the old version keeps it intact

@@ -12,6 +12,7 @@ from askclinic.config import Settings
 from askclinic.evaluate import evaluate
 from askclinic.index import build_index, load_index
 from askclinic.models import Article
+from askclinic.retrieve import Retriever
 from askclinic.sources.jsonl import _article
 from conftest import MEDQUAD, needs_medquad
 
@@ -38,7 +39,8 @@ def ninds(tmp_path_factory, embedder):
 def test_ninds_templated_questions_find_their_article(ninds, embedder, mode, floor):
     index, questions = ninds
     assert len(index.articles) > 250 and len(questions) >= 60
-    results = evaluate(questions, lambda q: ask(q, index, embedder, Settings(), mode=mode,
+    retriever = Retriever(index, embedder)
+    results = evaluate(questions, lambda q: ask(q, retriever, Settings(), mode=mode,
                                                 with_highlights=False))
     assert results["medquad"]["success@5"] >= floor, results
     if mode == "hybrid":

@@ -220,8 +220,8 @@ def test_check_buttons_ask_again_with_the_chosen_red_flag(web, browser, tmp_path
 
     grey = ["headache and blurry vision", "I am pregnant and have a headache", "headache with fever",
             "My head hurts after I bumped it"]
-    index = web.runtime.index()
-    question = next((q for q in grey if answer(q, index, web.runtime.embedder, web.runtime.settings,
+    retriever = web.runtime.retriever()
+    question = next((q for q in grey if answer(q, retriever, web.runtime.settings,
                                                with_highlights=False).status == "check"), None)
     assert question, "none of these grey-zone messages gets the check step any more: pick others"
     page = new_page(browser, PHONE, is_mobile=True, has_touch=True)

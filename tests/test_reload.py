@@ -16,6 +16,7 @@ import pytest
 from askclinic import index as ix
 from askclinic.answer import ask
 from askclinic.config import Settings
+from askclinic.retrieve import Retriever
 from askclinic.versions import KEEP_OLD_VERSIONS, current_version
 from helpers import free_port
 
@@ -74,8 +75,8 @@ def build(articles: Path, index: Path, *extra: str, env: dict | None = None,
 
 
 def answers(index_dir: Path, question: str, fake_embedder) -> list[str]:
-    index = ix.load_index(index_dir)
-    return ask(question, index, fake_embedder, Settings(), with_highlights=False).ranking
+    retriever = Retriever(ix.load_index(index_dir), fake_embedder)
+    return ask(question, retriever, Settings(), with_highlights=False).ranking
 
 
 @pytest.mark.parametrize("point", ["chunked", "embedding", "writing", "renamed", "switched"])

@@ -69,17 +69,16 @@ def library(tmp_path_factory):
     emb = FakeEmbedder()
     root = tmp_path_factory.mktemp("library")
     build_index([Article(i, t, b) for i, t, b in LIBRARY], root, emb, log=lambda m: None)
-    return load_index(root), emb
+    return retrieve.Retriever(load_index(root), emb)
 
 
 def ranked(library, question):
-    index, emb = library
     q = clean_question(question)
-    return retrieve.rank_articles(retrieve.search(index, q, emb.encode([q])[0], "hybrid", embedder=emb))
+    return retrieve.rank_articles(library.search(q, library.embedder.encode([q])[0], "hybrid"))
 
 
 def test_a_misspelled_word_still_finds_its_article(library):
-    assert "hemochromatsis" not in library[0].bm25.vocab_dict
+    assert "hemochromatsis" not in library.index.bm25.vocab_dict
     assert ranked(library, "how is hemochromatsis treated")[0] == "hemochromatosis"
 
 
@@ -103,7 +102,7 @@ def test_hits_are_grouped_by_article_best_article_first():
 
 
 def test_weighted_reciprocal_rank_fusion_records_both_scores(library):
-    index, _ = library
+    index = library.index
     fused = retrieve.fuse(index, [([(0, 0.9), (1, 0.5)], 1.0, "dense"), ([(1, 7.0)], 0.5, "lexical")])
     assert [h.chunk is index.chunks[i] for h, i in zip(fused, (1, 0))] == [True, True]
     assert fused[0].score == pytest.approx(1 / 61 + 0.5 / 60)

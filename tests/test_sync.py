@@ -19,6 +19,7 @@ import pytest
 from askclinic.answer import ask
 from askclinic.config import Settings
 from askclinic.index import load_index
+from askclinic.retrieve import Retriever
 from askclinic.versions import current_version
 from askclinic.sync import Limits, run_sync
 from conftest import ROOT
@@ -208,7 +209,7 @@ def test_feed_sync_saves_clean_posts_then_fetches_only_what_changed(site, env):
     assert (len(rep.new), len(rep.failed)) == (2, 1)
     index = load_index(env.settings.index)
     assert sorted(index.articles) == ["botox-neck", "cluster-bouts"]
-    found = ask("Can Botox help my neck pain?", index, env.embedder, env.settings)
+    found = ask("Can Botox help my neck pain?", Retriever(index, env.embedder), env.settings)
     assert found.ranking[0] == "botox-neck"
     first_version = index.version
     site.fetched()

@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 from . import excerpts as excerpts_
 from . import redflags, retrieve, safety, terms
-from .deeplink import deep_url
 from .config import Settings
-from .index import Index
-from .models import Answer, Excerpt
+from .deeplink import deep_url
+from .models import Answer, Excerpt, Status
+from .retrieve import Retriever
 
 DISCLAIMER = "General information from our articles, not medical advice for you."
 safety.warm_up()  # whoever answers questions needs the language models: load them now
@@ -42,8 +42,7 @@ def messages(settings: Settings, language: str = "en") -> dict[str, str]:
         "answered": f"Here is what our articles say. {DISCLAIMER}",
         "no_match": (f"Our articles don't cover this yet. For a question about your own health, "
                      f"please contact {contact}{booking}."),
-        "invalid": "Please type a question about headaches or our treatments, for example "
-                   "\"Does Botox help neck pain?\"",
+        "invalid": f"Please type a question about {settings.topic}, for example \"{settings.starters[0]}\"",
         "emergency": (f"This may be an emergency. Call {settings.emergency_number} or go to the "
                       f"nearest emergency department now. Do not wait for an appointment."
                       + (f" You can also call {contact}." if settings.clinic_phone else "")),
@@ -72,20 +71,20 @@ def _spanish(settings: Settings, contact: str) -> dict[str, str]:
     }
 
 
-def _check_step(checked, index: Index, embedder, message: str, lang: str, mode: str) -> Answer:
+def _check_step(checked, retriever: Retriever, message: str, lang: str, mode: str) -> Answer:
     """The grey zone: ask whether any of the red flags is happening now, before any articles.
     The articles are still ranked (for scoring), none are shown."""
     qvec = checked.vector
     if qvec is None and mode != "bm25":
-        qvec = embedder.encode([checked.question])[0]
-    hits = retrieve.search(index, checked.question, qvec, mode, embedder=embedder)
+        qvec = retriever.embedder.encode([checked.question])[0]
+    hits = retriever.search(checked.question, qvec, mode)
     wording = redflags.labels(lang)
     items = [{"id": c, "label": wording[c]} for c in checked.check]
-    return Answer(checked.question, "check", message, ranking=retrieve.rank_articles(hits),
+    return Answer(checked.question, Status.CHECK, message, ranking=retrieve.rank_articles(hits),
                   notice=checked.notice, language=lang, check=items)
 
 
-def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "hybrid",
+def ask(question: str, retriever: Retriever, settings: Settings, mode: str = "hybrid",
         with_highlights: bool = True, context: str | None = None,
         exclude=None, check: str | None = None) -> Answer:
     """Answer one question. `context` (the conversation's previous question) is searched
@@ -95,50 +94,52 @@ def ask(question: str, index: Index, embedder, settings: Settings, mode: str = "
     a red-flag category id (the emergency message) or "none" (the answer, grey zone skipped)."""
     if check is not None and check != "none" and check not in redflags.CATEGORIES:
         raise ValueError(f"check must be a red-flag category id or \"none\", not {check!r}")
-    checked = safety.check(question, settings, embedder=embedder, check=check)
+    embedder = retriever.embedder
+    checked = safety.check(question, settings, embedder=embedder, check=check,
+                           model_words=retriever.model_words)
     lang = "es" if checked.language == "es" else "en"
     msgs = messages(settings, lang)
-    if checked.status == "invalid":
+    if checked.status == Status.INVALID:
         foreign = checked.kind == "language"
-        return Answer(checked.question, "invalid", msgs["not_english" if foreign else "invalid"],
+        return Answer(checked.question, Status.INVALID, msgs["not_english" if foreign else "invalid"],
                       language=lang, kind="language" if foreign else None)
-    if checked.status == "emergency":
+    if checked.status == Status.EMERGENCY:
         key = "emergency_suicide" if checked.kind == "self_harm" else "emergency"
-        return Answer(checked.question, "emergency", msgs[key], notice=checked.notice, language=lang,
+        return Answer(checked.question, Status.EMERGENCY, msgs[key], notice=checked.notice, language=lang,
                       kind=checked.kind)
-    if checked.status == "check":
-        return _check_step(checked, index, embedder, msgs["check"], lang, mode)
-    context = safety.clean((context or "")[:4 * settings.max_question_chars])[:settings.max_question_chars]
+    if checked.status == Status.CHECK:
+        return _check_step(checked, retriever, msgs["check"], lang, mode)
+    context, _ = safety.shorten(context, settings.max_question_chars)
     query = f"{context} {checked.question}" if context else checked.question
     if mode == "hybrid":
         query = retrieve.clean_question(query)
-    searched = terms.for_search(query, retrieve.extras(index).known) if mode == "hybrid" else query
+    searched = terms.for_search(query, retriever.known) if mode == "hybrid" else query
     qvec = None
     if mode != "bm25":  # the model reads what is searched: misspellings fixed, generic names added
         reuse = checked.vector is not None and searched == checked.question
         qvec = checked.vector if reuse else embedder.encode([searched])[0]
-    hits = retrieve.search(index, searched, qvec, mode, embedder=embedder)
+    hits = retriever.search(searched, qvec, mode)
     ranking = retrieve.rank_articles(hits)
     picks = []
-    if hits and checked.status != "no_match":
+    if hits and checked.status != Status.NO_MATCH:
         shown = _unseen(hits, exclude)
-        picks = (excerpts_.choose(index, shown, query, qvec, embedder, settings.min_score,
+        picks = (excerpts_.choose(retriever, shown, query, qvec, settings.min_score,
                                   settings.max_excerpts, settings.per_article, checked.vector) if mode == "hybrid"
-                 else excerpts_.plain(index, shown, qvec, embedder, settings.min_score,
+                 else excerpts_.plain(retriever, shown, qvec, settings.min_score,
                                       4, settings.per_article, with_highlights))
     ranking = list(dict.fromkeys([p.hit.chunk.article_id for p in picks] + ranking))[:len(ranking)]
     if not picks:  # refused: still ranked, for scoring
-        return Answer(checked.question, "no_match", msgs["no_match"], ranking=ranking,
+        return Answer(checked.question, Status.NO_MATCH, msgs["no_match"], ranking=ranking,
                       notice=checked.notice)
     excerpts = []
     for n, pick in enumerate(picks, 1):
         hit, marked = pick.hit, pick.highlights if with_highlights else []
-        art = index.articles[hit.chunk.article_id]
+        art = retriever.index.articles[hit.chunk.article_id]
         url = safe_url(art.get("url"))
         excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"], url=url,
                                 published=art.get("published"), text=hit.chunk.text, highlights=marked,
                                 score=round(pick.score, 3), deep_url=deep_url(url, _first(hit.chunk.text, marked))))
-    return Answer(checked.question, "answered", msgs["answered"], excerpts, ranking,
+    return Answer(checked.question, Status.ANSWERED, msgs["answered"], excerpts, ranking,
                   notice=checked.notice)
 
 

@@ -119,6 +119,7 @@ def cmd_ask(args, settings: Settings) -> int:
     a JSON Lines file of {"id": ..., "question": ...})."""
     from .answer import ask
     from .index import load_index
+    from .retrieve import Retriever
 
     if not args.question and not args.batch:
         raise AskclinicError("give a question, or --batch FILE")
@@ -127,10 +128,10 @@ def cmd_ask(args, settings: Settings) -> int:
     except IngestError as e:
         return _input_error(e)
     embedder = _embedder(settings) if args.retriever != "bm25" else None
-    index = load_index(settings.index, settings.model)
+    retriever = Retriever(load_index(settings.index, settings.model), embedder)
 
     def one(question: str, qid=None):
-        ans = ask(question, index, embedder, settings, mode=args.retriever, check=args.check)
+        ans = ask(question, retriever, settings, mode=args.retriever, check=args.check)
         ans.id = qid
         return ans
 
@@ -155,6 +156,7 @@ def cmd_eval(args, settings: Settings) -> int:
     from .answer import ask
     from .evaluate import evaluate, format_table, read_questions
     from .index import load_index
+    from .retrieve import Retriever
 
     try:
         questions = read_questions(args.questions)[: args.limit or None]
@@ -162,10 +164,11 @@ def cmd_eval(args, settings: Settings) -> int:
         return _input_error(e)
     embedder = _embedder(settings) if args.retriever != "bm25" else None
     index = load_index(settings.index, settings.model)
+    retriever = Retriever(index, embedder)
     if embedder is not None:
         embedder.encode(["warm up"])
     started = time.time()
-    results = evaluate(questions, lambda q: ask(q, index, embedder, settings, mode=args.retriever,
+    results = evaluate(questions, lambda q: ask(q, retriever, settings, mode=args.retriever,
                                                 with_highlights=False))
     print(format_table(results, args.retriever))
     print(f"{len(questions):,} questions in {time.time() - started:.1f} s; index "

@@ -42,7 +42,7 @@ def score(passage: float, sentence: float, words: float, bm25: float) -> float:
     return total / sum(WEIGHTS.values())
 
 
-def choose(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, embedder, floor: float,
+def choose(retriever: retrieve.Retriever, hits: list[Hit], question: str, qvec: np.ndarray, floor: float,
            most: int = MOST, per_article: int = PER_ARTICLE, alone: np.ndarray | None = None) -> list[Pick]:
     """The passages to show, best first: every hit scored by `first_look`, the best `RERANK`
     then also by their closest sentence (`score`); those within `MARGIN` of the best, at
@@ -50,27 +50,26 @@ def choose(index: Index, hits: list[Hit], question: str, qvec: np.ndarray, embed
     article, none under `floor`. Empty when even the best is under `floor`. `alone` is the
     vector of the last question without the conversation before it: highlights are the
     sentences closest to both."""
-    ex = retrieve.extras(index)
     if not hits:
         return []
     for h in hits:
         if h.dense is None:
-            h.dense = ex.cosine(h.chunk, qvec)
-    words = set(lexical_tokens(terms.for_search(question, ex.known)))
-    words |= {c for c in map(ex.correct, words) if c}
-    weight = {w: ex.idf(w) for w in words}
+            h.dense = retriever.cosine(h.chunk, qvec)
+    words = set(lexical_tokens(terms.for_search(question, retriever.known)))
+    words |= {c for c in map(retriever.correct, words) if c}
+    weight = {w: retriever.idf(w) for w in words}
     top_bm25 = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
     looked = []
     for h in hits:
-        have = ex.words(h.chunk)
+        have = retriever.words(h.chunk)
         covers = sum(v for w, v in weight.items() if w in have) / (sum(weight.values()) or 1.0)
         looked.append((h, covers, (h.lexical or 0.0) / top_bm25))
     looked.sort(key=lambda x: -first_look(x[0].dense, x[1], x[2]))
-    named = _named(index, question, {h.chunk.article_id for h in hits})
+    named = _named(retriever.index, question, {h.chunk.article_id for h in hits})
     looked = looked[:RERANK] + [x for x in looked[RERANK:] if x[0].chunk.article_id in named][:2]
     spans = [marking_spans(h.chunk.text) for h, _, _ in looked]
     flat = [h.chunk.text[s:e] for (h, _, _), sp in zip(looked, spans) for s, e in sp]
-    vectors = ex.sentence_vectors.encode(flat, embedder) if flat else np.zeros((0, len(qvec)))
+    vectors = retriever.sentence_vectors.encode(flat) if flat else np.zeros((0, len(qvec)))
     sims = vectors @ qvec
     marking = (sims + vectors @ alone) / 2 if alone is not None else sims
     picks, pos = [], 0
@@ -93,7 +92,7 @@ def _named(index: Index, question: str, articles: set[str]) -> set[str]:
     syndrome?"): they come first. Long clinic titles are rarely quoted, short topic titles are."""
     asked = question.lower()
     return {a for a in articles if len(index.articles[a]["title"]) >= 3
-            and retrieve._quoted(index.articles[a]["title"].lower(), asked)}
+            and retrieve.quoted(index.articles[a]["title"].lower(), asked)}
 
 
 def _mentions(question: str, picks: list[Pick]) -> bool:
@@ -123,7 +122,7 @@ def _distinct(picks: list[Pick], most: int, per_article: int) -> list[Pick]:
     return out
 
 
-def plain(index: Index, hits: list[Hit], qvec: np.ndarray | None, embedder, floor: float,
+def plain(retriever: retrieve.Retriever, hits: list[Hit], qvec: np.ndarray | None, floor: float,
           most: int = 4, per_article: int = 2, with_highlights: bool = True) -> list[Pick]:
     """The baseline retrievers' excerpts: the first `most` hits in retrieval order (at most
     `per_article` each), refused when the best cosine is under `floor` (no check without
@@ -134,10 +133,9 @@ def plain(index: Index, hits: list[Hit], qvec: np.ndarray | None, embedder, floo
     if qvec is None:
         top = max((h.score for h in shown), default=1.0) or 1.0
         return [Pick(h, h.score / top) for h in shown]
-    ex = retrieve.extras(index)
-    marks = (retrieve.highlights([h.chunk.text for h in shown], qvec, embedder, cache=ex.sentence_vectors)
+    marks = (retriever.highlights([h.chunk.text for h in shown], qvec)
              if with_highlights else [[] for _ in shown])
-    return [Pick(h, float(np.clip(h.dense if h.dense is not None else ex.cosine(h.chunk, qvec), 0, 1)), m)
+    return [Pick(h, float(np.clip(h.dense if h.dense is not None else retriever.cosine(h.chunk, qvec), 0, 1)), m)
             for h, m in zip(shown, marks)]
 
 

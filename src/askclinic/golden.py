@@ -57,24 +57,26 @@ def read_golden(path: str | Path) -> list[tuple[str, list[str]]]:
     return out
 
 
-def check_golden(path: str | Path, settings: Settings, index=None, embedder=None) -> list[GoldenResult]:
-    """Ask every golden question against `index` (default: the current index in
-    settings.index) and list, per question, the expected articles missing from the top 3."""
+def check_golden(path: str | Path, settings: Settings, retriever=None, embedder=None) -> list[GoldenResult]:
+    """Ask every golden question with `retriever` (default: one over the current index in
+    settings.index, with `embedder` or the settings' model) and list, per question, the
+    expected articles missing from the top 3."""
     from .answer import ask
     from .index import load_index
+    from .retrieve import Retriever
 
-    if index is None:
-        index = load_index(settings.index)
-    if embedder is None:
-        from .embedding import get_embedder
-        embedder = get_embedder(settings)
+    if retriever is None:
+        if embedder is None:
+            from .embedding import get_embedder
+            embedder = get_embedder(settings)
+        retriever = Retriever(load_index(settings.index), embedder)
     results = []
     for question, expected in read_golden(path):
-        ranking = ask(question, index, embedder, settings, with_highlights=False).ranking
+        ranking = ask(question, retriever, settings, with_highlights=False).ranking
         top = ranking[:TOP]
         results.append(GoldenResult(question, expected, ranking,
                                     [e for e in expected if e not in top],
-                                    [e for e in expected if e not in index.articles]))
+                                    [e for e in expected if e not in retriever.index.articles]))
     return results
 
 

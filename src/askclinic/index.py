@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -43,7 +43,6 @@ class Index:
     chunks: list[Chunk]
     dense: object  # faiss.IndexFlatIP over unit vectors: inner product = cosine
     bm25: bm25s.BM25
-    extras: object = field(default=None, repr=False, compare=False)  # retrieve.Extras, made on first use
 
     @property
     def version(self) -> str:

@@ -1,6 +1,7 @@
-"""Hybrid search: dense (FAISS) and lexical (BM25) candidates fused by reciprocal rank,
-rolled up to articles, kept diverse, and checked for relevance; plus picking the sentences
-of an excerpt that best answer the question."""
+"""The retriever: search over one loaded index with one embedder. Hybrid search fuses dense
+(FAISS) and lexical (BM25) candidates by reciprocal rank, rolls them up to articles and
+boosts the articles a question names; the retriever also picks the sentences of an excerpt
+that best answer the question, remembering their vectors."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .chunking import sentence_spans
 from .index import Index
 from .lexical import BM25, lexical_text, lexical_tokens
 from .models import Hit
+from .redflags import vocabulary
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
 RRF_K = 60
@@ -57,100 +59,26 @@ HEADING_BOOST = 0.5  # a passage under a heading the question names ("treatment"
 TITLE_EXACT, TITLE_ANYCASE = 1.0, 0.5  # an article title quoted in the question, in RRF units
 
 
-def search(index: Index, question: str, qvec: np.ndarray | None, mode: str = "hybrid",
-           k: int = CANDIDATES, embedder=None) -> list[Hit]:
-    """Chunks for `question`, best first. `qvec` (the question's unit vector) is needed for
-    the dense, rrf and hybrid modes; `dense` and `bm25` are the plain single retrievers and
-    `rrf` their plain reciprocal-rank fusion (baselines). Hybrid
-    also searches each sentence of a long message (with `embedder`), corrects misspelled
-    words for BM25, favours passages under the heading the question asks about, and ranks
-    articles whose title the question names; hits come grouped by article, best first."""
-    if mode not in MODES:
-        raise ValueError(f"retriever must be one of {', '.join(MODES)}, not {mode!r}")
-    if mode != "hybrid":
-        dense = index.dense_search(qvec, k) if mode in ("dense", "rrf") else []
-        lexical = index.lexical_search(question, k) if mode in ("bm25", "rrf") else []
-        return fuse(index, [(dense, 1.0, "dense"), (lexical, 1.0, "lexical")])
-    ex = extras(index)
-    words = lexical_tokens(question)
-    words += [c for c in map(ex.correct, words) if c]
-    lists = [(index.dense_search(qvec, k), WEIGHTS["dense"], "dense"),
-             (ex.lexical(words, k), WEIGHTS["lexical"], "lexical")]
-    parts = question_sentences(question)
-    if embedder is not None and len(parts) > 1:
-        for vec in embedder.encode(parts):
-            lists.append((index.dense_search(vec, k), WEIGHTS["sentences"] / len(parts), None))
-    hits = fuse(index, lists)
-    asked = set(words)
-    for h in hits:
-        heading = ex.heading_words(h.chunk.heading)
-        if heading:
-            h.score *= 1 + HEADING_BOOST * len(heading & asked) / len(heading)
-    found = {h.chunk.article_id for h in hits}
-    bonus = ex.article_bonus(question, words, found)
-    hits += [ex.best_passage(a, qvec) for a in bonus if a not in found]
-    return by_article(hits, bonus)
+class Retriever:
+    """Search over one loaded `index` with one `embedder`. Made once per index version (the
+    live index makes it in the background before serving the version), it owns what the
+    hybrid search derives from the index: a BM25 index of article titles, title initials
+    ("DVT" → Deep Vein Thrombosis), a spelling table of the corpus's own words, each word's
+    document frequency, and a cache of excerpt sentences' vectors."""
 
-
-def fuse(index: Index, lists: list[tuple[list[tuple[int, float]], float, str | None]]) -> list[Hit]:
-    """Weighted reciprocal-rank fusion of ranked (chunk, score) lists; `kind` says which
-    score a hit records (dense cosine or BM25)."""
-    hits: dict[int, Hit] = {}
-    for ranked, weight, kind in lists:
-        for rank, (i, score) in enumerate(ranked):
-            hit = hits.setdefault(i, Hit(index.chunks[i], 0.0))
-            hit.score += weight / (RRF_K + rank)
-            if kind == "dense":
-                hit.dense = score
-            elif kind == "lexical":
-                hit.lexical = score
-    return sorted(hits.values(), key=lambda h: -h.score)
-
-
-def by_article(hits: list[Hit], bonus: dict[str, float]) -> list[Hit]:
-    """Hits grouped by article: articles ordered by their best hit plus `bonus`."""
-    best: dict[str, float] = {}
-    for h in hits:
-        best[h.chunk.article_id] = max(best.get(h.chunk.article_id, 0.0), h.score)
-    for a, b in bonus.items():
-        best[a] = best.get(a, 0.0) + b
-    return sorted(hits, key=lambda h: (-best[h.chunk.article_id], -h.score))
-
-
-def question_sentences(text: str) -> list[str]:
-    """The sentences (and lines) of a question, for searching each on its own."""
-    return [text[s:e] for s, e in sentences(text)]
-
-
-class Extras:
-    """What the hybrid retriever derives from one loaded index, once: a BM25 index of article
-    titles, title initials ("DVT" → Deep Vein Thrombosis), a spelling table of the corpus's
-    own words, and each word's document frequency."""
-
-    def __init__(self, index: Index):
-        from bm25s.stopwords import STOPWORDS_EN
-
-        self.index, self.ids = index, list(index.articles)
-        tokens = [lexical_tokens(index.articles[a]["title"]) for a in self.ids]
-        self.title_words = {a: set(t) for a, t in zip(self.ids, tokens)}
-        self.titles = BM25()
-        self.titles.index([t or [""] for t in tokens] or [[""]], show_progress=False)
+    def __init__(self, index: Index, embedder):
+        self.index, self.embedder = index, embedder
+        self.model_words = vocabulary(embedder)  # the model's word pieces, for red-flag spelling
+        self.sentence_vectors = SentenceVectors(embedder)
         self.vocab = index.bm25.vocab_dict
         indptr = index.bm25.scores["indptr"]
         self.df = np.diff(np.asarray(indptr)) if len(indptr) > 1 else np.zeros(len(self.vocab))
-        stop = set(STOPWORDS_EN)
-        self.initials: dict[str, list[str]] = {}
-        for a in self.ids:
-            words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", index.articles[a]["title"])
-                     if w.lower() not in stop]
-            if 3 <= len(words) <= 6:
-                self.initials.setdefault("".join(w[0] for w in words).lower(), []).append(a)
+        self._title_tables()
         self.near: dict[str, list[str]] = {}  # word with one letter dropped -> corpus words
         for w, i in self.vocab.items():
             if len(w) >= 4 and w.isalpha() and self.df[i] >= 3:
                 for v in {w} | {w[:j] + w[j + 1:] for j in range(len(w))}:
                     self.near.setdefault(v, []).append(w)
-        self.sentence_vectors = SentenceVectors()
         self._headings: dict[str, set[str]] = {}
         self.passages: dict[str, list[int]] = {}
         self.rows: dict[str, int] = {}
@@ -158,6 +86,62 @@ class Extras:
         for i, c in enumerate(index.chunks):
             self.passages.setdefault(c.article_id, []).append(i)
             self.rows[c.id] = i
+
+    def _title_tables(self) -> None:
+        """The titles' words, their BM25 index and their initials."""
+        from bm25s.stopwords import STOPWORDS_EN
+
+        index = self.index
+        self.ids = list(index.articles)
+        tokens = [lexical_tokens(index.articles[a]["title"]) for a in self.ids]
+        self.title_words = {a: set(t) for a, t in zip(self.ids, tokens)}
+        self.titles = BM25()
+        self.titles.index([t or [""] for t in tokens] or [[""]], show_progress=False)
+        stop = set(STOPWORDS_EN)
+        self.initials: dict[str, list[str]] = {}
+        for a in self.ids:
+            words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", index.articles[a]["title"])
+                     if w.lower() not in stop]
+            if 3 <= len(words) <= 6:
+                self.initials.setdefault("".join(w[0] for w in words).lower(), []).append(a)
+
+    # ------------------------------------------------------------ search
+
+    def search(self, question: str, qvec: np.ndarray | None, mode: str = "hybrid",
+               k: int = CANDIDATES, each_sentence: bool = True) -> list[Hit]:
+        """Chunks for `question`, best first. `qvec` (the question's unit vector) is needed for
+        the dense, rrf and hybrid modes; `dense` and `bm25` are the plain single retrievers and
+        `rrf` their plain reciprocal-rank fusion (baselines). Hybrid also searches each
+        sentence of a long message (unless `each_sentence` is False), corrects misspelled
+        words for BM25, favours passages under the heading the question asks about, and ranks
+        articles whose title the question names; hits come grouped by article, best first."""
+        if mode not in MODES:
+            raise ValueError(f"retriever must be one of {', '.join(MODES)}, not {mode!r}")
+        index = self.index
+        if mode != "hybrid":
+            dense = index.dense_search(qvec, k) if mode in ("dense", "rrf") else []
+            lexical = index.lexical_search(question, k) if mode in ("bm25", "rrf") else []
+            return fuse(index, [(dense, 1.0, "dense"), (lexical, 1.0, "lexical")])
+        words = lexical_tokens(question)
+        words += [c for c in map(self.correct, words) if c]
+        lists = [(index.dense_search(qvec, k), WEIGHTS["dense"], "dense"),
+                 (self.lexical(words, k), WEIGHTS["lexical"], "lexical")]
+        parts = question_sentences(question)
+        if each_sentence and len(parts) > 1:
+            for vec in self.embedder.encode(parts):
+                lists.append((index.dense_search(vec, k), WEIGHTS["sentences"] / len(parts), None))
+        hits = fuse(index, lists)
+        asked = set(words)
+        for h in hits:
+            heading = self.heading_words(h.chunk.heading)
+            if heading:
+                h.score *= 1 + HEADING_BOOST * len(heading & asked) / len(heading)
+        found = {h.chunk.article_id for h in hits}
+        bonus = self.article_bonus(question, words, found)
+        hits += [self.best_passage(a, qvec) for a in bonus if a not in found]
+        return by_article(hits, bonus)
+
+    # ------------------------------------------------------------ tables
 
     def words(self, chunk) -> set[str]:
         """The BM25 words of a passage (title and heading included), kept once computed."""
@@ -222,9 +206,9 @@ class Extras:
         lower = question.lower()
         for a in candidates | set(bonus):
             title = self.index.articles[a]["title"]
-            if len(title) >= 3 and _quoted(title, question):
+            if len(title) >= 3 and quoted(title, question):
                 bonus[a] = bonus.get(a, 0.0) + TITLE_EXACT / RRF_K
-            elif a in short or (len(title) >= 3 and _quoted(title.lower(), lower)):
+            elif a in short or (len(title) >= 3 and quoted(title.lower(), lower)):
                 bonus[a] = bonus.get(a, 0.0) + TITLE_ANYCASE / RRF_K
         return bonus
 
@@ -250,8 +234,61 @@ class Extras:
                 out += arts
         return out
 
+    # ------------------------------------------------------------ highlights
 
-def _quoted(title: str, text: str) -> bool:
+    def highlights(self, texts: list[str], qvec: np.ndarray, most: int = 3,
+                   margin: float = 0.08) -> list[list[str]]:
+        """For each excerpt text, the 1-3 sentences closest to the question, in text order;
+        each an exact substring of its text. Sentences not remembered are embedded in one batch."""
+        spans = []
+        for text in texts:
+            found = sentences(text)
+            spans.append([s for s in found if len(text[s[0]:s[1]].split()) >= 3] or found)
+        flat = [text[s:e] for text, sp in zip(texts, spans) for s, e in sp]
+        scores = self.sentence_vectors.encode(flat) @ qvec if flat else np.zeros(0)
+        out, pos = [], 0
+        for text, sp in zip(texts, spans):
+            mine, pos = scores[pos:pos + len(sp)], pos + len(sp)
+            if len(sp) == 0:
+                out.append([])
+                continue
+            best = float(mine.max())
+            chosen = [i for i in np.argsort(-mine)[:most] if mine[i] >= best - margin]
+            out.append([text[sp[i][0]:sp[i][1]] for i in sorted(chosen)])
+        return out
+
+
+def fuse(index: Index, lists: list[tuple[list[tuple[int, float]], float, str | None]]) -> list[Hit]:
+    """Weighted reciprocal-rank fusion of ranked (chunk, score) lists; `kind` says which
+    score a hit records (dense cosine or BM25)."""
+    hits: dict[int, Hit] = {}
+    for ranked, weight, kind in lists:
+        for rank, (i, score) in enumerate(ranked):
+            hit = hits.setdefault(i, Hit(index.chunks[i], 0.0))
+            hit.score += weight / (RRF_K + rank)
+            if kind == "dense":
+                hit.dense = score
+            elif kind == "lexical":
+                hit.lexical = score
+    return sorted(hits.values(), key=lambda h: -h.score)
+
+
+def by_article(hits: list[Hit], bonus: dict[str, float]) -> list[Hit]:
+    """Hits grouped by article: articles ordered by their best hit plus `bonus`."""
+    best: dict[str, float] = {}
+    for h in hits:
+        best[h.chunk.article_id] = max(best.get(h.chunk.article_id, 0.0), h.score)
+    for a, b in bonus.items():
+        best[a] = best.get(a, 0.0) + b
+    return sorted(hits, key=lambda h: (-best[h.chunk.article_id], -h.score))
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences (and lines) of a question, for searching each on its own."""
+    return [text[s:e] for s, e in sentences(text)]
+
+
+def quoted(title: str, text: str) -> bool:
     """`title` occurs in `text` as whole words."""
     at = text.find(title)
     while at >= 0:
@@ -270,13 +307,6 @@ def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best], kind="stable")]
     return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
-
-
-def extras(index: Index) -> Extras:
-    """The Extras of `index`, built at its first hybrid search and kept with it."""
-    if index.extras is None:
-        index.extras = Extras(index)
-    return index.extras
 
 
 def rank_articles(hits: list[Hit], limit: int = 20) -> list[str]:
@@ -318,49 +348,21 @@ class SentenceVectors:
     """The vectors of excerpt sentences, remembered (the `limit` most recently used, 1.5 KB
     each): patients ask about the same few articles, so most highlights need no model run."""
 
-    def __init__(self, limit: int = 20_000):
-        self.limit, self._embedder = limit, None
+    def __init__(self, embedder, limit: int = 20_000):
+        self.embedder, self.limit = embedder, limit
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def encode(self, texts: list[str], embedder) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            if embedder is not self._embedder:  # vectors of another model are no use
-                self._vectors.clear()
-                self._embedder = embedder
             found = {t: self._vectors[t] for t in texts if t in self._vectors}
             for t in found:
                 self._vectors.move_to_end(t)
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            found.update(zip(missing, embedder.encode(missing)))
+            found.update(zip(missing, self.embedder.encode(missing)))
             with self._lock:
                 self._vectors.update((t, found[t]) for t in missing)
                 while len(self._vectors) > self.limit:
                     self._vectors.popitem(last=False)
         return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
-
-
-def highlights(texts: list[str], qvec: np.ndarray, embedder, most: int = 3,
-               margin: float = 0.08, cache: SentenceVectors | None = None) -> list[list[str]]:
-    """For each excerpt text, the 1-3 sentences closest to the question, in text order; each an
-    exact substring of its text. Sentences not in `cache` are embedded in one batch."""
-    spans = []
-    for text in texts:
-        found = sentences(text)
-        spans.append([s for s in found if len(text[s[0]:s[1]].split()) >= 3] or found)
-    flat = [text[s:e] for text, sp in zip(texts, spans) for s, e in sp]
-    if not flat:
-        scores = np.zeros(0)
-    else:
-        scores = (cache.encode(flat, embedder) if cache else embedder.encode(flat)) @ qvec
-    out, pos = [], 0
-    for text, sp in zip(texts, spans):
-        mine, pos = scores[pos:pos + len(sp)], pos + len(sp)
-        if len(sp) == 0:
-            out.append([])
-            continue
-        best = float(mine.max())
-        chosen = [i for i in np.argsort(-mine)[:most] if mine[i] >= best - margin]
-        out.append([text[sp[i][0]:sp[i][1]] for i in sorted(chosen)])
-    return out

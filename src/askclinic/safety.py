@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from . import redflags
 from .config import Settings
+from .models import Status
 
 _CONTROL = {c for c in map(chr, range(0x20)) if c not in "\n\t"} | {"\x7f"}
 
@@ -17,7 +18,7 @@ _CONTROL = {c for c in map(chr, range(0x20)) if c not in "\n\t"} | {"\x7f"}
 @dataclass
 class Checked:
     question: str  # cleaned and cut to the limit
-    status: str | None = None  # "invalid", "emergency", "check" or "no_match": no plain answer
+    status: str | None = None  # Status INVALID, EMERGENCY, CHECK or NO_MATCH: no plain answer
     notice: str | None = None
     kind: str | None = None  # which red flag, for emergencies
     vector: object = None  # the question's embedding, when check() was given an embedder
@@ -30,6 +31,14 @@ def clean(text: str) -> str:
     text = "".join(" " if ch in _CONTROL or unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch
                    for ch in text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def shorten(text: str | None, limit: int) -> tuple[str, bool]:
+    """`text` cleaned and cut to `limit` characters, and whether anything was cut. The raw
+    text is cut to 4 × `limit` first: clean-up costs per character."""
+    raw = text or ""
+    cleaned = clean(raw[:4 * limit])
+    return cleaned[:limit], len(cleaned) > limit or len(raw) > 4 * limit
 
 
 # --- Questions we will not search for: other languages, requests that are not questions ---
@@ -105,50 +114,45 @@ def not_a_question_for_us(text: str) -> bool:
     return bool(_NOT_A_QUESTION.search(text))
 
 
-def red_flag(text: str, embedder=None, vector=None, lang: str = "en") -> redflags.Verdict:
+def red_flag(text: str, embedder=None, vector=None, lang: str = "en",
+             model_words: frozenset | None = None) -> redflags.Verdict:
     """The red-flag verdict for a cleaned question (see redflags.assess). With an embedder the
-    classifier over the question's vector joins the concepts."""
+    classifier over the question's vector joins the concepts; `model_words` are the
+    embedder's word pieces (redflags.vocabulary, read from the embedder when not given)."""
     if embedder is None:
         return redflags.assess(text, lang)
     if vector is None:
         vector = embedder.encode([text])[0]
-    return redflags.assess(text, lang, vector, getattr(embedder, "name", None), _vocabulary(embedder))
+    if model_words is None:
+        model_words = redflags.vocabulary(embedder)
+    return redflags.assess(text, lang, vector, getattr(embedder, "name", None), model_words)
 
 
-_VOCABULARIES: dict[int, tuple[object, frozenset]] = {}
-
-
-def _vocabulary(embedder) -> frozenset:
-    if id(embedder) not in _VOCABULARIES:
-        _VOCABULARIES[id(embedder)] = (embedder, redflags.vocabulary(embedder))
-    return _VOCABULARIES[id(embedder)][1]
-
-
-def check(question: str, settings: Settings, embedder=None, check: str | None = None) -> Checked:
+def check(question: str, settings: Settings, embedder=None, check: str | None = None,
+          model_words: frozenset | None = None) -> Checked:
     """Clean the question and decide whether it may go to retrieval at all. With an embedder,
-    red flags are also matched by meaning, and the question's vector is kept for retrieval.
-    `check` is the patient's reply to a check step: a red-flag category (happening now: the
-    emergency message) or "none" (skip the grey-zone check; a clear red flag still wins)."""
-    raw = question or ""
-    text = clean(raw[:4 * settings.max_question_chars])  # cut first: clean-up costs per character
+    red flags are also matched by meaning (`model_words`: see red_flag), and the question's
+    vector is kept for retrieval. `check` is the patient's reply to a check step: a red-flag
+    category (happening now: the emergency message) or "none" (skip the grey-zone check; a
+    clear red flag still wins)."""
+    text, cut = shorten(question, settings.max_question_chars)
     if not text:
-        return Checked(text, status="invalid")
+        return Checked(text, status=Status.INVALID)
     notice = None
-    if len(text) > settings.max_question_chars or len(raw) > 4 * settings.max_question_chars:
-        text = text[:settings.max_question_chars]
+    if cut:
         notice = (f"Your question was long, so we searched using its first "
                   f"{settings.max_question_chars:,} characters.")
     vector = embedder.encode([text])[0] if embedder is not None else None
     lang = language(text)
     if check in redflags.CATEGORIES:  # the patient said this red flag is happening now
-        return Checked(text, status="emergency", notice=notice, kind=check, language=lang)
-    verdict = red_flag(text, embedder, vector, lang)
-    if verdict.level == "emergency" or verdict.level == "check" and check != "none":
+        return Checked(text, status=Status.EMERGENCY, notice=notice, kind=check, language=lang)
+    verdict = red_flag(text, embedder, vector, lang, model_words)
+    if verdict.level == Status.EMERGENCY or verdict.level == Status.CHECK and check != "none":
         return Checked(text, status=verdict.level, notice=notice, kind=verdict.kind, vector=vector,
                        language=lang, check=verdict.check)
     if lang != "en":
-        return Checked(text, status="invalid", notice=notice, kind="language", language=lang)
+        return Checked(text, status=Status.INVALID, notice=notice, kind="language", language=lang)
     if not_a_question_for_us(text):
-        return Checked(text, status="no_match", notice=notice, kind="off_topic")
+        return Checked(text, status=Status.NO_MATCH, notice=notice, kind="off_topic")
     return Checked(text, notice=notice, vector=vector)
 

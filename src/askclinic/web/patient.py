@@ -122,9 +122,10 @@ def suggestions(runtime, limit: int = 4) -> list[str]:
     from ..answer import ask
 
     try:
-        index = runtime.index()
+        retriever = runtime.retriever()
     except Unavailable:
         return []
+    index = retriever.index
     with _suggest_lock:
         where, questions = _golden(runtime.settings)
         cache = getattr(runtime, "_suggested", None)
@@ -132,7 +133,7 @@ def suggestions(runtime, limit: int = 4) -> list[str]:
             return cache[1]
         picked = []
         for question, expected in questions:
-            ans = ask(question, index, runtime.embedder, runtime.settings, with_highlights=False)
+            ans = ask(question, retriever, runtime.settings, with_highlights=False)
             if ans.status == "answered" and ans.excerpts and (
                     not expected or ans.excerpts[0].article_id in expected):
                 picked.append(question)

@@ -98,17 +98,16 @@ class Runtime:
 
     # ------------------------------------------------------------ index
 
-    def index(self):
-        """The index version to answer from; raises Unavailable (with the reason) when none
-        can be loaded. Retries every few seconds, so a first build is picked up."""
+    def retriever(self):
+        """The retriever (of the index version) to answer from; raises Unavailable (with the
+        reason) when no index can be loaded. Retries every few seconds, so a first build is
+        picked up."""
         if self._live is None:
             with self._live_lock:
                 if self._live is None and time.monotonic() >= self._retry_at:
                     from ..live import LiveIndex
-                    from ..retrieve import extras
                     try:
-                        self._live = LiveIndex(self.settings.index, self.settings.model,
-                                               prepare=extras)
+                        self._live = LiveIndex(self.settings.index, self.embedder, self.settings.model)
                         self._live.watch(self._stop)
                         self.index_error = None
                     except (AskclinicError, OSError, ValueError) as e:
@@ -117,6 +116,10 @@ class Runtime:
             if self._live is None:
                 raise Unavailable(self.index_error or "the index is not loaded yet")
         return self._live.get()
+
+    def index(self):
+        """The index version to answer from (see `retriever`)."""
+        return self.retriever().index
 
     def wait_for_version(self, version: str, timeout: float = 30.0) -> bool:
         end = time.monotonic() + timeout
@@ -137,18 +140,18 @@ class Runtime:
     def answer(self, question: str, context: str | None, channel: str, **options) -> Answer:
         """Answer and log one question (redacted). Raises Unavailable without an index.
         `options` go to answer.ask (e.g. exclude, check)."""
-        index = self.index()
+        retriever = self.retriever()
         limit = self.settings.max_question_chars
         question = _text((question or "")[:4 * limit])  # cut before any clean-up
         context = _text((context or "")[:4 * limit]) or None
         started = time.perf_counter()
-        ans = ask(question, index, self.embedder, self.settings, context=context, **options)
+        ans = ask(question, retriever, self.settings, context=context, **options)
         ms = int((time.perf_counter() - started) * 1000)
         if self.settings.log_days > 0 and ans.question.strip():
             kept = clean(context)[:limit] if context else None
             try:
                 ans.id = self.log.record(ans, redact(ans.question), redact(kept) if kept else None,
-                                         channel, index.version, ms)
+                                         channel, retriever.index.version, ms)
                 self.log_error = None
             except (sqlite3.Error, OSError) as e:  # e.g. a full disk: the patient still gets the answer
                 self._log_failed(e)
@@ -263,7 +266,7 @@ def golden_results(runtime):
     path = find_golden(runtime.settings, next(iter(runtime.rebuild.sources), None))
     if path is None:
         return None, []
-    return path, check_golden(path, runtime.settings, index=runtime.index(), embedder=runtime.embedder)
+    return path, check_golden(path, runtime.settings, retriever=runtime.retriever())
 
 
 def golden_lines(runtime) -> list[str]:
