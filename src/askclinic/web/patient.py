@@ -10,24 +10,21 @@ import os
 import re
 import threading
 from html import escape
-from pathlib import Path
 
 import gradio as gr
 
 from ..answer import DISCLAIMER
 from ..errors import AskclinicError
-from .render import _tel, answer_html, conversation_html, notice_html, question_html
+from ..log import RATINGS
+from ..models import Status
+from .render import answer_html, conversation_html, notice_html, question_html, tel_url
 from .render import labels as render_labels
 from .runtime import Unavailable, rate_message
+from .theme import markup
 
-STATIC = Path(__file__).parent / "static"
-STARTERS = ["Does Botox help neck pain?", "What are the signs of a cluster headache?",
-            "Can caffeine trigger migraines?", "What happens at my first visit?"]
 UNAVAILABLE = ("Sorry, our article search is not available right now. Please try again in a few "
                "minutes, or contact the clinic.")
 WAITING = "Searching our articles…"
-INTRO = ("Ask a question about headaches, migraine or our treatments. You will get passages from "
-         "our articles, each linked to the place in the full post.")
 _CUE = re.compile(r"^(?:and|but|also|so|plus|what about|how about|what if|what else|is it|is that|"
                   r"are they|are there|does it|do they|can it|can they|will it|would it|should i|"
                   r"how long|how often|how soon|how many|how much|any other)\b", re.I)
@@ -42,24 +39,6 @@ def is_follow_up(question: str) -> bool:
     return bool(_CUE.search(q)) or words <= 3 or (words <= 8 and bool(_BACK.search(q)))
 
 
-def markup(value: str = "", **kw) -> gr.Markdown:
-    """A block of HTML written by askclinic (values escaped). gr.Markdown rather than gr.HTML:
-    gr.HTML evaluates templates as JavaScript, which the Content-Security-Policy forbids."""
-    return gr.Markdown(value, sanitize_html=True, latex_delimiters=[], **kw)
-
-
-def theme():
-    """Gradio's default look with system fonts (nothing fetched) and a blue dark enough for
-    white button text (blue-700: 6.7:1)."""
-    system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
-    return gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=system,
-                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
-        button_primary_background_fill="#1d4ed8", button_primary_background_fill_hover="#1e40af",
-        button_primary_background_fill_dark="#1d4ed8", button_primary_background_fill_hover_dark="#1e3a8a",
-        button_primary_text_color="#ffffff", button_primary_text_color_dark="#ffffff",
-        input_placeholder_color="#64748b", input_placeholder_color_dark="#94a3b8")
-
-
 def privacy_text(settings) -> str:
     days = settings.log_days
     return (f"We keep your questions for {days} days to improve our articles, with the names, "
@@ -71,7 +50,7 @@ def privacy_text(settings) -> str:
 def notes_html(settings) -> str:
     number = settings.emergency_number
     return (f'<div class="ac-notes"><p class="ac-disclaimer"><strong>{escape(DISCLAIMER)}</strong> '
-            f'In an emergency, call <a href="{escape(_tel(number), quote=True)}">{escape(number)}</a>.</p></div>')
+            f'In an emergency, call <a href="{escape(tel_url(number), quote=True)}">{escape(number)}</a>.</p></div>')
 
 
 def contact_warnings(settings) -> list[str]:
@@ -93,8 +72,13 @@ def header_html(settings, compact: bool) -> str:
             f'link to the full post.</p></header>')
 
 
+def intro_text(settings) -> str:
+    return (f"Ask a question about {settings.topic}. You will get passages from our articles, "
+            "each linked to the place in the full post.")
+
+
 def intro_html(settings) -> str:
-    return (f'<div class="ac-conv"><p class="ac-intro">{escape(INTRO)}</p>'
+    return (f'<div class="ac-conv"><p class="ac-intro">{escape(intro_text(settings))}</p>'
             f'<p class="ac-intro ac-privacy">{escape(privacy_text(settings))}</p></div>')
 
 
@@ -102,22 +86,24 @@ _suggest_lock = threading.Lock()
 
 
 def _golden(settings) -> tuple[str, list[tuple[str, list[str]]]]:
-    """(where, [(question, expected articles)]): the clinic's golden questions, or STARTERS
-    (any article will do) when there is no golden.jsonl or it cannot be read."""
+    """(where, [(question, expected articles)]): the clinic's golden questions, or the starter
+    questions of the settings (any article will do) when there is no golden.jsonl or it cannot
+    be read."""
     from ..golden import find_golden, read_golden
 
     folders = [f for f in settings.articles.split(os.pathsep) if f]
-    path = next((p for p in (find_golden(settings, f) for f in folders or [None]) if p), None)
+    path = find_golden(settings, folders)
+    starters = [(q, []) for q in settings.starters]
     try:
-        return (str(path), read_golden(path)) if path else ("", [(q, []) for q in STARTERS])
+        return (str(path), read_golden(path)) if path else ("", starters)
     except AskclinicError as e:
         print(f"askclinic: suggested questions: {e}", flush=True)
-        return ("", [(q, []) for q in STARTERS])
+        return ("", starters)
 
 
 def suggestions(runtime, limit: int = 4) -> list[str]:
     """Up to `limit` golden questions that still open with one of their expected articles on
-    the current index (STARTERS that get an answer, without a golden.jsonl); checked once per
+    the current index (starter questions that get an answer, without a golden.jsonl); checked once per
     index version, so each rebuild re-checks them."""
     from ..answer import ask
 
@@ -134,17 +120,13 @@ def suggestions(runtime, limit: int = 4) -> list[str]:
         picked = []
         for question, expected in questions:
             ans = ask(question, retriever, runtime.settings, with_highlights=False)
-            if ans.status == "answered" and ans.excerpts and (
+            if ans.status == Status.ANSWERED and ans.excerpts and (
                     not expected or ans.excerpts[0].article_id in expected):
                 picked.append(question)
             if len(picked) == limit:
                 break
         runtime._suggested = ((where, index.version), picked)
         return picked
-
-
-def head_html() -> str:
-    return f"<script>{(STATIC / 'chat.js').read_text()}</script>"
 
 
 def fresh_state() -> dict:
@@ -168,7 +150,7 @@ class Chat:
                 turns.append(t)
             elif t.get("ans") is not None:
                 ans = t["ans"]
-                rateable = self.logging and ans.id and ans.status in ("answered", "no_match")
+                rateable = self.logging and ans.id and ans.status in (Status.ANSWERED, Status.NO_MATCH)
                 turns.append({"a": answer_html(ans, self.runtime.settings, turn=n, chosen=t.get("chosen")),
                               "fb": t.get("fb") if rateable else "off",
                               "lang": getattr(ans, "language", None) or "en"})
@@ -207,7 +189,7 @@ class Chat:
         except Unavailable:
             state["turns"].append({"notice": (UNAVAILABLE, "unavailable")})
             return self.html(state), state
-        if ans.status in ("answered", "no_match"):
+        if ans.status in (Status.ANSWERED, Status.NO_MATCH):
             state["previous"] = (f"{context} {ans.question}" if context else ans.question)[-600:]
         state["shown"] += [(e.article_id, e.text) for e in ans.excerpts]
         state["turns"].append({"ans": ans, "fb": None, "chosen": None, "question": question, "context": context})
@@ -226,13 +208,13 @@ class Chat:
             return self._unchanged(state)
         n, t = int(turn), dict(turns[int(turn)])
         ans = t["ans"]
-        if kind in ("up", "down") and t.get("fb") is None and ans.id:
-            self.runtime.feedback(ans.id, 1 if kind == "up" else -1, None)
+        if kind in RATINGS and t.get("fb") is None and ans.id:
+            self.runtime.feedback(ans.id, RATINGS[kind], None)
             t["fb"] = kind
-        elif kind == "comment" and t.get("fb") in ("up", "down") and arg.strip():
-            self.runtime.feedback(ans.id, 1 if t["fb"] == "up" else -1, arg)
+        elif kind == "comment" and t.get("fb") in RATINGS and arg.strip():
+            self.runtime.feedback(ans.id, RATINGS[t["fb"]], arg)
             t["fb"] = "commented"
-        elif kind == "check" and ans.status == "check" and t.get("chosen") is None:
+        elif kind == "check" and ans.status == Status.CHECK and t.get("chosen") is None:
             labels = {str(c["id"]): str(c["label"]) for c in (getattr(ans, "check", None) or [])}
             lang = getattr(ans, "language", None) or "en"
             label = labels.get(arg) or (render_labels(lang)["none"] if arg == "none" else None)
@@ -261,7 +243,7 @@ def build(runtime, compact: bool) -> gr.Blocks:
         with gr.Column(elem_id="ac-bottom", scale=0):
             with gr.Row(elem_classes=["ac-starters"]):
                 starters = [gr.Button(q, size="sm", variant="secondary", elem_classes=["ac-starter"],
-                                      visible=bool(q)) for q in (STARTERS + [""] * 2)[:6]]
+                                      visible=bool(q)) for q in ([*settings.starters] + [""] * 6)[:6]]
             with gr.Row(elem_classes=["ac-ask"], equal_height=True):
                 box = gr.Textbox(label="Your question", show_label=False, container=False, max_length=4000,
                                  placeholder="Type your question",
