@@ -6,7 +6,6 @@ Gradio's defaults do not (one question at a time, scrolling, announcements, in-a
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from html import escape
@@ -85,14 +84,14 @@ def intro_html(settings) -> str:
 _suggest_lock = threading.Lock()
 
 
-def _golden(settings) -> tuple[str, list[tuple[str, list[str]]]]:
+def _golden(runtime) -> tuple[str, list[tuple[str, list[str]]]]:
     """(where, [(question, expected articles)]): the clinic's golden questions, or the starter
     questions of the settings (any article will do) when there is no golden.jsonl or it cannot
     be read."""
     from ..golden import find_golden, read_golden
 
-    folders = [f for f in settings.articles.split(os.pathsep) if f]
-    path = find_golden(settings, folders)
+    settings = runtime.settings
+    path = find_golden(settings, runtime.rebuild.sources)
     starters = [(q, []) for q in settings.starters]
     try:
         return (str(path), read_golden(path)) if path else ("", starters)
@@ -113,7 +112,7 @@ def suggestions(runtime, limit: int = 4) -> list[str]:
         return []
     index = retriever.index
     with _suggest_lock:
-        where, questions = _golden(runtime.settings)
+        where, questions = _golden(runtime)
         cache = getattr(runtime, "_suggested", None)
         if cache and cache[0] == (where, index.version):
             return cache[1]
