@@ -18,10 +18,11 @@ import pytest
 
 from askclinic.answer import ask
 from askclinic.config import Settings
+from askclinic.fetch import Limits
 from askclinic.index import load_index
 from askclinic.retrieve import Retriever
+from askclinic.update import run_sync
 from askclinic.versions import current_version
-from askclinic.sync import Limits, run_sync
 from conftest import ROOT
 
 DATA = Path(__file__).parent / "data"
@@ -446,7 +447,7 @@ def test_a_sync_that_lost_its_record_adopts_the_files_it_wrote(site, env):
 
 def test_sync_every_reads_durations_and_names_the_flag_when_wrong():
     from askclinic.errors import AskclinicError
-    from askclinic.sync import parse_every
+    from askclinic.update import parse_every
 
     assert [parse_every(t) for t in ("6h", "30m", "90s", "1d", "45")] == [21600, 1800, 90, 86400, 45]
     with pytest.raises(AskclinicError, match="--sync-every 'often': give a duration such as 6h"):
@@ -454,7 +455,8 @@ def test_sync_every_reads_durations_and_names_the_flag_when_wrong():
 
 
 def test_staff_console_golden_panel_lists_each_question(tmp_path, fake_embedder, site, env):
-    from askclinic.web.runtime import Runtime, golden_lines
+    from askclinic.golden import format_results
+    from askclinic.web.runtime import Runtime, golden_results
     from askclinic.web.staff import golden_rows
 
     site.put("/feed.xml", feed_xml(site, ["botox-neck", "cluster-bouts"]))
@@ -471,7 +473,8 @@ def test_staff_console_golden_panel_lists_each_question(tmp_path, fake_embedder,
     rows, info = golden_rows(runtime)
     assert rows[0][0] == "Does Botox help neck pain?" and rows[0][3] == "ok"
     assert rows[1][3] == "DROPPED: gone-article" and "1 of 2 golden questions" in info
-    assert "gone-article is not in the index" in "\n".join(golden_lines(runtime))
+    path, results = golden_results(runtime)
+    assert "gone-article is not in the index" in "\n".join(format_results(results, path))
     (tmp_path / "data" / "golden.jsonl").write_text('{"question": "no expected list"}\n')
     rows, info = golden_rows(runtime)
     assert "golden.jsonl line 1: expected" in info

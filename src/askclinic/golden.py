@@ -1,11 +1,12 @@
 """The staff's golden questions: `golden.jsonl` lines `{"question": ..., "expected":
-["article_id", ...]}` whose expected articles should stay among the top 3. They are re-run
-after each rebuild (`sync`, `index`) and from the staff console."""
+["article_id", ...]}` whose expected articles should stay among the top 3 (TOP). They are
+re-asked after each rebuild (update.update_index) and from the staff console."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from .config import Settings
 from .errors import IngestError
@@ -32,11 +33,13 @@ class GoldenResult:
                 "top": self.ranking[:TOP], "missing": self.missing, "ok": self.ok}
 
 
-def find_golden(settings: Settings, articles: str | Path | None = None) -> Path | None:
-    """`golden.jsonl` in the articles folder, else in the data folder; None when neither has one."""
-    for folder in (articles, settings.data_path):
-        if folder is not None and (Path(folder) / GOLDEN).is_file():
-            return Path(folder) / GOLDEN
+def find_golden(settings: Settings, folders: Iterable[str | Path] = ()) -> Path | None:
+    """The one rule for where the golden questions are: `golden.jsonl` in the first of the
+    article `folders` that has one, else in the data folder; None when none has one."""
+    for folder in (*folders, settings.data_path):
+        path = Path(folder) / GOLDEN
+        if path.is_file():
+            return path
     return None
 
 

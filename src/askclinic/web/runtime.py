@@ -221,21 +221,16 @@ class Rebuild:
         threading.Thread(target=self._run, name="askclinic-rebuild", daemon=True).start()
         return True
 
-    def _run(self) -> None:
-        from ..index import build_index
-        from ..sources import load_sources
+    def _read(self, articles: int, skipped: int) -> None:
+        self.log(f"{articles:,} articles read, {skipped:,} files skipped")
 
-        settings = self.runtime.settings
+    def _run(self) -> None:
+        from ..update import update_index
+
         try:
-            articles, problems = load_sources(self.sources)
-            self.log(f"{len(articles):,} articles read, {len(problems):,} files skipped")
-            for p in problems[:50]:
-                self.log(str(p))
-            if not articles:
-                raise AskclinicError(f"no articles found in {', '.join(self.sources)} (setting "
-                                     "ASKCLINIC_ARTICLES); the current index stays in place")
-            report = build_index(articles, settings.index, self.runtime.embedder, log=self.log,
-                                 progress_bar=False)
+            result = update_index(self.sources, self.runtime.settings, self.runtime.embedder,
+                                  log=self.log, on_read=self._read, progress_bar=False)
+            report = result.build
             self.log(report.summary())
             if report.version:
                 self.log(f"new index version {report.version}: {report.chunks:,} passages, "
@@ -243,7 +238,7 @@ class Rebuild:
                 live = self.runtime.wait_for_version(report.version)
                 self.log("the chat now answers from the new version" if live else
                          "the chat switches to the new version within a few seconds")
-                for line in golden_lines(self.runtime):  # staff's golden questions, re-asked
+                for line in result.golden_lines():  # staff's golden questions, re-asked
                     self.log(line)
             else:
                 self.log("nothing changed: the index was already up to date")
@@ -263,18 +258,7 @@ def golden_results(runtime):
     """(golden.jsonl path or None, results against the served index)."""
     from ..golden import check_golden, find_golden
 
-    path = find_golden(runtime.settings, next(iter(runtime.rebuild.sources), None))
+    path = find_golden(runtime.settings, runtime.rebuild.sources)
     if path is None:
         return None, []
     return path, check_golden(path, runtime.settings, retriever=runtime.retriever())
-
-
-def golden_lines(runtime) -> list[str]:
-    from ..golden import format_results
-
-    try:
-        path, results = golden_results(runtime)
-    except AskclinicError as e:
-        return [f"golden questions could not be checked: {e}"]
-    return format_results(results, path) if path else []
-
