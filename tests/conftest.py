@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT / "benchmarks"))  # the benchmarks' helpers serve the tests too
-from helpers import NO_MEDQUAD, medquad  # noqa: E402
+from helpers import NO_MEDQUAD, free_port, medquad  # noqa: E402
 
 # Data that is not in this repository, found where an environment variable says (CONTRIBUTING.md).
 MEDQUAD = medquad()  # the folder ASKCLINIC_MEDQUAD names, when it holds the data
@@ -137,7 +137,7 @@ def web(tmp_path_factory, web_index_dir, embedder):
     import webserver
     from askclinic.config import Settings
 
-    host_port = webserver.free_port()
+    host_port = free_port()
     data = tmp_path_factory.mktemp("web-data")
     shutil.copy(ROOT / "examples" / "golden.jsonl", data / "golden.jsonl")  # the suggested questions
     settings = Settings(index=str(web_index_dir), data=str(data),
