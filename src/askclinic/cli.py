@@ -34,37 +34,19 @@ def _input_error(e: IngestError) -> int:
 def cmd_index(args, settings: Settings) -> int:
     """Build or update the index from article folders and files (.md .html .txt .jsonl).
     Only new or changed articles are embedded; articles no longer in SOURCES are dropped."""
-    from .index import build_index
-    from .sources import load_sources
+    from .update import update_index
 
-    articles, problems = load_sources(args.sources)
-    for p in problems:
-        print(p, file=sys.stderr)
-    print(f"{len(articles):,} indexed, {len(problems):,} skipped")
-    if not articles:
-        raise AskclinicError("no articles found in " + ", ".join(args.sources) +
-                             "; nothing was changed (the current index, if any, stays in place)")
-    report = build_index(articles, settings.index, _embedder(settings), rebuild=args.rebuild,
-                         wait=args.wait, log=_log)
+    result = update_index(args.sources, settings, rebuild=args.rebuild, wait=args.wait, log=_log,
+                          on_read=lambda n, skipped: print(f"{n:,} indexed, {skipped:,} skipped"))
+    report = result.build
     print(report.summary())
-    where = f"new version {report.version}" if report.version else "index already up to date"
-    print(f"{report.chunks:,} passages, {report.embedded:,} embedded in this run; {where} "
+    print(f"{report.chunks:,} passages, {report.embedded:,} embedded in this run; {result.outcome} "
           f"in {settings.index} ({report.seconds:.1f} s)")
-    _check_golden(report, settings, args.sources)
-    return 1 if args.strict and problems else 0
-
-
-def _check_golden(report, settings: Settings, sources) -> None:
-    """After a rebuild, re-run the staff's golden questions and print any that dropped."""
-    from pathlib import Path
-
-    from .golden import check_golden, find_golden, format_results
-
-    folders = [s for s in sources if Path(s).is_dir()]
-    golden = next(filter(None, (find_golden(settings, f) for f in folders)), None) or find_golden(settings)
-    if report.version and golden is not None:
-        for line in format_results(check_golden(golden, settings), golden):
-            print(line)
+    if result.golden_error is not None:
+        raise result.golden_error
+    for line in result.golden_lines():
+        print(line)
+    return 1 if args.strict and result.problems else 0
 
 
 def cmd_sync(args, settings: Settings) -> int:
@@ -72,7 +54,8 @@ def cmd_sync(args, settings: Settings) -> int:
     Markdown, then update the index. SOURCE: an RSS/Atom feed (URL or file), a sitemap.xml
     URL (sitemap indexes too), or a WordPress export file. Only pages on the same site as
     SOURCE are fetched; re-running fetches only what changed."""
-    from .sync import Limits, run_sync
+    from .fetch import Limits
+    from .update import run_sync
 
     report, _, _ = run_sync(args.source, settings, articles=args.articles, prune=args.prune,
                             force=args.force, only=args.only, wait=args.wait,
@@ -102,16 +85,16 @@ def _print_answer(ans) -> None:
 BATCH_SHAPE = '{"id": ..., "question": ...}'
 
 
-def _read_batch(path: str) -> list[tuple[dict | None, str]]:
-    """Per line of a --batch file, in order: (the question object, or None for a bad line; the
-    message a bad line gets). A missing or unreadable file is an IngestError."""
-    rows: list[tuple[dict | None, str]] = []
-    problems: list[str] = []
+def _read_batch(path: str) -> list[dict | str]:
+    """Per line of a --batch file, in order: the question object, or for a bad line the
+    message it gets. A missing or unreadable file is an IngestError."""
+    items: list[dict | str] = []
+    problems: list[str] = []  # bad lines json_lines skipped, noted as it reads
     for n, obj in json_lines(path, BATCH_SHAPE, problems):
-        rows += [(None, f"{path} {p}") for p in problems]
+        items += [f"{path} {p}" for p in problems]
         problems.clear()
-        rows.append((obj if "question" in obj else None, f"{path} line {n}: expected {BATCH_SHAPE}"))
-    return rows + [(None, f"{path} {p}") for p in problems]
+        items.append(obj if "question" in obj else f"{path} line {n}: expected {BATCH_SHAPE}")
+    return items + [f"{path} {p}" for p in problems]
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -136,9 +119,9 @@ def cmd_ask(args, settings: Settings) -> int:
         return ans
 
     if batch is not None:
-        for obj, bad in batch:
-            out = one(str(obj["question"]), obj.get("id")).to_dict() if obj is not None else {
-                "id": None, "question": None, "status": Status.INVALID, "message": bad,
+        for item in batch:
+            out = one(str(item["question"]), item.get("id")).to_dict() if isinstance(item, dict) else {
+                "id": None, "question": None, "status": Status.INVALID, "message": item,
                 "excerpts": [], "ranking": []}
             print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
@@ -186,7 +169,7 @@ def cmd_serve(args, settings: Settings) -> int:
     if args.sync_every and not args.sync:
         raise AskclinicError("--sync-every needs --sync SOURCE (a feed or sitemap URL)")
     if args.sync:  # sync in the background now and every --sync-every
-        from .sync import parse_every, start_scheduler
+        from .update import parse_every, start_scheduler
         start_scheduler(args.sync, settings, parse_every(args.sync_every or "6h"),
                         embedder=_embedder(settings), log=_log)
     serve(settings, host=args.host, port=args.port)
@@ -257,7 +240,8 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="fetch every page again, and "
                     "re-import posts deleted from the articles folder")
     sp.add_argument("--only", metavar="PATH", help="only pages whose path starts with PATH, e.g. /blog/")
-    sp.add_argument("--delay", type=float, help="seconds between requests (ASKCLINIC_SYNC_DELAY, default 1)")
+    sp.add_argument("--delay", type=float, help="seconds between requests (ASKCLINIC_SYNC_DELAY, "
+                    f"default {Settings.sync_delay:g})")
     sp.add_argument("--wait", action="store_true", help="wait for a running sync or build to finish")
     sp.add_argument("--strict", action="store_true", help="exit 1 if any page failed")
     sp = add("serve", cmd_serve)
