@@ -246,7 +246,7 @@ def test_forwarded_for_is_believed_only_from_the_configured_proxy(proxied):
 
 def test_trusted_proxies_setting_is_checked():
     from askclinic.errors import ConfigError
-    from askclinic.web.guard import trusted_networks
+    from askclinic.config import trusted_networks
 
     assert len(trusted_networks("127.0.0.1, 10.0.0.0/8 ::1")) == 3
     with pytest.raises(ConfigError, match="ASKCLINIC_TRUSTED_PROXIES"):

@@ -6,6 +6,7 @@ Centre"`); lists (`starters`) are TOML arrays, in the environment `|`-separated.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -35,6 +36,18 @@ def check_frame_ancestors(value: str) -> str:
         raise ConfigError(f"ASKCLINIC_FRAME_ANCESTORS={value!r} is not a list of origins; use e.g. "
                           "\"'self' https://www.your-clinic.example\"")
     return " ".join(tokens)
+
+
+def trusted_networks(value: str) -> tuple:
+    """ASKCLINIC_TRUSTED_PROXIES: addresses or networks, separated by commas or spaces."""
+    nets = []
+    for token in value.replace(",", " ").split():
+        try:
+            nets.append(ipaddress.ip_network(token, strict=False))
+        except ValueError:
+            raise ConfigError(f"ASKCLINIC_TRUSTED_PROXIES: {token!r} is not an address or network; "
+                              "use e.g. 127.0.0.1 or 10.0.0.0/8, or leave it empty") from None
+    return tuple(nets)
 
 
 @dataclass(frozen=True)
@@ -74,12 +87,18 @@ class Settings:
     def __post_init__(self):
         object.__setattr__(self, "frame_ancestors", check_frame_ancestors(self.frame_ancestors))
         object.__setattr__(self, "starters", tuple(self.starters))
+        trusted_networks(self.trusted_proxies)
         if self.embed_backend.lower() not in ("onnx", "torch"):
             raise ConfigError(f"ASKCLINIC_EMBED_BACKEND={self.embed_backend!r}: use one of onnx, torch")
 
     @property
     def data_path(self) -> Path:
         return Path(self.data or _default_data_dir())
+
+    @property
+    def article_sources(self) -> list[str]:
+        """The `articles` setting as a list of folders/files."""
+        return [p for p in self.articles.split(os.pathsep) if p.strip()]
 
     @property
     def cache_path(self) -> Path:

@@ -6,7 +6,6 @@ rebuild re-ask the staff's golden questions."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -94,7 +93,7 @@ def run_sync(source: str, settings: Settings, *, articles: str | Path | None = N
              ) -> tuple[SyncReport, BuildReport, list[GoldenResult]]:
     """`askclinic sync`: save the posts of `source` into the articles folder, update the
     index from that folder, and print both reports and the golden questions' one."""
-    folder = Path(articles or settings.articles.split(os.pathsep)[0])
+    folder = Path(articles or settings.article_sources[0])
     limits = limits or Limits.from_settings(settings)
     report = sync(source, folder, prune=prune, force=force, only=only, wait=wait,
                   limits=limits, out=out, log=log)

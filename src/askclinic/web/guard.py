@@ -14,7 +14,6 @@ import time
 import unicodedata
 from collections import deque
 
-from ..errors import ConfigError
 
 API_BODY_LIMIT = 64 * 1024  # /api/*: a question, a context and a comment fit many times over
 PAGE_BODY_LIMIT = 1024 * 1024  # Gradio's pages send the whole conversation with each question
@@ -29,18 +28,6 @@ GRADIO_ROUTES = re.compile(
     r"|startup-events|user/?|login_check/?))$")
 _FORWARDED = (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port",
               b"x-forwarded-prefix", b"x-real-ip", b"forwarded")
-
-
-def trusted_networks(value: str) -> tuple:
-    """ASKCLINIC_TRUSTED_PROXIES: addresses or networks, separated by commas or spaces."""
-    nets = []
-    for token in value.replace(",", " ").split():
-        try:
-            nets.append(ipaddress.ip_network(token, strict=False))
-        except ValueError:
-            raise ConfigError(f"ASKCLINIC_TRUSTED_PROXIES: {token!r} is not an address or network; "
-                              "use e.g. 127.0.0.1 or 10.0.0.0/8, or leave it empty") from None
-    return tuple(nets)
 
 
 def _trusted(address: str | None, nets: tuple) -> bool:

@@ -4,7 +4,6 @@ question log, the per-client rate limits, and the console's background "Rebuild 
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import sqlite3
 import sys
@@ -12,7 +11,7 @@ import threading
 import time
 
 from ..answer import ask
-from ..config import Settings
+from ..config import Settings, trusted_networks
 from ..errors import AskclinicError
 from ..log import Log
 from ..models import Answer
@@ -86,7 +85,7 @@ class Runtime:
         self.limiter = RateLimiter(settings.rate_limit)
         self.feedback_limiter = RateLimiter(settings.rate_limit * 2)
         self.sign_in_limit = guard.SignInLimit()
-        self.proxies = guard.trusted_networks(settings.trusted_proxies)
+        self.proxies = trusted_networks(settings.trusted_proxies)
         self.log_error: str | None = None  # the last failed write to the question log
         self._salt = secrets.token_bytes(16)
         self._live = None
@@ -202,7 +201,7 @@ class Rebuild:
 
     @property
     def sources(self) -> list[str]:
-        return [p for p in self.runtime.settings.articles.split(os.pathsep) if p.strip()]
+        return self.runtime.settings.article_sources
 
     @property
     def running(self) -> bool:
