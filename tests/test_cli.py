@@ -100,12 +100,9 @@ def test_ask_batch_keeps_a_bad_line_in_its_place(tmp_path):
                      '{"id": "b", "question": "Q2"}\n"tail"\n')
     shape = '{"id": ..., "question": ...}'
     assert _read_batch(str(batch)) == [
-        ({"id": "a", "question": "Q1"}, f"{batch} line 1: expected {shape}"),
-        (None, f"{batch} line 2: expected {shape}"),
-        (None, f"{batch} line 4: expected {shape}"),
-        (None, f"{batch} line 5: expected {shape}"),
-        ({"id": "b", "question": "Q2"}, f"{batch} line 6: expected {shape}"),
-        (None, f"{batch} line 7: expected {shape}")]
+        {"id": "a", "question": "Q1"}, f"{batch} line 2: expected {shape}",
+        f"{batch} line 4: expected {shape}", f"{batch} line 5: expected {shape}",
+        {"id": "b", "question": "Q2"}, f"{batch} line 7: expected {shape}"]
 
 
 def test_index_names_a_mistyped_folder(tmp_path):
