@@ -416,7 +416,7 @@ def test_sync_command_end_to_end(site, tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert "posts: 3 new, 0 updated, 0 removed, 0 unchanged, 0 failed (4 requests)" in lines
-    assert any(l.startswith("index: 3 new, 0 changed, 0 removed, 0 unchanged; new version v-") for l in lines)
+    assert any(line.startswith("index: 3 new, 0 changed, 0 removed, 0 unchanged; new version v-") for line in lines)
     assert "golden questions" in r.stdout and "1 of 1 have" in r.stdout
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr

@@ -22,7 +22,7 @@ def json_lines(path: str | Path, shape: str, problems: list[str] | None = None) 
         raise IngestError(f"{path} is a folder; give a .jsonl file") from None
     except UnicodeDecodeError:
         raise IngestError(f"{path}: not UTF-8 text; save it as UTF-8") from None
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
