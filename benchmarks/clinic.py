@@ -29,11 +29,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "clinic"
 MODES = ("dense", "bm25", "rrf", "hybrid")
-NAMES = {"dense": "dense only", "bm25": "BM25 only", "rrf": "plain RRF (dense + BM25)",
-         "hybrid": "askclinic"}
-CLINIC_SETS = {"a_dev": ("clinic A dev", ROOT / "articles", DATA / "clinic_a_dev.jsonl"),
-               "a_test": ("clinic A test", ROOT / "articles", DATA / "clinic_a_test.jsonl"),
-               "b": ("clinic B", DATA / "clinic_b" / "articles", DATA / "clinic_b_questions.jsonl")}
+NAMES = {"dense": "dense only", "bm25": "BM25 only", "rrf": "plain RRF (dense + BM25)", "hybrid": "askclinic"}
+CLINIC_SETS = {
+    "a_dev": ("clinic A dev", ROOT / "articles", DATA / "clinic_a_dev.jsonl"),
+    "a_test": ("clinic A test", ROOT / "articles", DATA / "clinic_a_test.jsonl"),
+    "b": ("clinic B", DATA / "clinic_b" / "articles", DATA / "clinic_b_questions.jsonl"),
+}
 MEDQUAD_SETS = ("liveqa", "medquad")
 START, END = "<!-- clinic:start -->", "<!-- clinic:end -->"
 
@@ -81,10 +82,14 @@ def judge(q: dict, ans) -> dict:
     shown = ans.excerpts if ans.status == "answered" else []
     hit = [any(art == e.article_id and s in norm(e.text) for art, s in labels) for e in shown]
     articles = {art for art, _ in labels}
-    row.update(p1=any(hit[:1]), p3=any(hit[:3]),
-               a1=bool(shown) and shown[0].article_id in articles,
-               marked=any(covers(h, s) for e in shown for h in e.highlights
-                          for art, s in labels if art == e.article_id))
+    row.update(
+        p1=any(hit[:1]),
+        p3=any(hit[:3]),
+        a1=bool(shown) and shown[0].article_id in articles,
+        marked=any(
+            covers(h, s) for e in shown for h in e.highlights for art, s in labels if art == e.article_id
+        ),
+    )
     return row
 
 
@@ -94,15 +99,23 @@ def summarise(rows: list[dict], ms: list[float]) -> dict:
     share = lambda xs, key: sum(bool(x[key]) for x in xs) / len(xs) if xs else None  # noqa: E731
     un = [r for r in rows if r["kind"] == "unanswerable"]
     off = [r for r in rows if r["kind"] == "offtopic"]
-    return {"questions": len(rows), "answerable": len(ans), "unanswerable": len(un), "offtopic": len(off),
-            "passage@1": share(ans, "p1"), "passage@3": share(ans, "p3"), "article@1": share(ans, "a1"),
-            "highlighted": share(answered, "marked"),
-            "unanswerable_refused": 1 - share(un, "answered") if un else None,
-            "offtopic_refused": 1 - share(off, "answered") if off else None,
-            "wrongly_refused": share(ans, "not_covered"),
-            "other_status": (sum(not r["answered"] and not r["not_covered"] for r in ans) / len(ans)
-                             if ans else None),
-            "p50_ms": float(np.percentile(ms, 50)) if ms else None}
+    return {
+        "questions": len(rows),
+        "answerable": len(ans),
+        "unanswerable": len(un),
+        "offtopic": len(off),
+        "passage@1": share(ans, "p1"),
+        "passage@3": share(ans, "p3"),
+        "article@1": share(ans, "a1"),
+        "highlighted": share(answered, "marked"),
+        "unanswerable_refused": 1 - share(un, "answered") if un else None,
+        "offtopic_refused": 1 - share(off, "answered") if off else None,
+        "wrongly_refused": share(ans, "not_covered"),
+        "other_status": (
+            sum(not r["answered"] and not r["not_covered"] for r in ans) / len(ans) if ans else None
+        ),
+        "p50_ms": float(np.percentile(ms, 50)) if ms else None,
+    }
 
 
 def run_clinic(questions: list[dict], retriever, settings, mode: str) -> tuple[dict, list]:
@@ -143,14 +156,20 @@ def run_medquad(index_dir: Path, medquad_dir: Path, modes, embedder) -> tuple[di
     log(f"MedQuAD: {len(questions):,} dev questions over {index_dir}")
     retriever = Retriever(load_index(index_dir), embedder)
     got = quality(retriever, questions, modes)
-    latency_qs = [q["question"] for q in questions if q["set"] == "liveqa"] + \
-                 [q["question"] for q in questions if q["set"] == "medquad"][:148]
+    latency_qs = [q["question"] for q in questions if q["set"] == "liveqa"] + [
+        q["question"] for q in questions if q["set"] == "medquad"
+    ][:148]
     return got, warm_latency(retriever, latency_qs)
 
 
 def medquad_row(r: dict) -> dict:
-    return {"questions": r["questions"], "graded": r["graded"], "ndcg@10": r["ndcg@10"],
-            "article@1": r["success@1"], "p50_ms": r["p50_ms"]}
+    return {
+        "questions": r["questions"],
+        "graded": r["graded"],
+        "ndcg@10": r["ndcg@10"],
+        "article@1": r["success@1"],
+        "p50_ms": r["p50_ms"],
+    }
 
 
 def pct(x) -> str:
@@ -158,46 +177,66 @@ def pct(x) -> str:
 
 
 def report(results: dict, command: str) -> str:
-    out = ["## Clinic benchmark", "",
-           f"`{command}`, {time.strftime('%Y-%m-%d')}. Clinic A: the {results.get('a_articles', '?')} "
-           f"sample articles in `articles/` (a headache clinic), questions in patients' words "
-           f"(`benchmarks/clinic/clinic_a_dev.jsonl`, tuned on; `clinic_a_test.jsonl`, scored only "
-           f"when a change was done). Clinic B: {results.get('b_articles', '?')} posts of a sleep "
-           f"clinic (`benchmarks/clinic/clinic_b/`), never tuned on. MedQuAD: the dev questions of "
-           f"the retrieval benchmark over the full MedQuAD index.", "",
-           "| set | retriever | questions | passage @1 | passage @3 | article @1 | highlighted "
-           "| unanswerable refused | off-topic refused | answerable refused | answerable stopped | nDCG@10 | p50 ms |",
-           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for key, name in [(k, v[0]) for k, v in CLINIC_SETS.items()] + [(s, f"MedQuAD {s}") for s in MEDQUAD_SETS]:
+    out = [
+        "## Clinic benchmark",
+        "",
+        f"`{command}`, {time.strftime('%Y-%m-%d')}. Clinic A: the {results.get('a_articles', '?')} "
+        f"sample articles in `articles/` (a headache clinic), questions in patients' words "
+        f"(`benchmarks/clinic/clinic_a_dev.jsonl`, tuned on; `clinic_a_test.jsonl`, scored only "
+        f"when a change was done). Clinic B: {results.get('b_articles', '?')} posts of a sleep "
+        f"clinic (`benchmarks/clinic/clinic_b/`), never tuned on. MedQuAD: the dev questions of "
+        f"the retrieval benchmark over the full MedQuAD index.",
+        "",
+        "| set | retriever | questions | passage @1 | passage @3 | article @1 | highlighted "
+        "| unanswerable refused | off-topic refused | answerable refused | answerable stopped | nDCG@10 | p50 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, name in [(k, v[0]) for k, v in CLINIC_SETS.items()] + [
+        (s, f"MedQuAD {s}") for s in MEDQUAD_SETS
+    ]:
         for mode in MODES:
             r = results["sets"].get(key, {}).get(mode)
             if r is None:
                 continue
-            count = (f"{r['answerable']} + {r['unanswerable']} + {r['offtopic']}" if "answerable" in r
-                     else f"{r['graded']} of {r['questions']}")
-            out.append(f"| {name} | {NAMES[mode]} | {count} | {pct(r.get('passage@1'))} | "
-                       f"{pct(r.get('passage@3'))} | {pct(r.get('article@1'))} | {pct(r.get('highlighted'))} | "
-                       f"{pct(r.get('unanswerable_refused'))} | {pct(r.get('offtopic_refused'))} | "
-                       f"{pct(r.get('wrongly_refused'))} | {pct(r.get('other_status'))} | {pct(r.get('ndcg@10'))} | "
-                       f"{r['p50_ms']:.1f} |")
+            count = (
+                f"{r['answerable']} + {r['unanswerable']} + {r['offtopic']}"
+                if "answerable" in r
+                else f"{r['graded']} of {r['questions']}"
+            )
+            out.append(
+                f"| {name} | {NAMES[mode]} | {count} | {pct(r.get('passage@1'))} | "
+                f"{pct(r.get('passage@3'))} | {pct(r.get('article@1'))} | {pct(r.get('highlighted'))} | "
+                f"{pct(r.get('unanswerable_refused'))} | {pct(r.get('offtopic_refused'))} | "
+                f"{pct(r.get('wrongly_refused'))} | {pct(r.get('other_status'))} | {pct(r.get('ndcg@10'))} | "
+                f"{r['p50_ms']:.1f} |"
+            )
     out += ["", *MEASURES, "", "\n\n".join(NOTES)]
     out += ["", *target_lines(results)]
     warm = results.get("medquad_warm")
     if warm:
-        out += ["", f"askclinic's whole answer with highlights, warm, in-process on the full MedQuAD index "
-                f"({warm['n']} questions: the 52 liveqa and 148 medquad ones of the retrieval benchmark): "
-                f"p50 {warm['p50']:.1f} ms, p95 {warm['p95']:.1f} ms."]
+        out += [
+            "",
+            f"askclinic's whole answer with highlights, warm, in-process on the full MedQuAD index "
+            f"({warm['n']} questions: the 52 liveqa and 148 medquad ones of the retrieval benchmark): "
+            f"p50 {warm['p50']:.1f} ms, p95 {warm['p95']:.1f} ms.",
+        ]
     skipped = results.get("skipped")
     if skipped:
         out += ["", "Not run: " + "; ".join(skipped) + "."]
     return "\n".join(out)
 
 
-TARGETS = [("a_test", "passage@1", ">=", 0.85), ("a_test", "article@1", ">=", 0.95),
-           ("a_test", "highlighted", ">=", 0.85), ("a_test", "unanswerable_refused", ">=", 0.80),
-           ("a_test", "wrongly_refused", "<=", 0.03), ("a_test", "offtopic_refused", ">=", 0.95),
-           ("b", "passage@1", ">=", 0.80), ("liveqa", "ndcg@10", ">=", 0.697),
-           ("medquad", "article@1", ">=", 0.90)]
+TARGETS = [
+    ("a_test", "passage@1", ">=", 0.85),
+    ("a_test", "article@1", ">=", 0.95),
+    ("a_test", "highlighted", ">=", 0.85),
+    ("a_test", "unanswerable_refused", ">=", 0.80),
+    ("a_test", "wrongly_refused", "<=", 0.03),
+    ("a_test", "offtopic_refused", ">=", 0.95),
+    ("b", "passage@1", ">=", 0.80),
+    ("liveqa", "ndcg@10", ">=", 0.697),
+    ("medquad", "article@1", ">=", 0.90),
+]
 
 
 def target_lines(results: dict) -> list[str]:
@@ -220,9 +259,9 @@ MEASURES = [
     "miss). Article @1: the first excerpt is from a labelled article (MedQuAD: the first ranked "
     "article is graded relevant). Highlighted: of the answerable questions that were answered, "
     "a labelled sentence is highlighted. Refused: the answer showed no excerpts (for answerable "
-    "questions: \"not covered\"; stopped: an emergency, check or invalid answer of the safety "
+    'questions: "not covered"; stopped: an emergency, check or invalid answer of the safety '
     "checks, which run before retrieval). p50: whole "
-    "answer in-process, warm (MedQuAD: without highlights, as in the retrieval benchmark).",
+    "answer in-process, warm (MedQuAD: without highlights, as in the retrieval benchmark)."
 ]
 
 
@@ -256,7 +295,7 @@ NOTES = [
     "0.5-1, words 0.1-0.3, BM25 0.1-0.3), against 0.55 for the old fused order and 0.79 for "
     "plain RRF's order; adding the RRF rank as a fifth measure changed nothing worth keeping. "
     "Misspellings are fixed before the model reads the question, brand names get their generic "
-    "names, and \"not covered\" also looks at words: a dose asked for and no amount in the best "
+    'names, and "not covered" also looks at words: a dose asked for and no amount in the best '
     "passages (see README, How it finds answers).",
     "Tried and dropped: refusing a question that names a rare word the articles never use (not "
     "a misspelling of theirs, not a brand of a medicine they name). It raised unanswerable "
@@ -270,16 +309,24 @@ NOTES = [
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sets", default="a_dev,a_test,b,liveqa,medquad",
-                   help="comma-separated: a_dev, a_test, b, liveqa, medquad")
+    p.add_argument(
+        "--sets",
+        default="a_dev,a_test,b,liveqa,medquad",
+        help="comma-separated: a_dev, a_test, b, liveqa, medquad",
+    )
     p.add_argument("--modes", default=",".join(MODES))
-    p.add_argument("--medquad-index", default=os.environ.get("ASKCLINIC_MEDQUAD_INDEX"),
-                   help="a built MedQuAD index (default: $ASKCLINIC_MEDQUAD_INDEX)")
+    p.add_argument(
+        "--medquad-index",
+        default=os.environ.get("ASKCLINIC_MEDQUAD_INDEX"),
+        help="a built MedQuAD index (default: $ASKCLINIC_MEDQUAD_INDEX)",
+    )
     p.add_argument("--no-write", action="store_true", help="print only; leave the docs alone")
     p.add_argument("--misses", help="write each answerable miss of askclinic to this JSONL file")
     p.add_argument("--json", help="also write the figures to this JSON file")
-    p.add_argument("--merge", help="start from the figures of an earlier run (its --json file), "
-                   "replacing the sets run now")
+    p.add_argument(
+        "--merge",
+        help="start from the figures of an earlier run (its --json file), replacing the sets run now",
+    )
     args = p.parse_args()
     sets, modes = args.sets.split(","), args.modes.split(",")
     from askclinic.config import load_settings
@@ -306,16 +353,28 @@ def main() -> None:
             for mode in modes:
                 log(f"{name}: {mode} on {len(questions)} questions")
                 results["sets"].setdefault(key, {})[mode], misses = run_clinic(
-                    questions, retriever, settings, mode)
+                    questions, retriever, settings, mode
+                )
                 if mode == "hybrid":
-                    misses_out += [{"set": key, "id": q.get("id"), "question": q["question"],
-                                    "status": a.status, "row": r,
-                                    "excerpts": [[e.article_id, e.score, e.text[:160], e.highlights]
-                                                 for e in a.excerpts]}
-                                   for q, a, r in misses if r["kind"] != "answerable" or not r["p1"]]
+                    misses_out += [
+                        {
+                            "set": key,
+                            "id": q.get("id"),
+                            "question": q["question"],
+                            "status": a.status,
+                            "row": r,
+                            "excerpts": [
+                                [e.article_id, e.score, e.text[:160], e.highlights] for e in a.excerpts
+                            ],
+                        }
+                        for q, a, r in misses
+                        if r["kind"] != "answerable" or not r["p1"]
+                    ]
     wanted = [s for s in sets if s in MEDQUAD_SETS]
     if wanted and not args.medquad_index:
-        results["skipped"].append("MedQuAD (no index: pass --medquad-index DIR or set ASKCLINIC_MEDQUAD_INDEX)")
+        results["skipped"].append(
+            "MedQuAD (no index: pass --medquad-index DIR or set ASKCLINIC_MEDQUAD_INDEX)"
+        )
         log("MedQuAD skipped: pass --medquad-index DIR or set ASKCLINIC_MEDQUAD_INDEX")
     elif wanted and medquad() is None:
         results["skipped"].append(f"MedQuAD (no questions: {NO_MEDQUAD})")
@@ -332,13 +391,19 @@ def main() -> None:
     command = "python benchmarks/clinic.py" + (" --medquad-index DIR" if args.medquad_index else "")
     if args.merge:
         command = "python benchmarks/clinic.py --sets a_dev,a_test,b --json FILE; " + command.replace(
-            "clinic.py", f"clinic.py --sets {args.sets} --merge FILE")
+            "clinic.py", f"clinic.py --sets {args.sets} --merge FILE"
+        )
     table = report(results, command)
     print(table)
     if not args.no_write:
         write_section(ROOT / "docs" / "benchmarks.md", START, END, table)
-        write_section(ROOT / "README.md", START, END, table.replace("## Clinic", "### Clinic", 1),
-                      heading="## Benchmarks")
+        write_section(
+            ROOT / "README.md",
+            START,
+            END,
+            table.replace("## Clinic", "### Clinic", 1),
+            heading="## Benchmarks",
+        )
 
 
 if __name__ == "__main__":

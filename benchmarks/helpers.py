@@ -12,8 +12,10 @@ from askclinic.files import json_lines
 
 MEDQUAD_VAR = "ASKCLINIC_MEDQUAD"
 MEDQUAD_FILES = ("articles.jsonl", "dev_questions.jsonl")
-NO_MEDQUAD = (f"MedQuAD not found: set {MEDQUAD_VAR} to a folder holding its articles.jsonl and "
-              "dev_questions.jsonl (see CONTRIBUTING.md, Test data)")
+NO_MEDQUAD = (
+    f"MedQuAD not found: set {MEDQUAD_VAR} to a folder holding its articles.jsonl and "
+    "dev_questions.jsonl (see CONTRIBUTING.md, Test data)"
+)
 
 
 def free_port() -> int:
@@ -44,7 +46,7 @@ def write_section(path: Path, start: str, end: str, body: str, heading: str | No
     block = f"{start}\n{body}\n{end}"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     if start in old and end in old:
-        new = old[:old.index(start)] + block + old[old.index(end) + len(end):]
+        new = old[: old.index(start)] + block + old[old.index(end) + len(end) :]
     else:
         if heading and heading not in old.splitlines():
             old = old.rstrip("\n") + f"\n\n{heading}\n"

@@ -31,16 +31,24 @@ BEGIN, END = "<!-- loadtest:begin -->", "<!-- loadtest:end -->"
 CONTRACT = {"id", "question", "status", "message", "excerpts", "ranking"}
 # What patients ask: mostly in scope, some off-topic, a follow-up, an emergency.
 QUESTIONS = [
-    ("Does Botox help neck pain?", None), ("Is coffee bad for migraines?", None),
-    ("What are the signs of a cluster headache?", None), ("Can magnesium prevent migraines?", None),
-    ("How much sleep do I need to avoid headaches?", None), ("Does the weather trigger migraines?", None),
-    ("What happens at my first visit?", None), ("Are CGRP medicines safe?", None),
-    ("Can children get migraines?", None), ("Is it safe to take migraine medicine while pregnant?", None),
-    ("What is medication overuse headache?", None), ("Does acupuncture work for headaches?", None),
+    ("Does Botox help neck pain?", None),
+    ("Is coffee bad for migraines?", None),
+    ("What are the signs of a cluster headache?", None),
+    ("Can magnesium prevent migraines?", None),
+    ("How much sleep do I need to avoid headaches?", None),
+    ("Does the weather trigger migraines?", None),
+    ("What happens at my first visit?", None),
+    ("Are CGRP medicines safe?", None),
+    ("Can children get migraines?", None),
+    ("Is it safe to take migraine medicine while pregnant?", None),
+    ("What is medication overuse headache?", None),
+    ("Does acupuncture work for headaches?", None),
     ("what about side effects?", "Does Botox help with chronic migraine?"),
     ("How long does it last?", "What is a nerve block for headaches?"),
-    ("How do I file my taxes?", None), ("Who won the football game last night?", None),
-    ("Write me a poem about cats", None), ("What is the capital of France?", None),
+    ("How do I file my taxes?", None),
+    ("Who won the football game last night?", None),
+    ("Write me a poem about cats", None),
+    ("What is the capital of France?", None),
     ("Sudden worst headache of my life, like a thunderclap", None),
     ("Does exercise help with migraine?", None),
 ]
@@ -66,11 +74,19 @@ def start_server(index: str | None, workdir: Path) -> tuple[subprocess.Popen, st
         else:
             index = str(workdir / "index")
             print("building an index of the sample articles...", file=sys.stderr)
-            subprocess.run(cli + ["index", str(ROOT / "articles"), "--index", index], env=env,
-                           check=True, capture_output=True)
+            subprocess.run(
+                cli + ["index", str(ROOT / "articles"), "--index", index],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
     port = free_port()
-    proc = subprocess.Popen(cli + ["serve", "--host", "127.0.0.1", "--port", str(port), "--index", index],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cli + ["serve", "--host", "127.0.0.1", "--port", str(port), "--index", index],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + 180
     while time.monotonic() < end:
@@ -121,8 +137,7 @@ async def run(url: str, clients: int, questions: int, deadline: float) -> tuple[
     return results, elapsed
 
 
-def report(results: list, elapsed: float, clients: int, questions: int, own: bool,
-           load_before: float) -> str:
+def report(results: list, elapsed: float, clients: int, questions: int, own: bool, load_before: float) -> str:
     ok = [ms for ms, err, _ in results if err is None]
     p50, p95, p99 = np.percentile(ok, [50, 95, 99]) if ok else (0.0, 0.0, 0.0)
     errors: dict[str, int] = {}
@@ -132,26 +147,35 @@ def report(results: list, elapsed: float, clients: int, questions: int, own: boo
             errors[err] = errors.get(err, 0) + 1
         else:
             statuses[status] = statuses.get(status, 0) + 1
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=ROOT).stdout.strip() or "?"
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip()
+        or "?"
+    )
     lines = [
-        f"## Load test: {clients} concurrent clients × {questions} questions on /api/ask", "",
+        f"## Load test: {clients} concurrent clients × {questions} questions on /api/ask",
+        "",
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit} on {os.cpu_count()} CPU cores "
         f"({platform.machine()}, Python {platform.python_version()}), client and server on the same "
         f"machine over loopback{' (server started by the script, rate limit off)' if own else ''}; "
         f"1-minute load average {load_before:.1f} before the run (other work on the machine). "
-        f"Command: `python benchmarks/loadtest.py`.", "",
+        f"Command: `python benchmarks/loadtest.py`.",
+        "",
         "| requests | errors | throughput | p50 | p95 | p99 | max |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| {len(results):,} | {sum(errors.values()):,} | {len(ok) / elapsed:.1f} req/s | "
         f"{p50:.0f} ms | {p95:.0f} ms | {p99:.0f} ms | "
-        f"{max(ok, default=0):.0f} ms |", "",
-        "Answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items())) + ". "
+        f"{max(ok, default=0):.0f} ms |",
+        "",
+        "Answers: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items()))
+        + ". "
         + ("Errors: " + ", ".join(f"{k}: {v:,}" for k, v in errors.items()) + "." if errors else "No errors.")
         + " Latency is the whole request as a client sees it, queueing included: with "
-          f"{clients} clients asking back to back, most of it is waiting in line. Each answered "
-          "question costs a few hundred milliseconds of CPU (embedding the question and the "
-          "excerpt sentences scored for highlights), so throughput, not the web layer, sets it.",
+        f"{clients} clients asking back to back, most of it is waiting in line. Each answered "
+        "question costs a few hundred milliseconds of CPU (embedding the question and the "
+        "excerpt sentences scored for highlights), so throughput, not the web layer, sets it.",
     ]
     return "\n".join(lines)
 
@@ -162,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--questions", type=int, default=20, help="questions per client")
     p.add_argument("--url", help="a running server on this machine (loopback only); default: start one")
     p.add_argument("--index", help="index for the server it starts (default ./index, else the samples)")
-    p.add_argument("--deadline", type=float, default=900, help="seconds before unsent requests count as errors")
+    p.add_argument(
+        "--deadline", type=float, default=900, help="seconds before unsent requests count as errors"
+    )
     p.add_argument("--no-write", action="store_true", help=f"do not update {DOC.relative_to(ROOT)}")
     args = p.parse_args(argv)
     if not (1 <= args.clients <= 200 and 1 <= args.questions <= 100):

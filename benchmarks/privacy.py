@@ -29,13 +29,24 @@ from helpers import medquad, read_rows, write_section  # noqa: E402
 DATA = ROOT / "tests" / "data"
 SETS = [DATA / "pii.jsonl", DATA / "pii_kinds.jsonl"]
 HELDOUT = [DATA / "pii_heldout.jsonl"]
-QUESTIONS = [DATA / "inscope.jsonl", DATA / "emergency.jsonl", DATA / "offtopic.jsonl",
-             *([MEDQUAD / "dev_questions.jsonl"] if (MEDQUAD := medquad()) else [])]
+QUESTIONS = [
+    DATA / "inscope.jsonl",
+    DATA / "emergency.jsonl",
+    DATA / "offtopic.jsonl",
+    *([MEDQUAD / "dev_questions.jsonl"] if (MEDQUAD := medquad()) else []),
+]
 TAG = re.compile(r"\[(NAME|PHONE|EMAIL|ADDRESS|DOB|SSN|ID|CARD)\]")
 _PLAIN = {"at", "dot", "com", "org", "net", "dr", "mr", "mrs", "ms", "no", "is"}
-KINDS = {"SSN": "social security numbers", "ID": "insurance, policy, Medicare, MRN numbers",
-         "CARD": "payment cards", "PHONE": "phone numbers", "EMAIL": "emails",
-         "ADDRESS": "street addresses and flats", "NAME": "names", "DOB": "dates of birth"}
+KINDS = {
+    "SSN": "social security numbers",
+    "ID": "insurance, policy, Medicare, MRN numbers",
+    "CARD": "payment cards",
+    "PHONE": "phone numbers",
+    "EMAIL": "emails",
+    "ADDRESS": "street addresses and flats",
+    "NAME": "names",
+    "DOB": "dates of birth",
+}
 
 
 def rows(paths=SETS) -> list[dict]:
@@ -80,8 +91,14 @@ def measure(redact, data: list[dict] | None = None) -> dict:
                 missed.append((kind, row["text"], out))
             else:
                 caught[kind] += 1
-    return {"rows": len(data), "exact": exact, "clean": clean, "alarms": alarms,
-            "recall": {k: (caught[k], labelled[k]) for k in KINDS if labelled[k]}, "missed": missed}
+    return {
+        "rows": len(data),
+        "exact": exact,
+        "clean": clean,
+        "alarms": alarms,
+        "recall": {k: (caught[k], labelled[k]) for k in KINDS if labelled[k]},
+        "missed": missed,
+    }
 
 
 def real_questions(redact, paths=QUESTIONS) -> tuple[int, list[tuple[str, str]]]:
@@ -104,25 +121,44 @@ def _table(res: dict) -> list[str]:
         lines.append(f"| {KINDS[kind]} (`[{kind}]`) | {got} / {n} | {got / n:.2f} |")
     total = [sum(x) for x in zip(*res["recall"].values())]
     lines.append(f"| all | {total[0]} / {total[1]} | {total[0] / total[1]:.2f} |")
-    lines += ["", f"Rows with nothing to remove changed by mistake: {res['alarms']} of {res['clean']}. "
-              f"Output equal to the label: {res['exact']} of {res['rows']} rows.", ""]
+    lines += [
+        "",
+        f"Rows with nothing to remove changed by mistake: {res['alarms']} of {res['clean']}. "
+        f"Output equal to the label: {res['exact']} of {res['rows']} rows.",
+        "",
+    ]
     if res["missed"]:
         lines += ["Missed:", ""] + [f"- {kind}: `{text}`" for kind, text, _ in res["missed"]] + [""]
     return lines
 
 
 def markdown(dev: dict, held: dict, real: tuple[int, list]) -> str:
-    lines = ["## Privacy: what redaction removes", "",
-             "`python benchmarks/privacy.py`. A labelled span counts as caught when none of its words "
-             "is left in the stored text.", "",
-             f"### Labelled set: {dev['rows']} rows (`tests/data/pii.jsonl`, `pii_kinds.jsonl`)", "",
-             "The patterns were written against this set, so it shows what they are meant to catch.", ""]
+    lines = [
+        "## Privacy: what redaction removes",
+        "",
+        "`python benchmarks/privacy.py`. A labelled span counts as caught when none of its words "
+        "is left in the stored text.",
+        "",
+        f"### Labelled set: {dev['rows']} rows (`tests/data/pii.jsonl`, `pii_kinds.jsonl`)",
+        "",
+        "The patterns were written against this set, so it shows what they are meant to catch.",
+        "",
+    ]
     lines += _table(dev)
-    lines += [f"### Held-out: {held['rows']} rows (`tests/data/pii_heldout.jsonl`)", "",
-              "Written after the patterns and not used to change them: closer to what new wording gets.", ""]
+    lines += [
+        f"### Held-out: {held['rows']} rows (`tests/data/pii_heldout.jsonl`)",
+        "",
+        "Written after the patterns and not used to change them: closer to what new wording gets.",
+        "",
+    ]
     lines += _table(held)
-    lines += ["### Real questions", "", f"Of {real[0]:,} real patient questions (the in-scope, emergency and "
-              f"off-topic sets and MedQuAD's dev questions), redaction changed {len(real[1])}:", ""]
+    lines += [
+        "### Real questions",
+        "",
+        f"Of {real[0]:,} real patient questions (the in-scope, emergency and "
+        f"off-topic sets and MedQuAD's dev questions), redaction changed {len(real[1])}:",
+        "",
+    ]
     lines += [f"- `{q[-90:]}` → `{out[-90:]}`" for q, out in real[1]]
     return "\n".join(lines)
 

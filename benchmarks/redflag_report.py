@@ -20,25 +20,54 @@ ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"
 DEV = ROOT / "benchmarks" / "redflags" / "dev.jsonl"  # written for tuning, before the second round
 MEDQUAD = medquad()  # its dev questions are all non-emergencies
-OLD_KINDS = {"neuro": "stroke", "giant_cell": "giant_cell_arteritis", "eye": "glaucoma", "botox": "allergic_reaction",
-             "overdose": "self_harm", "suicide": "self_harm", "stroke_heart": "hypertensive"}
+OLD_KINDS = {
+    "neuro": "stroke",
+    "giant_cell": "giant_cell_arteritis",
+    "eye": "glaucoma",
+    "botox": "allergic_reaction",
+    "overdose": "self_harm",
+    "suicide": "self_harm",
+    "stroke_heart": "hypertensive",
+}
 
 
 def heldout(path: Path = HELDOUT) -> list[dict]:
-    return [{"text": r["text"], "emergency": bool(r["emergency"]), "category": r.get("category"),
-             "lang": r.get("lang", "en"), "kind": r.get("kind") or "plain"} for r in read_rows(path)]
+    return [
+        {
+            "text": r["text"],
+            "emergency": bool(r["emergency"]),
+            "category": r.get("category"),
+            "lang": r.get("lang", "en"),
+            "kind": r.get("kind") or "plain",
+        }
+        for r in read_rows(path)
+    ]
 
 
 def bank() -> list[dict]:
-    return [{"text": r["text"], "emergency": r["label"] != "none", "lang": r["lang"],
-             "category": None if r["label"] == "none" else r["label"], "kind": r.get("kind", "emergency")}
-            for r in redflags.bank()]
+    return [
+        {
+            "text": r["text"],
+            "emergency": r["label"] != "none",
+            "lang": r["lang"],
+            "category": None if r["label"] == "none" else r["label"],
+            "kind": r.get("kind", "emergency"),
+        }
+        for r in redflags.bank()
+    ]
 
 
 def old_set() -> list[dict]:
-    return [{"text": r["question"], "emergency": r["emergency"], "lang": "en",
-             "category": OLD_KINDS.get(r["kind"], r["kind"]), "kind": "emergency" if r["emergency"] else "calm"}
-            for r in read_rows(ROOT / "tests" / "data" / "emergency.jsonl")]
+    return [
+        {
+            "text": r["question"],
+            "emergency": r["emergency"],
+            "lang": "en",
+            "category": OLD_KINDS.get(r["kind"], r["kind"]),
+            "kind": "emergency" if r["emergency"] else "calm",
+        }
+        for r in read_rows(ROOT / "tests" / "data" / "emergency.jsonl")
+    ]
 
 
 def statuses(items: list[dict], embedder, timings: list | None = None) -> list[str]:
@@ -61,13 +90,19 @@ def statuses(items: list[dict], embedder, timings: list | None = None) -> list[s
 def languages(held: list[dict]) -> dict:
     """safety.language against the labels: the held-out messages (English or Spanish) and the
     short and mixed messages of tests/data/languages.jsonl (also other languages)."""
-    short = [{"text": r["text"], "lang": r["language"]} for r in read_rows(ROOT / "tests" / "data" / "languages.jsonl")]
+    short = [
+        {"text": r["text"], "lang": r["language"]}
+        for r in read_rows(ROOT / "tests" / "data" / "languages.jsonl")
+    ]
     out = {}
     for name, items in (("held-out messages", held), ("tests/data/languages.jsonl (short and mixed)", short)):
         if items:
             got = [safety.language(r["text"]) for r in items]
-            out[name] = {"n": len(items), "right": sum(g == r["lang"] for g, r in zip(got, items)),
-                         "wrong": [f"{r['lang']}→{g}: {r['text'][:60]}" for g, r in zip(got, items) if g != r["lang"]]}
+            out[name] = {
+                "n": len(items),
+                "right": sum(g == r["lang"] for g, r in zip(got, items)),
+                "wrong": [f"{r['lang']}→{g}: {r['text'][:60]}" for g, r in zip(got, items) if g != r["lang"]],
+            }
     return out
 
 
@@ -94,39 +129,62 @@ def summary(items: list[dict], got: list[str]) -> dict:
                 groups[("calm", key)].append(s)
             if r["kind"] != "plain":
                 groups[("calm", "confusable")].append(s)
-    return {f"{side}|{key}": {"n": len(v), "emergency": v.count("emergency") / len(v), "check": v.count("check") / len(v)}
-            for (side, key), v in groups.items()}
+    return {
+        f"{side}|{key}": {
+            "n": len(v),
+            "emergency": v.count("emergency") / len(v),
+            "check": v.count("check") / len(v),
+        }
+        for (side, key), v in groups.items()
+    }
 
 
 def evaluate(embedder) -> dict:
     safety.language("load the language models before timing")
     res, timings = {}, []
-    sets = [("heldout", heldout() if HELDOUT.exists() else []), ("dev", heldout(DEV) if DEV.exists() else []),
-            ("bank", bank()), ("tests", old_set())]
+    sets = [
+        ("heldout", heldout() if HELDOUT.exists() else []),
+        ("dev", heldout(DEV) if DEV.exists() else []),
+        ("bank", bank()),
+        ("tests", old_set()),
+    ]
     for name, items in sets:
         if items:
             got = statuses(items, embedder, timings if name == "heldout" else None)
-            res[name] = {"summary": summary(items, got),
-                         "missed": [r["text"] for r, s in zip(items, got) if r["emergency"] and not s],
-                         "alarms": [f"{s}: {r['text']}" for r, s in zip(items, got) if not r["emergency"] and s]}
+            res[name] = {
+                "summary": summary(items, got),
+                "missed": [r["text"] for r, s in zip(items, got) if r["emergency"] and not s],
+                "alarms": [f"{s}: {r['text']}" for r, s in zip(items, got) if not r["emergency"] and s],
+            }
     if MEDQUAD is not None:
-        dev = [{"text": q["question"], "emergency": False, "lang": "en", "kind": q["set"], "category": None}
-               for q in read_rows(MEDQUAD / "dev_questions.jsonl")]
+        dev = [
+            {"text": q["question"], "emergency": False, "lang": "en", "kind": q["set"], "category": None}
+            for q in read_rows(MEDQUAD / "dev_questions.jsonl")
+        ]
         got = statuses(dev, embedder)
-        res["medquad"] = {"n": len(dev), "emergency": got.count("emergency"), "check": got.count("check"),
-                          "flagged": [f"{s}: {r['text'][:120]}" for r, s in zip(dev, got) if s]}
+        res["medquad"] = {
+            "n": len(dev),
+            "emergency": got.count("emergency"),
+            "check": got.count("check"),
+            "flagged": [f"{s}: {r['text'][:120]}" for r, s in zip(dev, got) if s],
+        }
     res["language"] = languages(sets[0][1])
     if timings:
-        res["cost"] = {"embed_p50_ms": statistics.median(t[0] for t in timings),
-                       "check_p50_ms": statistics.median(t[1] for t in timings), "n": len(timings)}
+        res["cost"] = {
+            "embed_p50_ms": statistics.median(t[0] for t in timings),
+            "check_p50_ms": statistics.median(t[1] for t in timings),
+            "n": len(timings),
+        }
     return res
 
 
-TARGETS = [("emergencies → emergency message or check", "urgent|all", "any", 0.99, ">="),
-           ("emergencies → emergency message directly", "urgent|all", "emergency", 0.90, ">="),
-           ("Spanish emergencies → emergency message or check", "urgent|lang:es", "any", 0.95, ">="),
-           ("non-emergencies → emergency message", "calm|all", "emergency", 0.03, "<="),
-           ("non-emergencies → check", "calm|all", "check", 0.10, "<=")]
+TARGETS = [
+    ("emergencies → emergency message or check", "urgent|all", "any", 0.99, ">="),
+    ("emergencies → emergency message directly", "urgent|all", "emergency", 0.90, ">="),
+    ("Spanish emergencies → emergency message or check", "urgent|lang:es", "any", 0.95, ">="),
+    ("non-emergencies → emergency message", "calm|all", "emergency", 0.03, "<="),
+    ("non-emergencies → check", "calm|all", "check", 0.10, "<="),
+]
 
 
 def _rate(row: dict, what: str) -> float:
@@ -146,20 +204,30 @@ def targets(res: dict) -> list[str]:
     lines = ["| measure | held-out result | target | met |", "| --- | --- | --- | --- |"]
     for label, key, what, target, how in TARGETS:
         value = _rate(h[key], what)
-        lines.append(f"| {label} ({h[key]['n']}) | {_pct(value)} | {how.replace('>=', '≥').replace('<=', '≤')} "
-                     f"{target:.0%} | {_met(value, target, how)} |")
-    cats = [_rate(h[f"urgent|category:{c}"], "any") for c in redflags.CATEGORIES if f"urgent|category:{c}" in h]
-    lines.append(f"| lowest category: emergency message or check | {_pct(min(cats))} | ≥ 95% | {_met(min(cats), 0.95, '>=')} |")
+        lines.append(
+            f"| {label} ({h[key]['n']}) | {_pct(value)} | {how.replace('>=', '≥').replace('<=', '≤')} "
+            f"{target:.0%} | {_met(value, target, how)} |"
+        )
+    cats = [
+        _rate(h[f"urgent|category:{c}"], "any") for c in redflags.CATEGORIES if f"urgent|category:{c}" in h
+    ]
+    lines.append(
+        f"| lowest category: emergency message or check | {_pct(min(cats))} | ≥ 95% | {_met(min(cats), 0.95, '>=')} |"
+    )
     if "medquad" in res:
         m = res["medquad"]
         flagged = (m["emergency"] + m["check"]) / m["n"]
-        lines.append(f"| MedQuAD dev questions flagged (emergency {m['emergency']}, check {m['check']}; {m['n']}) | "
-                     f"{_pct(flagged)} | ≤ 1% | {_met(flagged, 0.01, '<=')} |")
+        lines.append(
+            f"| MedQuAD dev questions flagged (emergency {m['emergency']}, check {m['check']}; {m['n']}) | "
+            f"{_pct(flagged)} | ≤ 1% | {_met(flagged, 0.01, '<=')} |"
+        )
     if "cost" in res:
         c = res["cost"]
-        lines.append(f"| the check per question, p50 (language + red flags, vector given) | {c['check_p50_ms']:.2f} ms "
-                     f"({c['check_p50_ms'] / c['embed_p50_ms']:.2f} x embedding the question, "
-                     f"{c['embed_p50_ms']:.1f} ms) | ≤ 20 ms | {_met(c['check_p50_ms'], 20, '<=')} |")
+        lines.append(
+            f"| the check per question, p50 (language + red flags, vector given) | {c['check_p50_ms']:.2f} ms "
+            f"({c['check_p50_ms'] / c['embed_p50_ms']:.2f} x embedding the question, "
+            f"{c['embed_p50_ms']:.1f} ms) | ≤ 20 ms | {_met(c['check_p50_ms'], 20, '<=')} |"
+        )
     return lines
 
 
@@ -170,55 +238,98 @@ def breakdown(summary: dict, prefix: str, title: str) -> list[str]:
     lines = [f"| {title} | n | emergency or check | emergency | check |", "| --- | --- | --- | --- | --- |"]
     for k in keys:
         row = summary[k]
-        lines.append(f"| {k.split(':', 1)[1]} | {row['n']} | {_pct(_rate(row, 'any'))} | {_pct(row['emergency'])} | "
-                     f"{_pct(row['check'])} |")
+        lines.append(
+            f"| {k.split(':', 1)[1]} | {row['n']} | {_pct(_rate(row, 'any'))} | {_pct(row['emergency'])} | "
+            f"{_pct(row['check'])} |"
+        )
     return lines
 
 
 def overall(name: str, summary: dict) -> str:
     u, c = summary["urgent|all"], summary["calm|all"]
-    return (f"| {name} | {u['n']} | {_pct(_rate(u, 'any'))} | {_pct(u['emergency'])} | {c['n']} | "
-            f"{_pct(c['emergency'])} | {_pct(c['check'])} |")
+    return (
+        f"| {name} | {u['n']} | {_pct(_rate(u, 'any'))} | {_pct(u['emergency'])} | {c['n']} | "
+        f"{_pct(c['emergency'])} | {_pct(c['check'])} |"
+    )
 
 
 def report(res: dict) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or "?"
-    lines = ["## Red flags", "", f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
-             "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
-             "The held-out set (`benchmarks/redflags/heldout.jsonl`) was written apart from the detector and "
-             "not tuned on.", ""]
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or "?"
+    )
+    lines = [
+        "## Red flags",
+        "",
+        f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
+        "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
+        "The held-out set (`benchmarks/redflags/heldout.jsonl`) was written apart from the detector and "
+        "not tuned on.",
+        "",
+    ]
     if "heldout" not in res:
         return "\n".join(lines + ["The held-out set is missing."])
     h = res["heldout"]["summary"]
     lines += targets(res) + ["", "Held-out emergencies per category:", ""]
-    lines += breakdown(h, "urgent|category:", "category") + ["", "Held-out emergencies per language and phrasing:", ""]
+    lines += breakdown(h, "urgent|category:", "category") + [
+        "",
+        "Held-out emergencies per language and phrasing:",
+        "",
+    ]
     lines += breakdown(h, "urgent|lang:", "language") + [""] + breakdown(h, "urgent|phrasing:", "phrasing")
     lines += ["", "Held-out non-emergencies (false alarms) per kind and language:", ""]
     lines += ["| kind | n | → emergency | → check |", "| --- | --- | --- | --- |"]
-    lines += [f"| {k.split('|', 1)[1]} | {h[k]['n']} | {_pct(h[k]['emergency'])} | {_pct(h[k]['check'])} |"
-              for k in sorted(h) if k.startswith(("calm|kind:", "calm|lang:")) or k == "calm|confusable"]
-    lines += ["", "The same measures on the examples the detector was built and tuned on (in-sample: the "
-              "classifier was trained on the bank, the concepts written while reading both):", "",
-              "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
-              "| --- | --- | --- | --- | --- | --- | --- |", overall("held-out (for comparison)", h)]
-    for name, label in (("dev", "dev set `benchmarks/redflags/dev.jsonl` (tuned on)"),
-                        ("bank", "tuning bank `src/askclinic/data/redflag_bank.jsonl`"),
-                        ("tests", "`tests/data/emergency.jsonl`")):
+    lines += [
+        f"| {k.split('|', 1)[1]} | {h[k]['n']} | {_pct(h[k]['emergency'])} | {_pct(h[k]['check'])} |"
+        for k in sorted(h)
+        if k.startswith(("calm|kind:", "calm|lang:")) or k == "calm|confusable"
+    ]
+    lines += [
+        "",
+        "The same measures on the examples the detector was built and tuned on (in-sample: the "
+        "classifier was trained on the bank, the concepts written while reading both):",
+        "",
+        "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        overall("held-out (for comparison)", h),
+    ]
+    for name, label in (
+        ("dev", "dev set `benchmarks/redflags/dev.jsonl` (tuned on)"),
+        ("bank", "tuning bank `src/askclinic/data/redflag_bank.jsonl`"),
+        ("tests", "`tests/data/emergency.jsonl`"),
+    ):
         if name in res:
             lines.append(overall(label, res[name]["summary"]))
-    lines += ["", "Language detection (`safety.language`; a Spanish message misread as English gets English "
-              "fixed messages, one misread as another language gets the articles-in-English notice):", "",
-              "| messages | n | right | wrong |", "| --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "Language detection (`safety.language`; a Spanish message misread as English gets English "
+        "fixed messages, one misread as another language gets the articles-in-English notice):",
+        "",
+        "| messages | n | right | wrong |",
+        "| --- | --- | --- | --- |",
+    ]
     for name, row in res.get("language", {}).items():
-        wrong = f"{len(row['wrong'])} (texts not shown: the set stays held out)" if name.startswith("held-out") else \
-            ("; ".join(row["wrong"][:12]) or "none") + (" ..." if len(row["wrong"]) > 12 else "")
+        wrong = (
+            f"{len(row['wrong'])} (texts not shown: the set stays held out)"
+            if name.startswith("held-out")
+            else ("; ".join(row["wrong"][:12]) or "none") + (" ..." if len(row["wrong"]) > 12 else "")
+        )
         lines.append(f"| {name} | {row['n']} | {_pct(row['right'] / row['n'])} | {wrong} |")
     missed, alarms = res["heldout"]["missed"], res["heldout"]["alarms"]
-    lines += ["", f"Held-out emergencies that got neither: {len(missed)}; non-emergencies flagged: {len(alarms)} "
-              "(their texts are not printed here, so that the set can stay held out for the next round)."]
+    lines += [
+        "",
+        f"Held-out emergencies that got neither: {len(missed)}; non-emergencies flagged: {len(alarms)} "
+        "(their texts are not printed here, so that the set can stay held out for the next round).",
+    ]
     if "dev" in res:
-        lines += ["", "Dev set (`benchmarks/redflags/dev.jsonl`, tuned on) emergencies that got neither: "
-                  + ("; ".join(res["dev"]["missed"]) or "none") + ". Non-emergencies flagged: "
-                  + ("; ".join(res["dev"]["alarms"]) or "none") + "."]
+        lines += [
+            "",
+            "Dev set (`benchmarks/redflags/dev.jsonl`, tuned on) emergencies that got neither: "
+            + ("; ".join(res["dev"]["missed"]) or "none")
+            + ". Non-emergencies flagged: "
+            + ("; ".join(res["dev"]["alarms"]) or "none")
+            + ".",
+        ]
     return "\n".join(lines)

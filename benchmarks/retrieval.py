@@ -35,22 +35,35 @@ def log(msg: str) -> None:
 
 
 def askclinic(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "askclinic.cli", *args], check=True,
-                          capture_output=True, text=True, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "askclinic.cli", *args], check=True, capture_output=True, text=True, **kw
+    )
 
 
 def full_build(index: Path, articles: Path, backend: str = "onnx") -> dict:
     """`askclinic index ARTICLES --rebuild` in a child process: wall time and peak RSS."""
     log(f"building {index} from {articles} with the {backend} backend (all passages embedded)")
     t = time.perf_counter()
-    out = askclinic("index", str(articles), "--index", str(index), "--rebuild",
-                    env={**os.environ, "ASKCLINIC_EMBED_BACKEND": backend})
+    out = askclinic(
+        "index",
+        str(articles),
+        "--index",
+        str(index),
+        "--rebuild",
+        env={**os.environ, "ASKCLINIC_EMBED_BACKEND": backend},
+    )
     wall = time.perf_counter() - t
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
     from askclinic.index import read_manifest
-    stats = {"wall_s": wall, "peak_rss_mb": rss_mb, "passages": read_manifest(index)["counts"]["chunks"],
-             "backend": backend, "built_at": time.time(),
-             "output": out.stdout.strip().splitlines()[-1]}
+
+    stats = {
+        "wall_s": wall,
+        "peak_rss_mb": rss_mb,
+        "passages": read_manifest(index)["counts"]["chunks"],
+        "backend": backend,
+        "built_at": time.time(),
+        "output": out.stdout.strip().splitlines()[-1],
+    }
     (index / BUILD_STATS).write_text(json.dumps(stats, indent=2))
     log(f"built in {wall:.0f} s, peak RSS {rss_mb:.0f} MB")
     return stats
@@ -62,13 +75,23 @@ def machine() -> dict:
     import onnxruntime
     import torch
 
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    cpu = next(
+        (ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?"
+    )
     flags = next((ln for ln in open("/proc/cpuinfo") if ln.startswith("flags")), "")
     simd = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni") if f" {f}" in flags]
     mem = next(int(ln.split()[1]) for ln in open("/proc/meminfo") if ln.startswith("MemTotal"))
-    return {"cpu": cpu, "cores": os.cpu_count(), "simd": " ".join(simd), "ram_gb": round(mem / 2**20, 1),
-            "python": platform.python_version(), "torch": torch.__version__,
-            "onnxruntime": onnxruntime.__version__, "faiss": faiss.__version__, "numpy": numpy.__version__}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "simd": " ".join(simd),
+        "ram_gb": round(mem / 2**20, 1),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "faiss": faiss.__version__,
+        "numpy": numpy.__version__,
+    }
 
 
 def gemm_gflops(n: int = 2048, reps: int = 10) -> dict:
@@ -83,7 +106,7 @@ def gemm_gflops(n: int = 2048, reps: int = 10) -> dict:
         for name, fn in (("numpy", lambda: a @ b), ("torch", lambda: ta @ tb)):
             t = time.perf_counter()
             fn()
-            best[name] = max(best[name], 2 * n ** 3 / (time.perf_counter() - t) / 1e9)
+            best[name] = max(best[name], 2 * n**3 / (time.perf_counter() - t) / 1e9)
     return best
 
 
@@ -116,9 +139,16 @@ def embedding_speed(texts: list[str], rounds: int = 2) -> dict:
         times["ours"].append(time.perf_counter() - t)
     cos = (np.asarray(v_plain) * v_ours).sum(1)
     torch_s, ours_s = sum(times["torch"]) / rounds, sum(times["ours"]) / rounds
-    return {"passages": len(texts), "word_pieces": pieces, "torch_wps": pieces / torch_s,
-            "ours_wps": pieces / ours_s, "ratio": torch_s / ours_s, "cos_min": float(cos.min()),
-            "cos_mean": float(cos.mean()), "backend": type(ours).__name__}
+    return {
+        "passages": len(texts),
+        "word_pieces": pieces,
+        "torch_wps": pieces / torch_s,
+        "ours_wps": pieces / ours_s,
+        "ratio": torch_s / ours_s,
+        "cos_min": float(cos.min()),
+        "cos_mean": float(cos.mean()),
+        "backend": type(ours).__name__,
+    }
 
 
 def quality(retriever, questions: list[dict], modes=("bm25", "dense", "hybrid")) -> dict:
@@ -133,8 +163,9 @@ def quality(retriever, questions: list[dict], modes=("bm25", "dense", "hybrid"))
     out = {}
     for mode in modes:
         log(f"scoring {mode} on {len(questions):,} questions")
-        out[mode] = evaluate(questions, lambda q: ask(q, retriever, settings, mode=mode,
-                                                      with_highlights=False))
+        out[mode] = evaluate(
+            questions, lambda q: ask(q, retriever, settings, mode=mode, with_highlights=False)
+        )
     return out
 
 
@@ -159,6 +190,7 @@ def warm_latency(retriever, questions: list[str], highlights: bool = True) -> di
 
 def _get(url: str, timeout: float = 30.0):
     import httpx
+
     return httpx.get(url, timeout=timeout)
 
 
@@ -171,6 +203,7 @@ def _peak_rss_mb(pid: int) -> float:
 
 def _ask_http(base: str, q: str) -> dict:
     import urllib.parse
+
     return _get(f"{base}/api/ask?q={urllib.parse.quote(q)}").json()
 
 
@@ -182,11 +215,20 @@ def server_figures(index: Path, articles: Path, questions: list[str], tmp: Path)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ASKCLINIC_RATE_LIMIT": "0", "ASKCLINIC_DATA": str(tmp / "data"),
-           "ASKCLINIC_INDEX": str(index)}
+    env = {
+        **os.environ,
+        "ASKCLINIC_RATE_LIMIT": "0",
+        "ASKCLINIC_DATA": str(tmp / "data"),
+        "ASKCLINIC_INDEX": str(index),
+    }
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "askclinic.cli", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "askclinic.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out: dict = {}
     try:
         while True:
@@ -207,7 +249,9 @@ def server_figures(index: Path, articles: Path, questions: list[str], tmp: Path)
             t = time.perf_counter()
             _ask_http(base, q)
             ms.append((time.perf_counter() - t) * 1000)
-        out.update(http_n=len(ms), http_p50=float(np.percentile(ms, 50)), http_p95=float(np.percentile(ms, 95)))
+        out.update(
+            http_n=len(ms), http_p50=float(np.percentile(ms, 50)), http_p95=float(np.percentile(ms, 95))
+        )
         out.update(incremental(index, articles, base, tmp))
         out["server_peak_rss_mb"] = _peak_rss_mb(proc.pid)
     finally:
@@ -220,12 +264,16 @@ def server_figures(index: Path, articles: Path, questions: list[str], tmp: Path)
 
 
 NEW_ARTICLE = {
-    "id": "benchmark-new-article", "title": "Vibration white finger in power-tool workers",
-    "body": ("## Overview\n\nVibration white finger is a condition in which the fingers turn white "
-             "and numb after years of holding vibrating power tools such as chainsaws, grinders "
-             "and jackhammers. Blood vessels and nerves in the fingers are damaged by the shaking."
-             "\n\n## Prevention\n\nAnti-vibration gloves, tools with dampened handles, warm hands "
-             "and regular breaks from the tool lower the risk.")}
+    "id": "benchmark-new-article",
+    "title": "Vibration white finger in power-tool workers",
+    "body": (
+        "## Overview\n\nVibration white finger is a condition in which the fingers turn white "
+        "and numb after years of holding vibrating power tools such as chainsaws, grinders "
+        "and jackhammers. Blood vessels and nerves in the fingers are damaged by the shaking."
+        "\n\n## Prevention\n\nAnti-vibration gloves, tools with dampened handles, warm hands "
+        "and regular breaks from the tool lower the risk."
+    ),
+}
 NEW_QUESTION = "Can using a chainsaw for years make my fingers go white and numb?"
 
 
@@ -245,8 +293,9 @@ def incremental(index: Path, articles: Path, base: str, tmp: Path) -> dict:
     # Watch /healthz (cheap) for the version to change, then ask: a question every 50 ms would
     # take a core from the build it is timing.
     while time.perf_counter() - t < 60:
-        if _get(f"{base}/healthz").json()["index_version"] != served and \
-                _ask_http(base, NEW_QUESTION).get("ranking", [None])[:1] == [NEW_ARTICLE["id"]]:
+        if _get(f"{base}/healthz").json()["index_version"] != served and _ask_http(base, NEW_QUESTION).get(
+            "ranking", [None]
+        )[:1] == [NEW_ARTICLE["id"]]:
             break
         time.sleep(0.05)
     out["new_article_searchable_s"] = time.perf_counter() - t
@@ -282,10 +331,14 @@ def _ratio_lines(q: dict) -> list[str]:
     live = {m: q[m]["liveqa"] for m in q}
     base = max(live["bm25"]["ndcg@10"], live["dense"]["ndcg@10"])
     base5 = max(live["bm25"]["success@5"], live["dense"]["success@5"])
-    lines.append(f"- liveqa nDCG@10: askclinic {live['hybrid']['ndcg@10']:.3f} = "
-                 f"{live['hybrid']['ndcg@10'] / base:.2f} × the better baseline ({base:.3f}); target ≥ 1.15 ×")
-    lines.append(f"- liveqa success@5: askclinic {live['hybrid']['success@5']:.3f}, better baseline "
-                 f"{base5:.3f} ({live['hybrid']['success@5'] - base5:+.3f}); target ≥ +0.05")
+    lines.append(
+        f"- liveqa nDCG@10: askclinic {live['hybrid']['ndcg@10']:.3f} = "
+        f"{live['hybrid']['ndcg@10'] / base:.2f} × the better baseline ({base:.3f}); target ≥ 1.15 ×"
+    )
+    lines.append(
+        f"- liveqa success@5: askclinic {live['hybrid']['success@5']:.3f}, better baseline "
+        f"{base5:.3f} ({live['hybrid']['success@5'] - base5:+.3f}); target ≥ +0.05"
+    )
     lines.append(f"- medquad success@1: askclinic {q['hybrid']['medquad']['success@1']:.3f}; target ≥ 0.90")
     return lines
 
@@ -318,82 +371,137 @@ NOTES = [
 
 def report(r: dict) -> str:
     m, b, e, q = r["machine"], r["build"], r["embed"], r["quality"]
-    out = ["## Retrieval on MedQuAD", "",
-           f"`python benchmarks/retrieval.py{' --reuse' if r['reused'] else ''}"
-           f"{' --torch-index DIR' if r.get('torch') else ''}`, "
-           f"{time.strftime('%Y-%m-%d')}: {r['index']['articles']:,} NIH articles, "
-           f"{r['index']['passages']:,} passages, one index for all three retrievers. Data: MedQuAD "
-           "(Ben Abacha & Demner-Fushman, BMC Bioinformatics 2019), CC BY 4.0; questions from "
-           "`dev_questions.jsonl` (liveqa: real consumer questions from TREC 2017 LiveQA medical; "
-           "medquad: templated questions).", "",
-           "| set | retriever | graded | nDCG@10 | MRR@10 | success@1 | success@5 | no_match | p50 ms |",
-           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    out = [
+        "## Retrieval on MedQuAD",
+        "",
+        f"`python benchmarks/retrieval.py{' --reuse' if r['reused'] else ''}"
+        f"{' --torch-index DIR' if r.get('torch') else ''}`, "
+        f"{time.strftime('%Y-%m-%d')}: {r['index']['articles']:,} NIH articles, "
+        f"{r['index']['passages']:,} passages, one index for all three retrievers. Data: MedQuAD "
+        "(Ben Abacha & Demner-Fushman, BMC Bioinformatics 2019), CC BY 4.0; questions from "
+        "`dev_questions.jsonl` (liveqa: real consumer questions from TREC 2017 LiveQA medical; "
+        "medquad: templated questions).",
+        "",
+        "| set | retriever | graded | nDCG@10 | MRR@10 | success@1 | success@5 | no_match | p50 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for s in ("liveqa", "medquad"):
         for mode in ("bm25", "dense", "hybrid"):
             x = q[mode][s]
-            out.append(f"| {s} | {NAMES[mode]} | {x['graded']} of {x['questions']} | {x['ndcg@10']:.3f} | "
-                       f"{x['mrr@10']:.3f} | {x['success@1']:.3f} | {x['success@5']:.3f} | "
-                       f"{x['no_match']:.3f} | {x['p50_ms']:.1f} |")
+            out.append(
+                f"| {s} | {NAMES[mode]} | {x['graded']} of {x['questions']} | {x['ndcg@10']:.3f} | "
+                f"{x['mrr@10']:.3f} | {x['success@1']:.3f} | {x['success@5']:.3f} | "
+                f"{x['no_match']:.3f} | {x['p50_ms']:.1f} |"
+            )
     out += ["", *_ratio_lines(q), "", *NOTES, ""]
     peak = max(r["gemm"].values())
-    fpt = flops_per_token(json.loads((Path(_model_path()) / "config.json").read_text()),
-                          e["word_pieces"] / e["passages"])
+    fpt = flops_per_token(
+        json.loads((Path(_model_path()) / "config.json").read_text()), e["word_pieces"] / e["passages"]
+    )
     build_wps = b["word_pieces"] / b["wall_s"]
     rows = [
-        ("full build", f"{b['wall_s']:,.0f} s wall for {b['passages']:,} passages "
-                       f"({b['passages'] / b['wall_s']:.1f} passages/s, {build_wps:,.0f} word pieces/s, "
-                       f"chunking and writing included; {b['backend']})"),
+        (
+            "full build",
+            f"{b['wall_s']:,.0f} s wall for {b['passages']:,} passages "
+            f"({b['passages'] / b['wall_s']:.1f} passages/s, {build_wps:,.0f} word pieces/s, "
+            f"chunking and writing included; {b['backend']})",
+        ),
         ("full build vs plain torch encoding", f"{build_wps / e['torch_wps']:.2f} × (word pieces/s)"),
-        (f"embedding, {e['passages']:,} sampled passages", f"sentence-transformers (torch) {e['torch_wps']:,.0f} "
-         f"word pieces/s; askclinic ({e['backend']}) {e['ours_wps']:,.0f} = {e['ratio']:.2f} ×; "
-         f"cosine min {e['cos_min']:.5f}, mean {e['cos_mean']:.6f}"),
-        ("share of fp32 GEMM peak", f"peak {peak:,.0f} GFLOP/s (numpy {r['gemm']['numpy']:,.0f}, torch "
-         f"{r['gemm']['torch']:,.0f}); torch encoding {e['torch_wps'] * fpt / 1e9 / peak:.0%}, askclinic "
-         f"encoding {e['ours_wps'] * fpt / 1e9 / peak:.0%}, full build {build_wps * fpt / 1e9 / peak:.0%}"),
-        ("warm question in-process, retrieval (askclinic: safety check, cleaning, embedding, "
-         "BM25, FAISS, fusion)", f"p50 {r['warm_search']['p50']:.1f} ms, p95 {r['warm_search']['p95']:.1f} ms "
-         f"({r['warm_search']['n']} questions: the 52 liveqa and 148 medquad)"),
-        ("warm question in-process, whole answer (with highlighted sentences)",
-         f"p50 {r['warm']['p50']:.1f} ms, p95 {r['warm']['p95']:.1f} ms"),
+        (
+            f"embedding, {e['passages']:,} sampled passages",
+            f"sentence-transformers (torch) {e['torch_wps']:,.0f} "
+            f"word pieces/s; askclinic ({e['backend']}) {e['ours_wps']:,.0f} = {e['ratio']:.2f} ×; "
+            f"cosine min {e['cos_min']:.5f}, mean {e['cos_mean']:.6f}",
+        ),
+        (
+            "share of fp32 GEMM peak",
+            f"peak {peak:,.0f} GFLOP/s (numpy {r['gemm']['numpy']:,.0f}, torch "
+            f"{r['gemm']['torch']:,.0f}); torch encoding {e['torch_wps'] * fpt / 1e9 / peak:.0%}, askclinic "
+            f"encoding {e['ours_wps'] * fpt / 1e9 / peak:.0%}, full build {build_wps * fpt / 1e9 / peak:.0%}",
+        ),
+        (
+            "warm question in-process, retrieval (askclinic: safety check, cleaning, embedding, "
+            "BM25, FAISS, fusion)",
+            f"p50 {r['warm_search']['p50']:.1f} ms, p95 {r['warm_search']['p95']:.1f} ms "
+            f"({r['warm_search']['n']} questions: the 52 liveqa and 148 medquad)",
+        ),
+        (
+            "warm question in-process, whole answer (with highlighted sentences)",
+            f"p50 {r['warm']['p50']:.1f} ms, p95 {r['warm']['p95']:.1f} ms",
+        ),
     ]
     tc = r.get("torch")
     if tc:
         tb = tc["build"]
-        rows.append(("full build with the torch backend (plain sentence-transformers encoding, same "
-                     "chunking and writing)", f"{tb['wall_s']:,.0f} s wall ({b['word_pieces'] / tb['wall_s']:,.0f} "
-                     f"word pieces/s); askclinic's build {tb['wall_s'] / b['wall_s']:.2f} × as fast"))
-        diffs = [f"{s} {m} {q[m][s]['ndcg@10']:.3f} vs {tc['quality'][m][s]['ndcg@10']:.3f}"
-                 for s in ("liveqa", "medquad") for m in ("dense", "hybrid")]
-        rows.append(("nDCG@10, onnx-built vs torch-built index", "; ".join(diffs) + " (largest difference "
-                     f"{max(abs(q[m][s]['ndcg@10'] - tc['quality'][m][s]['ndcg@10']) for s in ('liveqa', 'medquad') for m in ('dense', 'hybrid')):.4f})"))
+        rows.append(
+            (
+                "full build with the torch backend (plain sentence-transformers encoding, same "
+                "chunking and writing)",
+                f"{tb['wall_s']:,.0f} s wall ({b['word_pieces'] / tb['wall_s']:,.0f} "
+                f"word pieces/s); askclinic's build {tb['wall_s'] / b['wall_s']:.2f} × as fast",
+            )
+        )
+        diffs = [
+            f"{s} {m} {q[m][s]['ndcg@10']:.3f} vs {tc['quality'][m][s]['ndcg@10']:.3f}"
+            for s in ("liveqa", "medquad")
+            for m in ("dense", "hybrid")
+        ]
+        rows.append(
+            (
+                "nDCG@10, onnx-built vs torch-built index",
+                "; ".join(diffs) + " (largest difference "
+                f"{max(abs(q[m][s]['ndcg@10'] - tc['quality'][m][s]['ndcg@10']) for s in ('liveqa', 'medquad') for m in ('dense', 'hybrid')):.4f})",
+            )
+        )
     sv = r.get("server")
     if sv:
-        rows += [("/api/ask over HTTP", f"p50 {sv['http_p50']:.1f} ms, p95 {sv['http_p95']:.1f} ms ({sv['http_n']} questions)"),
-                 ("server start to first answer", f"{sv['start_to_first_answer_s']:.1f} s"),
-                 ("unchanged re-index", f"{sv['unchanged_reindex_s']:.1f} s"),
-                 ("one new article searchable in the running server",
-                  f"{sv['new_article_searchable_s']:.1f} s from starting `askclinic index` "
-                  f"(the command itself {sv['new_article_index_s']:.1f} s)")]
-    rows += [("index on disk", f"{r['index_mb']:,.0f} MB"),
-             ("peak RSS", f"build {b['peak_rss_mb']:,.0f} MB" +
-              (f", server {sv['server_peak_rss_mb']:,.0f} MB" if sv else ""))]
+        rows += [
+            (
+                "/api/ask over HTTP",
+                f"p50 {sv['http_p50']:.1f} ms, p95 {sv['http_p95']:.1f} ms ({sv['http_n']} questions)",
+            ),
+            ("server start to first answer", f"{sv['start_to_first_answer_s']:.1f} s"),
+            ("unchanged re-index", f"{sv['unchanged_reindex_s']:.1f} s"),
+            (
+                "one new article searchable in the running server",
+                f"{sv['new_article_searchable_s']:.1f} s from starting `askclinic index` "
+                f"(the command itself {sv['new_article_index_s']:.1f} s)",
+            ),
+        ]
+    rows += [
+        ("index on disk", f"{r['index_mb']:,.0f} MB"),
+        (
+            "peak RSS",
+            f"build {b['peak_rss_mb']:,.0f} MB"
+            + (f", server {sv['server_peak_rss_mb']:,.0f} MB" if sv else ""),
+        ),
+    ]
     out += ["| speed and size | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows]
-    out += ["", f"Machine: {m['cpu']}, {m['cores']} cores ({m['simd']}), {m['ram_gb']} GB RAM; Python "
-            f"{m['python']}, torch {m['torch']}, onnxruntime {m['onnxruntime']}, faiss {m['faiss']}, "
-            f"numpy {m['numpy']}. The cores are shared with other work: compare ratios, not raw times."]
+    out += [
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores ({m['simd']}), {m['ram_gb']} GB RAM; Python "
+        f"{m['python']}, torch {m['torch']}, onnxruntime {m['onnxruntime']}, faiss {m['faiss']}, "
+        f"numpy {m['numpy']}. The cores are shared with other work: compare ratios, not raw times.",
+    ]
     return "\n".join(out)
 
 
 def _model_path() -> str:
     from askclinic.embedding import resolve_model
+
     return resolve_model("all-MiniLM-L6-v2")
 
 
 def publish(table: str, doc: Path) -> None:
     """The table into `doc` and, a heading level down, into the README's Benchmarks."""
     write_section(doc, START, END, table)
-    write_section(ROOT / "README.md", START, END, table.replace("## Retrieval", "### Retrieval", 1),
-                  heading="## Benchmarks")
+    write_section(
+        ROOT / "README.md",
+        START,
+        END,
+        table.replace("## Retrieval", "### Retrieval", 1),
+        heading="## Benchmarks",
+    )
 
 
 def embedded_texts(index, chunks) -> list[str]:
@@ -401,8 +509,10 @@ def embedded_texts(index, chunks) -> list[str]:
     from askclinic.chunking import embed_text
     from askclinic.models import Article
 
-    return [embed_text(Article(c.article_id, index.articles[c.article_id]["title"], ""), c.heading, c.text)
-            for c in chunks]
+    return [
+        embed_text(Article(c.article_id, index.articles[c.article_id]["title"], ""), c.heading, c.text)
+        for c in chunks
+    ]
 
 
 def sample_texts(index, n: int, seed: int = 7) -> list[str]:
@@ -426,21 +536,36 @@ def disk_mb(path: Path) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--index", default=os.environ.get("ASKCLINIC_MEDQUAD_INDEX"),
-                   help="index folder, built or reused (default: $ASKCLINIC_MEDQUAD_INDEX)")
-    p.add_argument("--articles", default=MEDQUAD and str(MEDQUAD / "articles.jsonl"),
-                   help="MedQuAD's articles.jsonl (default: in $ASKCLINIC_MEDQUAD)")
-    p.add_argument("--questions", default=MEDQUAD and str(MEDQUAD / "dev_questions.jsonl"),
-                   help="MedQuAD's dev_questions.jsonl (default: in $ASKCLINIC_MEDQUAD)")
+    p.add_argument(
+        "--index",
+        default=os.environ.get("ASKCLINIC_MEDQUAD_INDEX"),
+        help="index folder, built or reused (default: $ASKCLINIC_MEDQUAD_INDEX)",
+    )
+    p.add_argument(
+        "--articles",
+        default=MEDQUAD and str(MEDQUAD / "articles.jsonl"),
+        help="MedQuAD's articles.jsonl (default: in $ASKCLINIC_MEDQUAD)",
+    )
+    p.add_argument(
+        "--questions",
+        default=MEDQUAD and str(MEDQUAD / "dev_questions.jsonl"),
+        help="MedQuAD's dev_questions.jsonl (default: in $ASKCLINIC_MEDQUAD)",
+    )
     p.add_argument("--reuse", action="store_true", help="reuse the index and its build figures")
     p.add_argument("--build-only", action="store_true", help="only build the index")
     p.add_argument("--sample", type=int, default=1000, help="passages for the embedding speed test")
     p.add_argument("--no-server", action="store_true", help="skip the HTTP and incremental figures")
-    p.add_argument("--torch-index", help="also build (or with --reuse, reuse) an index with plain "
-                   "sentence-transformers here, and compare build time and quality with it")
+    p.add_argument(
+        "--torch-index",
+        help="also build (or with --reuse, reuse) an index with plain "
+        "sentence-transformers here, and compare build time and quality with it",
+    )
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
-    p.add_argument("--report-only", action="store_true",
-                   help="rewrite the tables from the results the last run saved in the index folder")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the tables from the results the last run saved in the index folder",
+    )
     args = p.parse_args()
     if not args.index:
         p.error("no index folder: pass --index DIR or set ASKCLINIC_MEDQUAD_INDEX")
@@ -476,8 +601,9 @@ def main() -> None:
     questions = read_questions(args.questions)
     retriever = Retriever(index, get_embedder(load_settings().with_overrides(model="all-MiniLM-L6-v2")))
     r["quality"] = quality(retriever, questions)
-    latency_qs = [q["question"] for q in questions if q["set"] == "liveqa"] + \
-                 [q["question"] for q in questions if q["set"] == "medquad"][:148]
+    latency_qs = [q["question"] for q in questions if q["set"] == "liveqa"] + [
+        q["question"] for q in questions if q["set"] == "medquad"
+    ][:148]
     r["warm"] = warm_latency(retriever, latency_qs)
     r["warm_search"] = warm_latency(retriever, latency_qs, highlights=False)
     r["index_mb"] = disk_mb(current_version(index_dir))

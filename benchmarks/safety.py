@@ -65,7 +65,9 @@ def refused(scores: list[float | str], threshold: float) -> float:
 def medquad_subset(work: Path, embedder, n_templated: int, distractors: int, seed: int = 7):
     """Sampled dev questions that have an answer (grade >= 2) and an index over their
     relevant articles plus random distractors; built once into `work`, then reused."""
-    questions = [q for q in read_rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values(), default=0) >= 2]
+    questions = [
+        q for q in read_rows(MEDQUAD / "dev_questions.jsonl") if max(q["relevant"].values(), default=0) >= 2
+    ]
     rng = random.Random(seed)
     live = [q for q in questions if q["set"] == "liveqa"]
     templated = rng.sample([q for q in questions if q["set"] == "medquad"], n_templated)
@@ -101,11 +103,16 @@ def run(args) -> dict:
     inscope = [r["question"] for r in read_rows(DATA / "inscope.jsonl")]
     in_answers = [ask(q, sample, S, with_highlights=False) for q in inscope]
     res = {
-        "offtopic": {"n": len(off), "refused": sum(a.status == "no_match" and not a.excerpts
-                                                   for a in off_answers) / len(off),
-                     "answered": [q for q, a in zip(off, off_answers) if a.status == "answered"]},
-        "inscope": {"n": len(inscope), "refused": sum(a.status != "answered" for a in in_answers) / len(inscope),
-                    "refused_questions": [q for q, a in zip(inscope, in_answers) if a.status != "answered"]},
+        "offtopic": {
+            "n": len(off),
+            "refused": sum(a.status == "no_match" and not a.excerpts for a in off_answers) / len(off),
+            "answered": [q for q, a in zip(off, off_answers) if a.status == "answered"],
+        },
+        "inscope": {
+            "n": len(inscope),
+            "refused": sum(a.status != "answered" for a in in_answers) / len(inscope),
+            "refused_questions": [q for q, a in zip(inscope, in_answers) if a.status != "answered"],
+        },
         "sweep": {"offtopic": best_scores(off, sample), "inscope": best_scores(inscope, sample)},
         "min_score": S.min_score,
     }
@@ -116,50 +123,81 @@ def run(args) -> dict:
         t = time.perf_counter()
         retriever = Retriever(index, embedder)
         answers = [ask(q["question"], retriever, S, with_highlights=False) for q in picked]
-        res["medquad"] = {"n": len(picked), "articles": len(index.articles), "passages": len(index.chunks),
-                          "seconds": time.perf_counter() - t}
+        res["medquad"] = {
+            "n": len(picked),
+            "articles": len(index.articles),
+            "passages": len(index.chunks),
+            "seconds": time.perf_counter() - t,
+        }
         for name in ("liveqa", "medquad"):
             mine = [a for q, a in zip(picked, answers) if q["set"] == name]
-            res["medquad"][name] = {"n": len(mine), "refused": sum(a.status != "answered" for a in mine) / len(mine),
-                                    "emergency": sum(a.status == "emergency" for a in mine)}
+            res["medquad"][name] = {
+                "n": len(mine),
+                "refused": sum(a.status != "answered" for a in mine) / len(mine),
+                "emergency": sum(a.status == "emergency" for a in mine),
+            }
         res["sweep"]["medquad"] = best_scores([q["question"] for q in picked], retriever)
     return res
 
 
 def markdown(res: dict) -> str:
     o, i = res["offtopic"], res["inscope"]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or "?"
-    lines = ["## Safety", "",
-             f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py` (real model "
-             "all-MiniLM-L6-v2; the sample articles index; for MedQuAD, an index of the articles graded 2 or 3 "
-             "for the sampled questions plus random distractors).", "",
-             "| measure | set | result | target |", "| --- | --- | --- | --- |",
-             f"| off-topic refused (`no_match`, no excerpts) | tests/data/offtopic.jsonl, {o['n']} | "
-             f"{o['refused']:.1%} | ≥ 90% |",
-             f"| in-scope wrongly refused | tests/data/inscope.jsonl over the sample articles, {i['n']} | "
-             f"{i['refused']:.1%} | ≤ 10% |"]
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or "?"
+    )
+    lines = [
+        "## Safety",
+        "",
+        f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py` (real model "
+        "all-MiniLM-L6-v2; the sample articles index; for MedQuAD, an index of the articles graded 2 or 3 "
+        "for the sampled questions plus random distractors).",
+        "",
+        "| measure | set | result | target |",
+        "| --- | --- | --- | --- |",
+        f"| off-topic refused (`no_match`, no excerpts) | tests/data/offtopic.jsonl, {o['n']} | "
+        f"{o['refused']:.1%} | ≥ 90% |",
+        f"| in-scope wrongly refused | tests/data/inscope.jsonl over the sample articles, {i['n']} | "
+        f"{i['refused']:.1%} | ≤ 10% |",
+    ]
     if "medquad" in res:
         m = res["medquad"]
         for name in ("liveqa", "medquad"):
-            lines.append(f"| in-scope wrongly refused | MedQuAD dev `{name}` questions with an answer, {m[name]['n']} "
-                         f"({m['articles']} articles, {m['passages']} passages) | {m[name]['refused']:.1%} | ≤ 10% |")
-    lines += ["", f"Refusal rates by `min_score` (current {res['min_score']:.2f}):", "",
-              "| min_score | " + " | ".join(res["sweep"]) + " |",
-              "| --- |" + " --- |" * len(res["sweep"])]
+            lines.append(
+                f"| in-scope wrongly refused | MedQuAD dev `{name}` questions with an answer, {m[name]['n']} "
+                f"({m['articles']} articles, {m['passages']} passages) | {m[name]['refused']:.1%} | ≤ 10% |"
+            )
+    lines += [
+        "",
+        f"Refusal rates by `min_score` (current {res['min_score']:.2f}):",
+        "",
+        "| min_score | " + " | ".join(res["sweep"]) + " |",
+        "| --- |" + " --- |" * len(res["sweep"]),
+    ]
     for t in SWEEP:
-        lines.append(f"| {t:.2f} | " + " | ".join(f"{refused(s, t):.1%}" for s in res["sweep"].values()) + " |")
-    lines += ["", "(off-topic: share refused, higher is better; the others: share wrongly refused, lower is "
-              "better.)"]
+        lines.append(
+            f"| {t:.2f} | " + " | ".join(f"{refused(s, t):.1%}" for s in res["sweep"].values()) + " |"
+        )
+    lines += [
+        "",
+        "(off-topic: share refused, higher is better; the others: share wrongly refused, lower is better.)",
+    ]
     lines += ["", "Red flags (emergency messages, the check step, false alarms): see the red-flag section."]
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "askclinic-safety-bench"),
-                    help="folder for the indexes (reused between runs)")
-    ap.add_argument("--medquad", type=int, default=200, help="templated MedQuAD questions to sample (0 skips)")
+    ap.add_argument(
+        "--work",
+        default=str(Path(tempfile.gettempdir()) / "askclinic-safety-bench"),
+        help="folder for the indexes (reused between runs)",
+    )
+    ap.add_argument(
+        "--medquad", type=int, default=200, help="templated MedQuAD questions to sample (0 skips)"
+    )
     ap.add_argument("--distractors", type=int, default=300, help="random extra MedQuAD articles in the index")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     ap.add_argument("--redflags", action="store_true", help="only the red-flag part")
@@ -169,7 +207,9 @@ def main() -> None:
     text = report(evaluate(get_embedder(load_settings().with_overrides(model=Settings().model))))
     print(text)
     if not args.no_write:
-        write_section(ROOT / "docs" / "benchmarks.md", "<!-- redflags:start -->", "<!-- redflags:end -->", text)
+        write_section(
+            ROOT / "docs" / "benchmarks.md", "<!-- redflags:start -->", "<!-- redflags:end -->", text
+        )
     if args.redflags:
         return
     text = markdown(run(args))

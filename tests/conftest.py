@@ -26,12 +26,17 @@ needs_medquad = pytest.mark.skipif(MEDQUAD is None, reason=NO_MEDQUAD)
 needs_seed = pytest.mark.skipif(
     not (SEED and SEED.is_file()),
     reason="seed page not found: set ASKCLINIC_SEED_PAGE to the saved text page "
-           "(see CONTRIBUTING.md, Test data)")
+    "(see CONTRIBUTING.md, Test data)",
+)
 CHROMIUM = Path("/usr/bin/chromium")
 # Marks for a file of browser tests: they drive Debian's Chromium against the real server.
-BROWSER_TESTS = [pytest.mark.browser, pytest.mark.model,
-                 pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium "
-                                    "(bash scripts/setup --test installs it)")]
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.model,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian chromium (bash scripts/setup --test installs it)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +45,10 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM),
-                              args=["--headless", "--no-sandbox", "--disable-gpu",
-                                    "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield b
         b.close()
 
@@ -80,6 +86,7 @@ def fake_embedder():
 def embedder():
     from askclinic.config import load_settings
     from askclinic.embedding import get_embedder
+
     return get_embedder(load_settings().with_overrides(model="all-MiniLM-L6-v2"))
 
 
@@ -99,6 +106,7 @@ def sample_index_dir(tmp_path_factory, embedder):
 @pytest.fixture(scope="session")
 def sample_index(sample_index_dir):
     from askclinic.index import load_index
+
     return load_index(sample_index_dir, "all-MiniLM-L6-v2")
 
 
@@ -107,6 +115,7 @@ def sample_retriever(sample_index, embedder):
     """The retriever over the sample articles with the real model (its sentence vectors kept
     for the session, as a server keeps them)."""
     from askclinic.retrieve import Retriever
+
     return Retriever(sample_index, embedder)
 
 
@@ -124,9 +133,11 @@ def pytest_collection_modifyitems(items):
 
 # ---------------------------------------------------------------- web server (tests/webserver.py)
 
+
 @pytest.fixture(scope="session")
 def web_index_dir(tmp_path_factory, sample_index_dir, embedder):
     from webserver import web_index
+
     return web_index(sample_index_dir, tmp_path_factory.mktemp("web") / "index", embedder)
 
 
@@ -140,11 +151,15 @@ def web(tmp_path_factory, web_index_dir, embedder):
     host_port = free_port()
     data = tmp_path_factory.mktemp("web-data")
     shutil.copy(ROOT / "examples" / "golden.jsonl", data / "golden.jsonl")  # the suggested questions
-    settings = Settings(index=str(web_index_dir), data=str(data),
-                        rate_limit=0, clinic_name="Riverside Headache Center",
-                        clinic_phone="(555) 010-0100",
-                        clinic_booking_url="https://riverside-headache.example/book",
-                        frame_ancestors=f"'self' http://127.0.0.1:{host_port}")
+    settings = Settings(
+        index=str(web_index_dir),
+        data=str(data),
+        rate_limit=0,
+        clinic_name="Riverside Headache Center",
+        clinic_phone="(555) 010-0100",
+        clinic_booking_url="https://riverside-headache.example/book",
+        frame_ancestors=f"'self' http://127.0.0.1:{host_port}",
+    )
     running = webserver.start(settings, embedder)
     running.host_port = host_port
     running.runtime.log.add_staff("alice", "correct-horse-battery")

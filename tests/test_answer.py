@@ -40,7 +40,9 @@ class Counting:
         return self.model.encode(texts, **kw)
 
 
-def test_a_repeated_question_highlights_the_same_sentences_without_embedding_them_again(sample_index, embedder):
+def test_a_repeated_question_highlights_the_same_sentences_without_embedding_them_again(
+    sample_index, embedder
+):
     model = Counting(embedder)
     counted = Retriever(sample_index, model)
     q = "How fast does oxygen stop a cluster headache attack?"
@@ -51,6 +53,7 @@ def test_a_repeated_question_highlights_the_same_sentences_without_embedding_the
     assert [e.highlights for e in again.excerpts] == [e.highlights for e in first.excerpts]
     assert embedded_first > 5 and model.texts <= 1  # the second time: at most the question
     from askclinic.index import load_index
+
     fresh = ask(q, Retriever(load_index(sample_index.path.parent), embedder), S)  # nothing remembered yet
     assert [e.highlights for e in fresh.excerpts] == [e.highlights for e in first.excerpts]
 
@@ -61,7 +64,17 @@ def test_contract_fields(sample_retriever):
     assert d["status"] == "answered" and 1 <= len(d["excerpts"]) <= 5
     assert [e["n"] for e in d["excerpts"]] == list(range(1, len(d["excerpts"]) + 1))
     ex = d["excerpts"][0]
-    assert set(ex) == {"n", "article_id", "title", "url", "published", "text", "highlights", "score", "deep_url"}
+    assert set(ex) == {
+        "n",
+        "article_id",
+        "title",
+        "url",
+        "published",
+        "text",
+        "highlights",
+        "score",
+        "deep_url",
+    }
     assert ex["article_id"] == "caffeine-and-headaches"
     per_article = {}
     for e in d["excerpts"]:
@@ -70,8 +83,9 @@ def test_contract_fields(sample_retriever):
     assert 1 <= len(d["ranking"]) <= 20 and len(set(d["ranking"])) == len(d["ranking"])
 
 
-@pytest.mark.parametrize("question", ["What is the capital of France?", "How do I file my taxes?",
-                                      "Write me a poem about cats"])
+@pytest.mark.parametrize(
+    "question", ["What is the capital of France?", "How do I file my taxes?", "Write me a poem about cats"]
+)
 def test_off_topic_gets_no_match_and_no_excerpts(sample_retriever, question):
     ans = ask(question, sample_retriever, S)
     assert ans.status == "no_match" and ans.excerpts == []
@@ -81,8 +95,9 @@ def test_off_topic_gets_no_match_and_no_excerpts(sample_retriever, question):
 
 def test_follow_up_uses_the_conversation(sample_retriever):
     alone = ask("what about side effects?", sample_retriever, S)
-    follow = ask("what about side effects?", sample_retriever, S,
-                 context="Can magnesium supplements prevent migraine?")
+    follow = ask(
+        "what about side effects?", sample_retriever, S, context="Can magnesium supplements prevent migraine?"
+    )
     assert follow.excerpts[0].article_id == "magnesium-riboflavin-migraine"
     assert any("diarrhea" in h for e in follow.excerpts[:2] for h in e.highlights)
     assert not (alone.excerpts and alone.excerpts[0].article_id == "magnesium-riboflavin-migraine")

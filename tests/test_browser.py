@@ -90,7 +90,9 @@ def test_follow_up_question_is_searched_with_the_conversation(web, page):
     href = follow.locator(".ac-card .ac-title a").first.get_attribute("href")
     assert "/blog/botox" in href
     # passages already shown are not repeated
-    assert not set(follow.locator(".ac-excerpt").all_inner_texts()) & set(first.locator(".ac-excerpt").all_inner_texts())
+    assert not set(follow.locator(".ac-excerpt").all_inner_texts()) & set(
+        first.locator(".ac-excerpt").all_inner_texts()
+    )
 
 
 def test_thumbs_down_with_comment_appears_in_the_staff_console(web, page, browser, tmp_path):
@@ -108,6 +110,7 @@ def test_thumbs_down_with_comment_appears_in_the_staff_console(web, page, browse
     assert turn.get_by_role("button", name="No").count() == 0
 
     from askclinic.models import Answer
+
     hostile = '<img src=x onerror="window.__pwned = 5"> is this <b>bold</b>?'
     web.runtime.log.record(Answer("q", "no_match", "m"), hostile, None, "chat", "v")
     staff = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
@@ -138,8 +141,13 @@ def test_thumbs_down_with_comment_appears_in_the_staff_console(web, page, browse
 
 
 def test_staff_without_sign_in_shows_no_log_and_its_api_is_closed(web, page):
-    web.runtime.log.record(__import__("askclinic.models", fromlist=["Answer"]).Answer("q", "no_match", "m"),
-                           "private question about my neighbour", None, "chat", "v")
+    web.runtime.log.record(
+        __import__("askclinic.models", fromlist=["Answer"]).Answer("q", "no_match", "m"),
+        "private question about my neighbour",
+        None,
+        "chat",
+        "v",
+    )
     page.goto(web.url + "/staff/")
     assert page.url == web.url + "/staff/login"
     assert page.locator("#ac-log").count() == 0
@@ -166,7 +174,10 @@ def test_html_in_a_question_or_an_article_runs_nothing(web, page):
     card = answer.locator(".ac-card").filter(has_text="Zebra-stripe aura")
     assert card.count() >= 1  # the hostile article is among the excerpts shown
     card = card.first
-    assert card.locator(".ac-title").inner_text() == 'Zebra-stripe aura <script>window.__pwned = 1</script> & "quotes"'
+    assert (
+        card.locator(".ac-title").inner_text()
+        == 'Zebra-stripe aura <script>window.__pwned = 1</script> & "quotes"'
+    )
     assert '<img src=x onerror="window.__pwned = 2">' in card.locator(".ac-excerpt").inner_text()
     assert card.locator("a").count() == 0  # its javascript: URL is not turned into a link
     assert page.locator("#ac-conv script").count() == 0
@@ -263,15 +274,20 @@ def test_chat_rate_limit_message(tmp_path_factory, web_index_dir, embedder, page
     import webserver
     from askclinic.config import Settings
 
-    settings = Settings(index=str(web_index_dir), data=str(tmp_path_factory.mktemp("chat-limit")), rate_limit=2)
+    settings = Settings(
+        index=str(web_index_dir), data=str(tmp_path_factory.mktemp("chat-limit")), rate_limit=2
+    )
     running = webserver.start(settings, embedder)
     try:
         open_chat(page, running.url + "/widget/")
-        for n, q in enumerate(["Is coffee bad for migraines?", "What is a cluster headache?",
-                               "Does Botox help neck pain?"]):
+        for n, q in enumerate(
+            ["Is coffee bad for migraines?", "What is a cluster headache?", "Does Botox help neck pain?"]
+        ):
             answer = ask(page, q, n)
-        assert re.match(r"You have asked many questions in a short time\. Please wait about \d+ seconds",
-                        answer.inner_text())
+        assert re.match(
+            r"You have asked many questions in a short time\. Please wait about \d+ seconds",
+            answer.inner_text(),
+        )
         assert answer.locator(".ac-card").count() == 0
     finally:
         running.stop()
@@ -289,4 +305,7 @@ def test_emergency_first_as_an_alert_and_no_match_with_contacts(web, page):
     nm = ask(page, "How do I file my taxes?")
     assert nm.inner_text().startswith("Our articles don't cover this yet.")
     assert nm.locator("a[href='tel:5550100100']").is_visible()
-    assert nm.get_by_role("link", name="Book a visit").get_attribute("href") == "https://riverside-headache.example/book"
+    assert (
+        nm.get_by_role("link", name="Book a visit").get_attribute("href")
+        == "https://riverside-headache.example/book"
+    )

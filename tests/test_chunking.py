@@ -22,23 +22,28 @@ def test_cl100k_offline_matches_an_independent_implementation():
 
 
 def test_headings_paragraphs_offsets():
-    text = ("Intro paragraph about headaches and more.\n\n## Triggers\n\nSleep loss is one.\n\n"
-            "Caffeine is another.\n\n## Treatment\n\nTalk to your doctor.")
+    text = (
+        "Intro paragraph about headaches and more.\n\n## Triggers\n\nSleep loss is one.\n\n"
+        "Caffeine is another.\n\n## Treatment\n\nTalk to your doctor."
+    )
     chunks = chunk_article(_article(text))
     assert [(c.heading, c.text) for c in chunks] == [
         ("", "Intro paragraph about headaches and more."),
         ("Triggers", "Sleep loss is one.\n\nCaffeine is another."),
-        ("Treatment", "Talk to your doctor.")]
+        ("Treatment", "Talk to your doctor."),
+    ]
     for c in chunks:
-        assert text[c.start:c.end] == c.text
+        assert text[c.start : c.end] == c.text
     assert embed_text(_article(text), "Triggers", "x") == "Medication overuse headache: Triggers\nx"
 
 
 @pytest.mark.model
 def test_long_paragraph_and_giant_sentence_fit_the_model_window(embedder):
-    sentences = " ".join(f"Sentence number {i} talks about occipital nerve blocks and "
-                         "sphenopalatine ganglion stimulation in refractory cluster headache."
-                         for i in range(60))
+    sentences = " ".join(
+        f"Sentence number {i} talks about occipital nerve blocks and "
+        "sphenopalatine ganglion stimulation in refractory cluster headache."
+        for i in range(60)
+    )
     giant = "Acetaminophen-butalbital-caffeine " * 400 + "is a long sentence without a stop"
     title = "A rather long title about dihydroergotamine, onabotulinumtoxinA and erenumab " * 3
     art = _article(f"## Heading\n\n{sentences}\n\n{giant}.", title=title)
@@ -46,7 +51,7 @@ def test_long_paragraph_and_giant_sentence_fit_the_model_window(embedder):
     chunks = chunk_article(art, settings, embedder)
     assert len(chunks) > 10
     for c in chunks:
-        assert art.text[c.start:c.end] == c.text
+        assert art.text[c.start : c.end] == c.text
         assert c.n_tokens <= settings.max_tokens
         seen = embedder.count_tokens(embed_text(art, c.heading, c.text))
         assert seen <= embedder.window, (seen, c.text[:80])

@@ -14,8 +14,14 @@ from conftest import ROOT, SEED, needs_seed
 
 def run(*args, env=None, cwd=None):
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "askclinic.cli", *args], capture_output=True,
-                          text=True, env=full_env, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "askclinic.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 @pytest.mark.model
@@ -23,7 +29,11 @@ def run(*args, env=None, cwd=None):
 def test_index_then_ask_json_and_batch(tmp_path):
     posts = tmp_path / "posts"
     posts.mkdir()
-    for name in ("botox-neck-upper-back-pain.md", "caffeine-and-headaches.md", "cluster-headache-symptoms.md"):
+    for name in (
+        "botox-neck-upper-back-pain.md",
+        "caffeine-and-headaches.md",
+        "cluster-headache-symptoms.md",
+    ):
         (posts / name).write_bytes((ROOT / "articles" / name).read_bytes())
     (posts / "broken.md").write_text("---\ntitle: [oops\n---\nbody body body body body\n")
     idx = str(tmp_path / "idx")
@@ -45,8 +55,10 @@ def test_index_then_ask_json_and_batch(tmp_path):
     assert ans["excerpts"][0]["highlights"]
 
     batch = tmp_path / "q.jsonl"
-    batch.write_text('{"id": "a", "question": "Is coffee a headache trigger?"}\nnot json\n'
-                     '{"id": "b", "question": "What is a cluster headache?"}\n')
+    batch.write_text(
+        '{"id": "a", "question": "Is coffee a headache trigger?"}\nnot json\n'
+        '{"id": "b", "question": "What is a cluster headache?"}\n'
+    )
     r = run("ask", "--json", "--batch", str(batch), "--index", idx)
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [(x["id"], x["status"]) for x in rows] == [("a", "answered"), (None, "invalid"), ("b", "answered")]
@@ -80,8 +92,9 @@ def test_eval_with_a_missing_file_or_a_bad_line_is_one_line(tmp_path, capsys):
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"question": "Is coffee a trigger?", "relevant": {}}\nnot json\n')
     assert main(["eval", str(questions), "--index", str(tmp_path / "idx")]) == 1
-    assert capsys.readouterr().err == (f"askclinic: {questions} line 2: expected a JSON object with "
-                                       "'question' and 'relevant'\n")
+    assert capsys.readouterr().err == (
+        f"askclinic: {questions} line 2: expected a JSON object with 'question' and 'relevant'\n"
+    )
 
 
 def test_ask_batch_with_a_missing_file_is_one_line(tmp_path, capsys):
@@ -96,13 +109,18 @@ def test_ask_batch_keeps_a_bad_line_in_its_place(tmp_path):
     from askclinic.cli import _read_batch
 
     batch = tmp_path / "q.jsonl"
-    batch.write_text('{"id": "a", "question": "Q1"}\nnot json\n\n{"id": "x"}\n[1]\n'
-                     '{"id": "b", "question": "Q2"}\n"tail"\n')
+    batch.write_text(
+        '{"id": "a", "question": "Q1"}\nnot json\n\n{"id": "x"}\n[1]\n{"id": "b", "question": "Q2"}\n"tail"\n'
+    )
     shape = '{"id": ..., "question": ...}'
     assert _read_batch(str(batch)) == [
-        {"id": "a", "question": "Q1"}, f"{batch} line 2: expected {shape}",
-        f"{batch} line 4: expected {shape}", f"{batch} line 5: expected {shape}",
-        {"id": "b", "question": "Q2"}, f"{batch} line 7: expected {shape}"]
+        {"id": "a", "question": "Q1"},
+        f"{batch} line 2: expected {shape}",
+        f"{batch} line 4: expected {shape}",
+        f"{batch} line 5: expected {shape}",
+        {"id": "b", "question": "Q2"},
+        f"{batch} line 7: expected {shape}",
+    ]
 
 
 def test_index_names_a_mistyped_folder(tmp_path):

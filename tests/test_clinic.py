@@ -15,9 +15,14 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.model
 S = Settings()
-QUESTIONS = ["Does Botox help neck pain?", "Is coffee bad for migraines?",
-             "How can I exercise without setting off a migraine?", "What do I bring to my first visit?",
-             "how long do cluster attacks last", "can magnesium prevent migraines"]
+QUESTIONS = [
+    "Does Botox help neck pain?",
+    "Is coffee bad for migraines?",
+    "How can I exercise without setting off a migraine?",
+    "What do I bring to my first visit?",
+    "how long do cluster attacks last",
+    "can magnesium prevent migraines",
+]
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -36,7 +41,7 @@ def test_excerpts_are_few_distinct_and_best_first(sample_retriever, question):
         if len(mine) == 2:  # no sentence shown twice
             a, b = sorted(mine, key=lambda c: c.start)
             assert a.end <= b.start
-    assert ans.ranking[:len(by_article)] == list(by_article)  # the ranking starts with what is shown
+    assert ans.ranking[: len(by_article)] == list(by_article)  # the ranking starts with what is shown
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -60,8 +65,10 @@ def test_the_answering_sentence_is_highlighted(sample_retriever):
 def test_a_dose_question_is_not_covered_by_articles_that_state_no_amounts(sample_retriever):
     ans = ask("What is the maximum dose of Tylenol I can take in a day?", sample_retriever, S)
     assert ans.status == "no_match"  # the overuse article must not read as dosing advice
-    assert ask("How often can I take Tylenol before it causes rebound headaches?",
-               sample_retriever, S).status == "answered"
+    assert (
+        ask("How often can I take Tylenol before it causes rebound headaches?", sample_retriever, S).status
+        == "answered"
+    )
 
 
 def test_a_brand_name_finds_the_article_on_its_generic(sample_retriever):
@@ -70,8 +77,14 @@ def test_a_brand_name_finds_the_article_on_its_generic(sample_retriever):
     assert ans.excerpts[0].article_id == "cgrp-medicines-migraine-prevention"
 
 
-@pytest.mark.parametrize("question", ["what causes tenshun headaches", "how long does rebownd headache last",
-                                      "my husband gets headaches after his shift, why?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what causes tenshun headaches",
+        "how long does rebownd headache last",
+        "my husband gets headaches after his shift, why?",
+    ],
+)
 def test_misspellings_and_everyday_words_are_not_refused(sample_retriever, question):
     assert ask(question, sample_retriever, S).status == "answered"
 
@@ -86,29 +99,59 @@ def test_term_helpers():
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import clinic  # noqa: E402
 
-LABEL = {"article": "botox-chronic-migraine",
-         "sentence": "There are a standard set of injection sites, around 31 in all, and your doctor "
-                     "may add a few in areas where you tend to feel pain."}
+LABEL = {
+    "article": "botox-chronic-migraine",
+    "sentence": "There are a standard set of injection sites, around 31 in all, and your doctor "
+    "may add a few in areas where you tend to feel pain.",
+}
 
 
 def test_the_benchmark_counts_a_shown_labelled_sentence(sample_retriever):
-    q = {"question": "How many injection sites are used in a Botox session?", "kind": "answerable",
-         "answers": [LABEL]}
+    q = {
+        "question": "How many injection sites are used in a Botox session?",
+        "kind": "answerable",
+        "answers": [LABEL],
+    }
     row = clinic.judge(q, ask(q["question"], sample_retriever, S))
-    assert row == {"kind": "answerable", "answered": True, "not_covered": False, "p1": True, "p3": True,
-                   "a1": True, "marked": True}
-    wrong = dict(q, answers=[{"article": "botox-chronic-migraine", "sentence": "Botox is a preventive treatment."}])
+    assert row == {
+        "kind": "answerable",
+        "answered": True,
+        "not_covered": False,
+        "p1": True,
+        "p3": True,
+        "a1": True,
+        "marked": True,
+    }
+    wrong = dict(
+        q, answers=[{"article": "botox-chronic-migraine", "sentence": "Botox is a preventive treatment."}]
+    )
     row = clinic.judge(wrong, ask(q["question"], sample_retriever, S))
     assert not row["p1"] and row["a1"]
 
 
 def test_the_benchmark_summary_counts_refusals():
     no = {"answered": False, "p1": False, "p3": False, "a1": False, "marked": False}
-    rows = [{"kind": "answerable", "answered": True, "not_covered": False, "p1": True, "p3": True, "a1": True,
-             "marked": False},
-            {"kind": "answerable", **no, "not_covered": True}, {"kind": "answerable", **no, "not_covered": False},
-            {"kind": "unanswerable", "answered": False}, {"kind": "offtopic", "answered": True}]
+    rows = [
+        {
+            "kind": "answerable",
+            "answered": True,
+            "not_covered": False,
+            "p1": True,
+            "p3": True,
+            "a1": True,
+            "marked": False,
+        },
+        {"kind": "answerable", **no, "not_covered": True},
+        {"kind": "answerable", **no, "not_covered": False},
+        {"kind": "unanswerable", "answered": False},
+        {"kind": "offtopic", "answered": True},
+    ]
     s = clinic.summarise(rows, [10.0, 20.0, 30.0, 40.0])
-    assert (s["passage@1"], s["highlighted"], s["wrongly_refused"], s["other_status"]) == (1 / 3, 0.0, 1 / 3, 1 / 3)
+    assert (s["passage@1"], s["highlighted"], s["wrongly_refused"], s["other_status"]) == (
+        1 / 3,
+        0.0,
+        1 / 3,
+        1 / 3,
+    )
     assert (s["unanswerable_refused"], s["offtopic_refused"], s["p50_ms"]) == (1.0, 0.0, 25.0)
     assert clinic.covers("There are 31 sites.", "there are 31  sites.")

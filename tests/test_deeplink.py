@@ -7,13 +7,17 @@ from askclinic.deeplink import deep_url, encode_term
 
 def test_short_sentence_is_matched_whole_and_encoded_per_the_spec():
     url = deep_url("https://clinic.example/blog/botox", "Botox eases neck-pain, for some & not all.")
-    assert url == ("https://clinic.example/blog/botox#:~:text="
-                   "Botox%20eases%20neck%2Dpain%2C%20for%20some%20%26%20not%20all.")
+    assert url == (
+        "https://clinic.example/blog/botox#:~:text="
+        "Botox%20eases%20neck%2Dpain%2C%20for%20some%20%26%20not%20all."
+    )
 
 
 def test_long_sentence_uses_its_first_and_last_words():
-    s = ("Several studies have found that Botox injections into painful trigger points gave "
-         "relief from neck and upper back muscle pain.")
+    s = (
+        "Several studies have found that Botox injections into painful trigger points gave "
+        "relief from neck and upper back muscle pain."
+    )
     url = deep_url("https://clinic.example/a", s)
     start, end = url.split("#:~:text=")[1].split(",")
     assert unquote(start) == "Several studies have found"
@@ -21,7 +25,9 @@ def test_long_sentence_uses_its_first_and_last_words():
 
 
 def test_existing_fragment_markup_and_bad_urls():
-    assert deep_url("https://c.example/a#top", "Rest helps.") == "https://c.example/a#top:~:text=Rest%20helps."
+    assert (
+        deep_url("https://c.example/a#top", "Rest helps.") == "https://c.example/a#top:~:text=Rest%20helps."
+    )
     assert deep_url("https://c.example/a", "Use **bold** here") == "https://c.example/a"
     assert deep_url("https://c.example/a", None) == "https://c.example/a"
     assert deep_url("javascript:alert(1)", "Rest helps.") is None

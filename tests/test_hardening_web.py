@@ -52,8 +52,12 @@ def plain(tmp_path_factory, web_index_dir, embedder):
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory, web_index_dir, embedder):
     """A server allowing 2 questions a minute that trusts the proxy at 127.0.0.2 only."""
-    settings = Settings(index=str(web_index_dir), data=str(tmp_path_factory.mktemp("proxied")),
-                        rate_limit=2, trusted_proxies="127.0.0.2")
+    settings = Settings(
+        index=str(web_index_dir),
+        data=str(tmp_path_factory.mktemp("proxied")),
+        rate_limit=2,
+        trusted_proxies="127.0.0.2",
+    )
     running = webserver.start(settings, embedder)
     yield running
     running.stop()
@@ -61,12 +65,16 @@ def proxied(tmp_path_factory, web_index_dir, embedder):
 
 # ---------------------------------------------------------------- row 3: staff sign-in limit
 
+
 def test_sign_in_limit_counts_parallel_guesses_and_spares_other_addresses(plain):
     names = [" dave", "dave ", "DAVE", "dave", "\tdave", "Dave "]
 
     def guess(n: int) -> int:
-        return httpx.post(plain.url + "/staff/login", timeout=60,
-                          data={"name": names[n % len(names)], "password": f"wrong-guess-{n:04d}"}).status_code
+        return httpx.post(
+            plain.url + "/staff/login",
+            timeout=60,
+            data={"name": names[n % len(names)], "password": f"wrong-guess-{n:04d}"},
+        ).status_code
 
     with concurrent.futures.ThreadPoolExecutor(40) as pool:
         codes = list(pool.map(guess, range(40)))
@@ -81,8 +89,10 @@ def test_sign_in_limit_counts_parallel_guesses_and_spares_other_addresses(plain)
         assert r.status_code == 303 and r.cookies.get("askclinic_staff")
     # One address may try 20 names (a sprayer), then it waits too.
     with client_from("127.0.0.3") as c:
-        codes = [c.post(plain.url + "/staff/login", data={"name": f"user{n}", "password": "x" * 12}).status_code
-                 for n in range(21)]
+        codes = [
+            c.post(plain.url + "/staff/login", data={"name": f"user{n}", "password": "x" * 12}).status_code
+            for n in range(21)
+        ]
     assert codes == [401] * 20 + [429]
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert "5 failed sign-ins per 15 minutes for one name from one address" in readme
@@ -91,9 +101,11 @@ def test_sign_in_limit_counts_parallel_guesses_and_spares_other_addresses(plain)
 
 # ---------------------------------------------------------------- rows 4, 6: sizes
 
+
 def test_context_is_cut_before_embedding_and_logging(plain):
-    context = " ".join(f"Does Botox help with migraine number {n} and neck pain {n * 7}?"
-                       for n in range(1200))[:58000]  # under the body limit
+    context = " ".join(
+        f"Does Botox help with migraine number {n} and neck pain {n * 7}?" for n in range(1200)
+    )[:58000]  # under the body limit
     started = time.monotonic()
     r = httpx.post(plain.url + "/api/ask", json={"q": "what about side effects?", "context": context})
     took = time.monotonic() - started
@@ -128,14 +140,19 @@ def _raw_post(url: str, path: str, head: str, body_chunks, deadline: float = 10.
 def test_large_bodies_are_refused_before_they_are_read(plain, path):
     before = rss_mb()
     # a declared 200 MB body: 413 at once, nothing read
-    status, took = _raw_post(plain.url, path, "Content-Type: application/json\r\n"
-                             "Content-Length: 200000000\r\n", [b'{"q": "' + b"a" * 60000])
+    status, took = _raw_post(
+        plain.url,
+        path,
+        "Content-Type: application/json\r\nContent-Length: 200000000\r\n",
+        [b'{"q": "' + b"a" * 60000],
+    )
     assert status == 413 and took < 2
     # a chunked body of no declared size: 413 once the limit is passed, not at its end
     piece = b"a" * 65536
     chunks = (b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(3200))  # up to 200 MB
-    status, took = _raw_post(plain.url, path, "Content-Type: application/json\r\n"
-                             "Transfer-Encoding: chunked\r\n", chunks)
+    status, took = _raw_post(
+        plain.url, path, "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n", chunks
+    )
     assert status == 413 and took < 5
     assert rss_mb() - before < 30  # the server held at most the limit
 
@@ -154,13 +171,16 @@ def test_a_huge_question_is_cut_before_clean_up():
 
 # ---------------------------------------------------------------- row 5: the log cannot be written
 
+
 def test_answer_is_served_when_the_log_cannot_be_written(plain, capsys):
     log = plain.runtime.log
     with log.lock:
         log.db.execute("PRAGMA max_page_count = 1")  # SQLite's 'database or disk is full'
     try:
-        answers = [httpx.get(plain.url + "/api/ask", params={"q": f"Does Botox help neck pain? ({n})"},
-                             timeout=60) for n in range(12)]
+        answers = [
+            httpx.get(plain.url + "/api/ask", params={"q": f"Does Botox help neck pain? ({n})"}, timeout=60)
+            for n in range(12)
+        ]
         assert all(r.status_code == 200 for r in answers)
         assert all(r.json()["status"] == "answered" and r.json()["excerpts"] for r in answers)
         assert answers[-1].json()["id"] is None
@@ -177,6 +197,7 @@ def test_answer_is_served_when_the_log_cannot_be_written(plain, capsys):
 
 
 # ---------------------------------------------------------------- row 13: odd input
+
 
 def test_lone_surrogates_and_deep_json_get_400_with_a_message(plain):
     for body in ('{"q": "\\ud800 does botox help?"}', '{"q": "botox?", "context": "x \\udfff"}'):
@@ -195,6 +216,7 @@ def test_lone_surrogates_and_deep_json_get_400_with_a_message(plain):
 
 # ---------------------------------------------------------------- row 14: article URLs
 
+
 def test_api_and_cli_give_no_javascript_urls(web, web_index_dir, capsys):
     r = httpx.get(web.url + "/api/ask", params={"q": "What is a zebra-stripe aura?"}, timeout=60)
     hostile = [e for e in r.json()["excerpts"] if e["article_id"] == "hostile-zebra-aura"]
@@ -211,11 +233,15 @@ def test_api_and_cli_give_no_javascript_urls(web, web_index_dir, capsys):
 
 # ---------------------------------------------------------------- rows 15-17: headers
 
+
 def test_staff_console_sends_no_cors_headers(plain):
     token = plain.runtime.log.start_session("dave", 1)
     for path in ("/staff/config", "/staff/gradio_api/info"):
-        r = httpx.get(plain.url + path, cookies={"askclinic_staff": token},
-                      headers={"Origin": "http://evil.example", "Host": "ask.clinic.example"})
+        r = httpx.get(
+            plain.url + path,
+            cookies={"askclinic_staff": token},
+            headers={"Origin": "http://evil.example", "Host": "ask.clinic.example"},
+        )
         assert r.status_code == 200, path
         assert not [h for h in r.headers if h.lower().startswith("access-control-")], (path, r.headers)
 
@@ -232,16 +258,23 @@ def test_config_is_not_cached_and_ignores_forwarded_host_from_strangers(proxied)
 
 def test_forwarded_for_is_believed_only_from_the_configured_proxy(proxied):
     def codes(client, forwarded: str) -> list[int]:
-        return [client.get(proxied.url + "/api/ask", params={"q": QUICK},
-                           headers={"X-Forwarded-For": forwarded}).status_code for _ in range(3)]
+        return [
+            client.get(
+                proxied.url + "/api/ask", params={"q": QUICK}, headers={"X-Forwarded-For": forwarded}
+            ).status_code
+            for _ in range(3)
+        ]
 
     with client_from("127.0.0.2") as proxy:  # each patient behind the proxy has a bucket
         assert codes(proxy, "203.0.113.7") == [200, 200, 429]
         assert codes(proxy, "198.51.100.1, 203.0.113.8") == [200, 200, 429]
     with client_from("127.0.0.4") as stranger:  # a made-up header changes nothing
-        assert [stranger.get(proxied.url + "/api/ask", params={"q": QUICK},
-                             headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code
-                for n in range(3)] == [200, 200, 429]
+        assert [
+            stranger.get(
+                proxied.url + "/api/ask", params={"q": QUICK}, headers={"X-Forwarded-For": f"192.0.2.{n}"}
+            ).status_code
+            for n in range(3)
+        ] == [200, 200, 429]
 
 
 def test_trusted_proxies_setting_is_checked():
@@ -255,11 +288,12 @@ def test_trusted_proxies_setting_is_checked():
 
 # ---------------------------------------------------------------- row 12: a damaged index
 
+
 def _damage(index: Path, what: str) -> Path:
     version = index / (index / "current").read_text().strip()
     if what == "dense.faiss":
         data = (version / "dense.faiss").read_bytes()
-        (version / "dense.faiss").write_bytes(data[:len(data) // 2])
+        (version / "dense.faiss").write_bytes(data[: len(data) // 2])
         return version / "dense.faiss"
     if what == "manifest.json":
         (version / "manifest.json").write_text('{"schema_version": ')
@@ -291,7 +325,9 @@ def test_server_answers_503_on_a_damaged_index_and_recovers(tmp_path, sample_ind
     running = webserver.start(Settings(index=str(index), data=str(tmp_path / "data")), embedder)
     try:
         r = httpx.get(running.url + "/healthz")
-        assert r.status_code == 503 and "dense.faiss" in r.json()["error"] and "--rebuild" in r.json()["error"]
+        assert (
+            r.status_code == 503 and "dense.faiss" in r.json()["error"] and "--rebuild" in r.json()["error"]
+        )
         r = httpx.get(running.url + "/api/ask", params={"q": "Does Botox help neck pain?"})
         assert r.status_code == 503 and "dense.faiss" in r.json()["detail"]
         damaged.write_bytes(good)  # fixed: picked up on a later try, no restart
@@ -299,7 +335,11 @@ def test_server_answers_503_on_a_damaged_index_and_recovers(tmp_path, sample_ind
         while httpx.get(running.url + "/healthz").status_code != 200:
             assert time.monotonic() < end, "the repaired index was not picked up"
             time.sleep(0.5)
-        assert httpx.get(running.url + "/api/ask", params={"q": "Does Botox help neck pain?"},
-                         timeout=60).json()["status"] == "answered"
+        assert (
+            httpx.get(
+                running.url + "/api/ask", params={"q": "Does Botox help neck pain?"}, timeout=60
+            ).json()["status"]
+            == "answered"
+        )
     finally:
         running.stop()

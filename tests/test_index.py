@@ -17,13 +17,16 @@ from askclinic.versions import KEEP_OLD_VERSIONS, LEXICAL, current_version
 
 
 def arts(*specs):
-    return [Article(id=i, title=f"Title {i}", text=f"## Part\n\n{body} and more words here.")
-            for i, body in specs]
+    return [
+        Article(id=i, title=f"Title {i}", text=f"## Part\n\n{body} and more words here.") for i, body in specs
+    ]
 
 
-BASE = [("botox", "Botox injections help chronic migraine"),
-        ("cluster", "Cluster headache comes in bouts"),
-        ("sleep", "Poor sleep triggers headaches")]
+BASE = [
+    ("botox", "Botox injections help chronic migraine"),
+    ("cluster", "Cluster headache comes in bouts"),
+    ("sleep", "Poor sleep triggers headaches"),
+]
 
 
 def test_incremental_update_embeds_only_what_changed(tmp_path, fake_embedder):
@@ -71,7 +74,6 @@ def test_loading_with_another_model_says_how_to_rebuild(tmp_path, fake_embedder)
         ix.load_index(tmp_path, "fake-hash-64")
 
 
-
 def test_already_current_reads_only_the_manifest(tmp_path, fake_embedder):
     assert ix.already_current(tmp_path, arts(*BASE), fake_embedder.name) is None  # no index yet
     ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
@@ -82,6 +84,7 @@ def test_already_current_reads_only_the_manifest(tmp_path, fake_embedder):
     assert ix.already_current(tmp_path, arts(*BASE), "all-MiniLM-L6-v2") is None
     assert ix.already_current(tmp_path, arts(*BASE[:2]), fake_embedder.name) is None
     assert ix.already_current(tmp_path, arts(*BASE[:2], ("sleep", "Sleep")), fake_embedder.name) is None
+
 
 def test_missing_index_message(tmp_path):
     with pytest.raises(IndexMissing, match="askclinic index articles/"):
@@ -94,10 +97,12 @@ def test_crash_while_writing_leaves_previous_version(tmp_path, fake_embedder, mo
 
     def crash(*a, **k):
         raise OSError("disk full")
+
     monkeypatch.setattr("askclinic.versions._switch_current", crash)
     with pytest.raises(OSError):
-        ix.build_index(arts(("weather", "Storms bring migraines")), tmp_path, fake_embedder,
-                       log=lambda m: None)
+        ix.build_index(
+            arts(("weather", "Storms bring migraines")), tmp_path, fake_embedder, log=lambda m: None
+        )
     monkeypatch.undo()
     assert current_version(tmp_path) == before
     assert sorted(ix.load_index(tmp_path).articles) == ["botox", "cluster", "sleep"]
@@ -107,8 +112,9 @@ def test_crash_while_writing_leaves_previous_version(tmp_path, fake_embedder, mo
 
 
 def test_second_build_is_refused_while_one_runs(tmp_path, fake_embedder):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(tmp_path / ix.LOCK)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / ix.LOCK)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(AskclinicError, match=rf"another index build \(pid {holder.pid}\)"):
@@ -150,8 +156,10 @@ def test_incremental_keyword_search_matches_a_full_rebuild(tmp_path, fake_embedd
     ix.build_index(arts(*later), tmp_path / "full", fake_embedder, rebuild=True, **quiet)
     loaded = {name: ix.load_index(tmp_path / name) for name in ("inc", "old", "bad", "full")}
     for q in ("headache at night", "botox migraine", "storms", "sleep"):
-        found = {name: [index.chunks[i].id for i, _ in index.lexical_search(q, 5)]
-                 for name, index in loaded.items()}
+        found = {
+            name: [index.chunks[i].id for i, _ in index.lexical_search(q, 5)]
+            for name, index in loaded.items()
+        }
         assert found["inc"] == found["old"] == found["bad"] == found["full"], q
     inc = loaded["inc"]
     assert [inc.chunks[i].article_id for i, _ in inc.lexical_search("storms", 5)] == ["weather"]
@@ -162,9 +170,16 @@ def test_fast_bm25_scores_as_bm25s_does():
     import bm25s
     import numpy as np
 
-    docs = [lexical_tokens(t) or [""] for t in (
-        "Botox injections for chronic migraine and neck pain", "Cluster headache: oxygen, oxygen",
-        "", "Neck pain after whiplash; neck exercises", "Migraine with aura in children")]
+    docs = [
+        lexical_tokens(t) or [""]
+        for t in (
+            "Botox injections for chronic migraine and neck pain",
+            "Cluster headache: oxygen, oxygen",
+            "",
+            "Neck pain after whiplash; neck exercises",
+            "Migraine with aura in children",
+        )
+    ]
     ours, theirs = BM25(), bm25s.BM25()
     ours.index(docs, show_progress=False)
     theirs.index(docs, show_progress=False)

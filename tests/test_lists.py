@@ -9,14 +9,20 @@ from askclinic.chunking import ChunkSettings, chunk_article
 from askclinic.index import build_index, load_index
 from askclinic.models import Article
 
-INTRO = ("Exercise puts many people with migraine in a bind. They hear that staying active is good "
-         "for headaches, but a hard run once brought on an attack. ") * 3
-TIPS = ("The goal is to make exercise steady and predictable rather than sudden. "
-        "These tips help many of our patients:")
-ITEMS = ["- Warm up gradually over the first ten minutes before building intensity.",
-         "- Drink fluids before, during and after exercise, and do not skip meals.",
-         "- Choose steady activities such as walking, swimming or cycling.",
-         "- Watch the weather and exercise indoors on hot days."]
+INTRO = (
+    "Exercise puts many people with migraine in a bind. They hear that staying active is good "
+    "for headaches, but a hard run once brought on an attack. "
+) * 3
+TIPS = (
+    "The goal is to make exercise steady and predictable rather than sudden. "
+    "These tips help many of our patients:"
+)
+ITEMS = [
+    "- Warm up gradually over the first ten minutes before building intensity.",
+    "- Drink fluids before, during and after exercise, and do not skip meals.",
+    "- Choose steady activities such as walking, swimming or cycling.",
+    "- Watch the weather and exercise indoors on hot days.",
+]
 
 
 def _exercise() -> Article:
@@ -40,9 +46,15 @@ def test_a_list_too_long_for_one_passage_is_split_between_items():
 
 
 def _library() -> list[Article]:
-    return [_exercise(), Article("sleep", "Sleep and headaches",
-                                 "## Routine\n\nGo to bed at the same time every night.\n\n"
-                                 "Too much sleep can trigger a migraine as well.")]
+    return [
+        _exercise(),
+        Article(
+            "sleep",
+            "Sleep and headaches",
+            "## Routine\n\nGo to bed at the same time every night.\n\n"
+            "Too much sleep can trigger a migraine as well.",
+        ),
+    ]
 
 
 def test_a_chunking_change_embeds_only_the_passages_whose_text_changed(tmp_path, fake_embedder):
@@ -56,13 +68,18 @@ def test_a_chunking_change_embeds_only_the_passages_whose_text_changed(tmp_path,
     assert 0 < len(changed) < len(after.chunks)  # the sleep passage is the same, lists split
     assert fake_embedder.embedded == rep.embedded == len(changed)
     from askclinic.chunking import embed_text
-    texts = [embed_text(Article(c.article_id, after.articles[c.article_id]["title"], ""), c.heading, c.text)
-             for c in after.chunks]
+
+    texts = [
+        embed_text(Article(c.article_id, after.articles[c.article_id]["title"], ""), c.heading, c.text)
+        for c in after.chunks
+    ]
     assert np.allclose(after.vectors(), fake_embedder.encode(texts), atol=1e-6)  # reused = recomputed
 
 
 def test_rebuild_embeds_everything_again(tmp_path, fake_embedder):
     build_index(_library(), tmp_path, fake_embedder, log=lambda m: None)
     fake_embedder.embedded = 0
-    rep = build_index(_library(), tmp_path, fake_embedder, ChunkSettings(rules=1), rebuild=True, log=lambda m: None)
+    rep = build_index(
+        _library(), tmp_path, fake_embedder, ChunkSettings(rules=1), rebuild=True, log=lambda m: None
+    )
     assert rep.embedded == fake_embedder.embedded == rep.chunks > 0

@@ -11,18 +11,22 @@ from askclinic import live as live_module
 from askclinic.live import LiveIndex
 from askclinic.models import Article
 
-BASE = [("botox", "Botox injections help chronic migraine"),
-        ("cluster", "Cluster headache comes in bouts"),
-        ("sleep", "Poor sleep triggers headaches")]
+BASE = [
+    ("botox", "Botox injections help chronic migraine"),
+    ("cluster", "Cluster headache comes in bouts"),
+    ("sleep", "Poor sleep triggers headaches"),
+]
 
 
 def arts(*specs):
-    return [Article(id=i, title=f"Title {i}", text=f"## Part\n\n{body} and more words here.")
-            for i, body in specs]
+    return [
+        Article(id=i, title=f"Title {i}", text=f"## Part\n\n{body} and more words here.") for i, body in specs
+    ]
 
 
-def test_an_idle_server_loads_and_prepares_a_new_version_before_its_next_question(tmp_path, fake_embedder,
-                                                                                   monkeypatch):
+def test_an_idle_server_loads_and_prepares_a_new_version_before_its_next_question(
+    tmp_path, fake_embedder, monkeypatch
+):
     made, real = [], live_module.Retriever
 
     def retriever(index, embedder):  # the retriever is made before the version is served

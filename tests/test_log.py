@@ -38,8 +38,11 @@ def test_migrations_are_named_recorded_and_run_once(tmp_path):
 
 def test_no_address_or_user_agent_columns(tmp_path):
     log = Log(tmp_path / "a.db")
-    cols = {c[1] for t in ("questions", "feedback", "reviews", "sessions", "staff")
-            for c in log.db.execute(f"PRAGMA table_info({t})")}
+    cols = {
+        c[1]
+        for t in ("questions", "feedback", "reviews", "sessions", "staff")
+        for c in log.db.execute(f"PRAGMA table_info({t})")
+    }
     assert not {c for c in cols if any(w in c for w in ("ip", "addr", "agent", "host"))}
 
 
@@ -62,7 +65,9 @@ def test_record_feedback_review_and_filters(tmp_path):
     assert [e.id for e in log.entries(["unreviewed"])[0]] == [c, b]
     assert [e.id for e in log.entries(["no_match", "unreviewed"])[0]] == [b]
     assert [e.id for e in log.entries(["no_match", "emergency"])[0]] == [c, b]  # kinds: any of
-    assert log.entries(["emergency", "unreviewed"])[1] == 1 and log.entries(["thumbs_down", "emergency"])[1] == 2
+    assert (
+        log.entries(["emergency", "unreviewed"])[1] == 1 and log.entries(["thumbs_down", "emergency"])[1] == 2
+    )
     assert [e.id for e in log.entries([], "TAXES")[0]] == [b]  # question or comment, any case
     assert log.entries([], "100%_")[1] == 0  # LIKE wildcards are literal
     entries, total = log.entries([], "", limit=2)
@@ -70,7 +75,11 @@ def test_record_feedback_review_and_filters(tmp_path):
     e = log.get(a)
     assert (e.excerpts[0], e.reviewer, e.note, e.latency_ms, e.channel) == (
         {"n": 1, "article_id": "art-1", "title": "Title 1", "text": "text", "highlights": []},
-        "alice", "fine", 12, "chat")
+        "alice",
+        "fine",
+        12,
+        "chat",
+    )
     with pytest.raises(ValueError, match="filter must be one of"):
         log.entries(["bogus"])
 
@@ -94,7 +103,9 @@ def test_other_language_questions_can_be_filtered_and_dismissed_groups_are_remem
 def test_purge_deletes_old_rows_feedback_and_sessions_with_secure_delete(tmp_path):
     log = Log(tmp_path / "a.db")
     now = dt.datetime.now(dt.timezone.utc)
-    old = log.record(answer(), "old question 555-0100-secret", None, "chat", "v", when=now - dt.timedelta(days=91))
+    old = log.record(
+        answer(), "old question 555-0100-secret", None, "chat", "v", when=now - dt.timedelta(days=91)
+    )
     new = log.record(answer(), "new question", None, "chat", "v", when=now - dt.timedelta(days=89))
     log.feedback(old, -1, "old comment")
     assert log.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
@@ -146,8 +157,14 @@ def test_cli_staff_add_with_password_stdin(tmp_path):
     env = {**os.environ, "ASKCLINIC_DATA": str(tmp_path)}
 
     def run(*args, stdin=""):
-        return subprocess.run([sys.executable, "-m", "askclinic.cli", "staff", *args], input=stdin,
-                              capture_output=True, text=True, env=env, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "askclinic.cli", "staff", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
 
     r = run("add", "alice", "--password-stdin", stdin="correct-horse-battery\n")
     assert r.returncode == 0 and r.stdout.startswith("staff user alice added"), r.stderr

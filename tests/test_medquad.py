@@ -30,8 +30,9 @@ def ninds(tmp_path_factory, embedder):
     root = tmp_path_factory.mktemp("ninds")
     build_index(articles, root, embedder, log=lambda m: None)
     questions = [json.loads(line) for line in open(MEDQUAD / "dev_questions.jsonl", encoding="utf-8")]
-    questions = [q for q in questions if q["set"] == "medquad"
-                 and all(a.startswith("NINDS_") for a in q["relevant"])]
+    questions = [
+        q for q in questions if q["set"] == "medquad" and all(a.startswith("NINDS_") for a in q["relevant"])
+    ]
     return load_index(root, embedder.name), questions
 
 
@@ -40,8 +41,7 @@ def test_ninds_templated_questions_find_their_article(ninds, embedder, mode, flo
     index, questions = ninds
     assert len(index.articles) > 250 and len(questions) >= 60
     retriever = Retriever(index, embedder)
-    results = evaluate(questions, lambda q: ask(q, retriever, Settings(), mode=mode,
-                                                with_highlights=False))
+    results = evaluate(questions, lambda q: ask(q, retriever, Settings(), mode=mode, with_highlights=False))
     assert results["medquad"]["success@5"] >= floor, results
     if mode == "hybrid":
         assert results["medquad"]["no_match"] <= 0.05, results

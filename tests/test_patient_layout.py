@@ -38,8 +38,11 @@ def serious(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     found = Axe().run(page).response["violations"]
-    return [f'{v["id"]} ({v["impact"]}): {[n["target"] for n in v["nodes"][:3]]}'
-            for v in found if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1280x900"])
@@ -76,7 +79,9 @@ def test_widget_on_a_phone_keeps_question_box_and_emergency_button_in_view(web, 
         assert page.evaluate(IN_VIEW, ".ac-turn:last-child .ac-urgent")
         # one scroll area: the page itself does not scroll, the conversation does
         assert page.evaluate("document.scrollingElement.scrollHeight <= innerHeight + 1")
-        assert page.evaluate("(() => { const c = document.querySelector('#ac-conv'); return c.scrollHeight > c.clientHeight; })()")
+        assert page.evaluate(
+            "(() => { const c = document.querySelector('#ac-conv'); return c.scrollHeight > c.clientHeight; })()"
+        )
         page.screenshot(path=str(screenshot_path(tmp_path, "screenshot-emergency-phone.png")))
     finally:
         page.context.close()
@@ -144,7 +149,10 @@ def test_two_questions_30_ms_apart_are_both_answered(web, browser):
             assert page.locator("#ac-send").get_attribute("aria-disabled") == "true"
         page.locator(".ac-answer").nth(1).wait_for()
         asked = [q.inner_text() for q in page.locator(".ac-question").all()]
-        assert [a.replace("You asked:", "").strip() for a in asked] == [first, "Can oxygen stop a cluster headache attack?"]
+        assert [a.replace("You asked:", "").strip() for a in asked] == [
+            first,
+            "Can oxygen stop a cluster headache attack?",
+        ]
         second = page.locator(".ac-answer").nth(1)
         assert "cluster" in second.locator(".ac-card .ac-title").first.inner_text().lower()
         page.wait_for_timeout(300)
@@ -168,7 +176,9 @@ def test_clear_asks_first(web, browser):
         page.locator(".ac-answer").wait_for(state="detached")
         assert page.locator(".ac-intro").count() >= 1
         page.wait_for_timeout(500)
-        assert page.evaluate("document.activeElement.closest('#ac-question') !== null")  # ready for a question
+        assert page.evaluate(
+            "document.activeElement.closest('#ac-question') !== null"
+        )  # ready for a question
     finally:
         page.context.close()
 
@@ -176,8 +186,11 @@ def test_clear_asks_first(web, browser):
 def test_suggested_questions_are_golden_questions_that_open_with_their_article(web, browser, tmp_path):
     from askclinic.web.patient import suggestions
 
-    golden = {json.loads(line)["question"]: json.loads(line)["expected"]
-              for line in (ROOT / "examples" / "golden.jsonl").read_text().splitlines() if line.strip()}
+    golden = {
+        json.loads(line)["question"]: json.loads(line)["expected"]
+        for line in (ROOT / "examples" / "golden.jsonl").read_text().splitlines()
+        if line.strip()
+    }
     offered = suggestions(web.runtime)
     assert 1 <= len(offered) <= 4 and set(offered) <= set(golden)
     page = new_page(browser, DESKTOP)
@@ -218,11 +231,21 @@ def test_widget_panel_is_full_screen_on_a_phone(web, browser, tmp_path):
 def test_check_buttons_ask_again_with_the_chosen_red_flag(web, browser, tmp_path):
     from askclinic.answer import ask as answer
 
-    grey = ["headache and blurry vision", "I am pregnant and have a headache", "headache with fever",
-            "My head hurts after I bumped it"]
+    grey = [
+        "headache and blurry vision",
+        "I am pregnant and have a headache",
+        "headache with fever",
+        "My head hurts after I bumped it",
+    ]
     retriever = web.runtime.retriever()
-    question = next((q for q in grey if answer(q, retriever, web.runtime.settings,
-                                               with_highlights=False).status == "check"), None)
+    question = next(
+        (
+            q
+            for q in grey
+            if answer(q, retriever, web.runtime.settings, with_highlights=False).status == "check"
+        ),
+        None,
+    )
     assert question, "none of these grey-zone messages gets the check step any more: pick others"
     page = new_page(browser, PHONE, is_mobile=True, has_touch=True)
     try:
@@ -236,7 +259,9 @@ def test_check_buttons_ask_again_with_the_chosen_red_flag(web, browser, tmp_path
         check.get_by_role("button", name="None of these").click()
         normal = page.locator(".ac-answer").nth(1)
         normal.wait_for()
-        assert "ac-check" not in normal.get_attribute("class") and "ac-emergency" not in normal.get_attribute("class")
+        assert "ac-check" not in normal.get_attribute("class") and "ac-emergency" not in normal.get_attribute(
+            "class"
+        )
         assert check.locator("button").count() == 0  # answered: the choice replaces the buttons
         again = ask(page, question, 2)
         label = again.locator("button.ac-check-item").first.inner_text()

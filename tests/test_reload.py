@@ -65,8 +65,7 @@ def write_posts(folder: Path, posts: dict[str, str]) -> None:
         (folder / f"{slug}.md").write_text(f"---\ntitle: About {slug}\n---\n\n{text}\n")
 
 
-def build(articles: Path, index: Path, *extra: str, env: dict | None = None,
-          background: bool = False):
+def build(articles: Path, index: Path, *extra: str, env: dict | None = None, background: bool = False):
     args = [sys.executable, "-c", BUILD, str(articles), str(index), *extra]
     full = {**os.environ, **(env or {})}
     if background:
@@ -155,13 +154,32 @@ def test_server_answers_throughout_a_scheduled_sync_and_then_knows_the_new_post(
     site.put("/feed.xml", feed_xml(site, ["botox-neck", "cluster-bouts"]))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ASKCLINIC_INDEX": str(tmp_path / "idx"), "ASKCLINIC_DATA": str(tmp_path / "data"),
-           "ASKCLINIC_ARTICLES": str(tmp_path / "articles"), "ASKCLINIC_RATE_LIMIT": "0",
-           "ASKCLINIC_SYNC_DELAY": "0"}
+    env = {
+        **os.environ,
+        "ASKCLINIC_INDEX": str(tmp_path / "idx"),
+        "ASKCLINIC_DATA": str(tmp_path / "data"),
+        "ASKCLINIC_ARTICLES": str(tmp_path / "articles"),
+        "ASKCLINIC_RATE_LIMIT": "0",
+        "ASKCLINIC_SYNC_DELAY": "0",
+    }
     log = open(tmp_path / "server.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "askclinic.cli", "serve", "--port", str(port),
-                               "--sync", site.url("/feed.xml"), "--sync-every", "2s"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "askclinic.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--sync",
+            site.url("/feed.xml"),
+            "--sync-every",
+            "2s",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline, first = time.monotonic() + 180, None
         while first is None and time.monotonic() < deadline and server.poll() is None:

@@ -7,27 +7,42 @@ import pytest
 from askclinic.retrieve import clean_question
 
 
-@pytest.mark.parametrize("message,question", [
-    ("Hi, does Botox help neck pain? Thanks so much!", "does Botox help neck pain?"),
-    ("Hello! Can migraines cause dizziness? Thank you very much for your help.",
-     "Can migraines cause dizziness?"),
-    ("Dear Dr. Patel, is it safe to take ibuprofen daily? Best regards, Ann",
-     "is it safe to take ibuprofen daily?"),
-    ("Sumatriptan NDC 0173-0449-00. Can I take it with coffee? Please reply",
-     "Sumatriptan . Can I take it with coffee?"),
-    ("Is there a support group near [LOCATION]? Please help me", "Is there a support group near ?"),
-    ("Cluster headaches. Hi I get them every spring, why?", "Cluster headaches. I get them every spring, why?"),
-])
+@pytest.mark.parametrize(
+    "message,question",
+    [
+        ("Hi, does Botox help neck pain? Thanks so much!", "does Botox help neck pain?"),
+        (
+            "Hello! Can migraines cause dizziness? Thank you very much for your help.",
+            "Can migraines cause dizziness?",
+        ),
+        (
+            "Dear Dr. Patel, is it safe to take ibuprofen daily? Best regards, Ann",
+            "is it safe to take ibuprofen daily?",
+        ),
+        (
+            "Sumatriptan NDC 0173-0449-00. Can I take it with coffee? Please reply",
+            "Sumatriptan . Can I take it with coffee?",
+        ),
+        ("Is there a support group near [LOCATION]? Please help me", "Is there a support group near ?"),
+        (
+            "Cluster headaches. Hi I get them every spring, why?",
+            "Cluster headaches. I get them every spring, why?",
+        ),
+    ],
+)
 def test_message_wrapping_is_removed(message, question):
     assert clean_question(message) == question
 
 
-@pytest.mark.parametrize("text", [
-    "Thanksgiving dinner and migraines",  # "thanks" inside a word stays
-    "Does a high dose of magnesium help?",  # "hi" inside a word stays
-    "Which regards to caffeine withdrawal",  # a sign-off word mid-sentence stays
-    "What is the dose of 0.5 mg tablets?",  # numbers that are not package codes stay
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanksgiving dinner and migraines",  # "thanks" inside a word stays
+        "Does a high dose of magnesium help?",  # "hi" inside a word stays
+        "Which regards to caffeine withdrawal",  # a sign-off word mid-sentence stays
+        "What is the dose of 0.5 mg tablets?",  # numbers that are not package codes stay
+    ],
+)
 def test_ordinary_questions_are_unchanged(text):
     assert clean_question(text) == text
 
@@ -43,22 +58,37 @@ from askclinic.index import build_index, load_index  # noqa: E402
 from askclinic.models import Article, Chunk, Hit  # noqa: E402
 
 LIBRARY = [
-    ("dvt", "Deep Vein Thrombosis",
-     "## Overview\n\nA blood clot forms in a deep vein, usually in the leg.\n\n"
-     "## Treatment\n\nBlood thinners stop the clot from growing."),
-    ("shingles", "Shingles",
-     "## Overview\n\nShingles is a painful rash caused by the chickenpox virus.\n\n"
-     "## Prevention\n\nA vaccine lowers the chance of getting shingles."),
-    ("hemochromatosis", "Hemochromatosis",
-     "## Overview\n\nHemochromatosis makes the body store too much iron.\n\n"
-     "## Treatment\n\nRemoving blood regularly lowers the iron level.\n\n"
-     "## Symptoms\n\nTiredness and joint pain are common."),
-    ("leg-cramps", "Leg cramps",
-     "## Overview\n\nA cramp is a sudden tight muscle in the leg, often at night.\n\n"
-     "## Treatment\n\nStretching the muscle helps a cramp pass."),
-    ("iron-diet", "Iron in diet",
-     "## Overview\n\nIron is found in meat, beans and leafy greens.\n\n"
-     "## Treatment\n\nToo little iron is treated with iron tablets."),
+    (
+        "dvt",
+        "Deep Vein Thrombosis",
+        "## Overview\n\nA blood clot forms in a deep vein, usually in the leg.\n\n"
+        "## Treatment\n\nBlood thinners stop the clot from growing.",
+    ),
+    (
+        "shingles",
+        "Shingles",
+        "## Overview\n\nShingles is a painful rash caused by the chickenpox virus.\n\n"
+        "## Prevention\n\nA vaccine lowers the chance of getting shingles.",
+    ),
+    (
+        "hemochromatosis",
+        "Hemochromatosis",
+        "## Overview\n\nHemochromatosis makes the body store too much iron.\n\n"
+        "## Treatment\n\nRemoving blood regularly lowers the iron level.\n\n"
+        "## Symptoms\n\nTiredness and joint pain are common.",
+    ),
+    (
+        "leg-cramps",
+        "Leg cramps",
+        "## Overview\n\nA cramp is a sudden tight muscle in the leg, often at night.\n\n"
+        "## Treatment\n\nStretching the muscle helps a cramp pass.",
+    ),
+    (
+        "iron-diet",
+        "Iron in diet",
+        "## Overview\n\nIron is found in meat, beans and leafy greens.\n\n"
+        "## Treatment\n\nToo little iron is treated with iron tablets.",
+    ),
 ]
 
 
@@ -88,7 +118,9 @@ def test_title_initials_written_by_the_patient_find_the_article(library):
 
 
 def test_an_article_named_in_the_question_comes_first(library):
-    assert ranked(library, "Hello, I get cramps in my leg and a rash. Is it Shingles? Thanks")[0] == "shingles"
+    assert (
+        ranked(library, "Hello, I get cramps in my leg and a rash. Is it Shingles? Thanks")[0] == "shingles"
+    )
 
 
 def test_hits_are_grouped_by_article_best_article_first():

@@ -28,13 +28,19 @@ def test_markdown_front_matter(tmp_path):
     (tmp_path / "posts" / "Sleep Tips.md").write_text(
         "---\ntitle: Sleep and headaches\ndate: March 3, 2019\nauthor: Dr. Raman\n"
         "url: https://example.org/sleep\ntags: [sleep, migraine]\n---\n\n"
-        "## Why sleep matters\n\nToo little sleep is a [common trigger](https://x.org) of **migraine** attacks.\n")
+        "## Why sleep matters\n\nToo little sleep is a [common trigger](https://x.org) of **migraine** attacks.\n"
+    )
     (arts, problems) = load_sources([tmp_path])
     assert problems == []
     (a,) = arts
     assert (a.id, a.title, a.published, a.author, a.url, a.tags) == (
-        "posts/sleep-tips", "Sleep and headaches", "2019-03-03", "Dr. Raman",
-        "https://example.org/sleep", ["sleep", "migraine"])
+        "posts/sleep-tips",
+        "Sleep and headaches",
+        "2019-03-03",
+        "Dr. Raman",
+        "https://example.org/sleep",
+        ["sleep", "migraine"],
+    )
     assert a.text == "## Why sleep matters\n\nToo little sleep is a common trigger of migraine attacks."
 
 
@@ -53,8 +59,14 @@ def test_seed_text_page():
     assert a.author == "Alexander Mauskop, MD"
     assert a.text.startswith("Botox seems to help neck and upper back muscle pains")
     assert a.text.endswith("has been proven to be very effective.")
-    for junk in ("Continue reading", "Read article", "Cluster headaches and solar activity",
-                 "Art credit", "Written by", "Meditation"):
+    for junk in (
+        "Continue reading",
+        "Read article",
+        "Cluster headaches and solar activity",
+        "Art credit",
+        "Written by",
+        "Meditation",
+    ):
         assert junk not in a.text
 
 
@@ -70,16 +82,24 @@ def test_html_page_main_text_only(tmp_path):
 
 
 def test_jsonl_articles_and_a_broken_line(tmp_path):
-    rows = [{"id": "a1", "title": "Caffeine", "body": "## Overview\n\nCaffeine can help and hurt headaches.",
-             "published": "2020-07-15T10:00:00Z", "tags": "caffeine, coffee"},
-            "this is not json",
-            {"id": "a2", "title": "Weather", "body": "Storm fronts may trigger migraine attacks in some."}]
+    rows = [
+        {
+            "id": "a1",
+            "title": "Caffeine",
+            "body": "## Overview\n\nCaffeine can help and hurt headaches.",
+            "published": "2020-07-15T10:00:00Z",
+            "tags": "caffeine, coffee",
+        },
+        "this is not json",
+        {"id": "a2", "title": "Weather", "body": "Storm fronts may trigger migraine attacks in some."},
+    ]
     (tmp_path / "posts.jsonl").write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows))
     arts, problems = load_sources([tmp_path / "posts.jsonl"])
     assert [a.id for a in arts] == ["a1", "a2"]
     assert arts[0].published == "2020-07-15" and arts[0].tags == ["caffeine", "coffee"]
-    assert [str(p) for p in problems] == [f"skipped {tmp_path / 'posts.jsonl'}: line 2: "
-                                          'expected {"id": ..., "title": ..., "body": ...}']
+    assert [str(p) for p in problems] == [
+        f'skipped {tmp_path / "posts.jsonl"}: line 2: expected {{"id": ..., "title": ..., "body": ...}}'
+    ]
 
 
 def test_jsonl_with_a_bom_loads_and_one_not_in_utf8_is_named_once(tmp_path):
@@ -88,7 +108,9 @@ def test_jsonl_with_a_bom_loads_and_one_not_in_utf8_is_named_once(tmp_path):
     (tmp_path / "latin1.jsonl").write_bytes(line.replace("Caffeine can", "Caf\u00e9 can").encode("latin-1"))
     arts, problems = load_sources([tmp_path])
     assert [a.id for a in arts] == ["a1"]
-    assert [str(p) for p in problems] == [f"skipped {tmp_path / 'latin1.jsonl'}: not UTF-8 text; save it as UTF-8"]
+    assert [str(p) for p in problems] == [
+        f"skipped {tmp_path / 'latin1.jsonl'}: not UTF-8 text; save it as UTF-8"
+    ]
 
 
 def test_broken_files_are_reported_by_name_and_skipped(tmp_path):

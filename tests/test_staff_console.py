@@ -17,8 +17,7 @@ ROWS = "#ac-log [role=row].virtual-row"
 
 
 def signed_in(browser, url: str, width=1280, height=900, scheme="light"):
-    page = browser.new_context(viewport={"width": width, "height": height},
-                               color_scheme=scheme).new_page()
+    page = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme).new_page()
     page.set_default_timeout(30_000)
     page.goto(url + "/staff/")
     page.fill("#name", "alice")
@@ -32,17 +31,34 @@ def signed_in(browser, url: str, width=1280, height=900, scheme="light"):
 def logged(web):
     """A log with 30 questions: the oldest answered with a known excerpt, one in French."""
     log = web.runtime.log
-    excerpt = Excerpt(1, "caffeine-and-headaches", "Caffeine and headaches", None, "2019-03-02",
-                      "Caffeine can help a headache. Too much of it every day can cause rebound "
-                      "headaches.", ["Too much of it every day can cause rebound headaches."], 0.7)
-    first = log.record(Answer("q", "answered", "m", [excerpt]), "Is coffee OK with migraine?",
-                       None, "chat", "v-20261130T101500-42-7")
+    excerpt = Excerpt(
+        1,
+        "caffeine-and-headaches",
+        "Caffeine and headaches",
+        None,
+        "2019-03-02",
+        "Caffeine can help a headache. Too much of it every day can cause rebound headaches.",
+        ["Too much of it every day can cause rebound headaches."],
+        0.7,
+    )
+    first = log.record(
+        Answer("q", "answered", "m", [excerpt]),
+        "Is coffee OK with migraine?",
+        None,
+        "chat",
+        "v-20261130T101500-42-7",
+    )
     refused = Answer("q", "invalid", "Our articles are in English")
     refused.kind = "language"
     log.record(refused, "Quelle est la dose maximale de sumatriptan ?", None, "chat", "v")
     for i in range(28):
-        log.record(Answer("q", "no_match", "m"), f"Filler question number {i} about parking", None,
-                   "chat", "v-20261201T080000-42-7")
+        log.record(
+            Answer("q", "no_match", "m"),
+            f"Filler question number {i} about parking",
+            None,
+            "chat",
+            "v-20261201T080000-42-7",
+        )
     return first
 
 
@@ -73,8 +89,9 @@ def total_after(page, action) -> int:
     summary = page.locator(".ac-summary[role=status]").first
     before = summary.inner_text()
     action()
-    page.wait_for_function("old => document.querySelector('.ac-summary[role=status]').innerText !== old",
-                           arg=before)
+    page.wait_for_function(
+        "old => document.querySelector('.ac-summary[role=status]').innerText !== old", arg=before
+    )
     return int(re.search(r"of ([\d,]+) questions", summary.inner_text()).group(1).replace(",", ""))
 
 
@@ -125,7 +142,10 @@ def test_no_serious_accessibility_violations(web, browser, logged, width, height
     page.locator(ROWS).first.locator("[role=gridcell]").nth(1).click()
     page.locator("#ac-log-detail .ac-detail").wait_for()
     found = Axe().run(page).response["violations"]
-    bad = [(v["id"], v["impact"], [(n["target"], n["html"][:200]) for n in v["nodes"]][:3]) for v in found
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [(n["target"], n["html"][:200]) for n in v["nodes"]][:3])
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
     assert bad == []
     page.context.close()

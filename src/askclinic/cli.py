@@ -18,6 +18,7 @@ from .redflags import CATEGORIES
 
 def _embedder(settings: Settings):
     from .embedding import get_embedder
+
     return get_embedder(settings)
 
 
@@ -36,12 +37,20 @@ def cmd_index(args, settings: Settings) -> int:
     Only new or changed articles are embedded; articles no longer in SOURCES are dropped."""
     from .update import update_index
 
-    result = update_index(args.sources, settings, rebuild=args.rebuild, wait=args.wait, log=_log,
-                          on_read=lambda n, skipped: print(f"{n:,} indexed, {skipped:,} skipped"))
+    result = update_index(
+        args.sources,
+        settings,
+        rebuild=args.rebuild,
+        wait=args.wait,
+        log=_log,
+        on_read=lambda n, skipped: print(f"{n:,} indexed, {skipped:,} skipped"),
+    )
     report = result.build
     print(report.summary())
-    print(f"{report.chunks:,} passages, {report.embedded:,} embedded in this run; {result.outcome} "
-          f"in {settings.index} ({report.seconds:.1f} s)")
+    print(
+        f"{report.chunks:,} passages, {report.embedded:,} embedded in this run; {result.outcome} "
+        f"in {settings.index} ({report.seconds:.1f} s)"
+    )
     if result.golden_error is not None:
         raise result.golden_error
     for line in result.golden_lines():
@@ -57,9 +66,17 @@ def cmd_sync(args, settings: Settings) -> int:
     from .fetch import Limits
     from .update import run_sync
 
-    report, _, _ = run_sync(args.source, settings, articles=args.articles, prune=args.prune,
-                            force=args.force, only=args.only, wait=args.wait,
-                            limits=Limits.from_settings(settings, args.delay), log=_log)
+    report, _, _ = run_sync(
+        args.source,
+        settings,
+        articles=args.articles,
+        prune=args.prune,
+        force=args.force,
+        only=args.only,
+        wait=args.wait,
+        limits=Limits.from_settings(settings, args.delay),
+        log=_log,
+    )
     return 1 if args.strict and (report.failed or report.stopped) else 0
 
 
@@ -120,9 +137,18 @@ def cmd_ask(args, settings: Settings) -> int:
 
     if batch is not None:
         for item in batch:
-            out = one(str(item["question"]), item.get("id")).to_dict() if isinstance(item, dict) else {
-                "id": None, "question": None, "status": Status.INVALID, "message": item,
-                "excerpts": [], "ranking": []}
+            out = (
+                one(str(item["question"]), item.get("id")).to_dict()
+                if isinstance(item, dict)
+                else {
+                    "id": None,
+                    "question": None,
+                    "status": Status.INVALID,
+                    "message": item,
+                    "excerpts": [],
+                    "ranking": [],
+                }
+            )
             print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
     ans = one(" ".join(args.question))
@@ -151,11 +177,14 @@ def cmd_eval(args, settings: Settings) -> int:
     if embedder is not None:
         embedder.encode(["warm up"])
     started = time.time()
-    results = evaluate(questions, lambda q: ask(q, retriever, settings, mode=args.retriever,
-                                                with_highlights=False))
+    results = evaluate(
+        questions, lambda q: ask(q, retriever, settings, mode=args.retriever, with_highlights=False)
+    )
     print(format_table(results, args.retriever))
-    print(f"{len(questions):,} questions in {time.time() - started:.1f} s; index "
-          f"{index.version} ({len(index.chunks):,} passages)")
+    print(
+        f"{len(questions):,} questions in {time.time() - started:.1f} s; index "
+        f"{index.version} ({len(index.chunks):,} passages)"
+    )
     if args.json:
         print(json.dumps(results))
     return 0
@@ -170,8 +199,10 @@ def cmd_serve(args, settings: Settings) -> int:
         raise AskclinicError("--sync-every needs --sync SOURCE (a feed or sitemap URL)")
     if args.sync:  # sync in the background now and every --sync-every
         from .update import parse_every, start_scheduler
-        start_scheduler(args.sync, settings, parse_every(args.sync_every or "6h"),
-                        embedder=_embedder(settings), log=_log)
+
+        start_scheduler(
+            args.sync, settings, parse_every(args.sync_every or "6h"), embedder=_embedder(settings), log=_log
+        )
     serve(settings, host=args.host, port=args.port)
     return 0
 
@@ -199,8 +230,9 @@ def cmd_staff(args, settings: Settings) -> int:
         raise AskclinicError(f"askclinic staff {args.action} needs a NAME")
     if args.action in ("add", "passwd"):
         log.add_staff(args.name, _read_password(args), replace=args.action == "passwd")
-        print(f"staff user {args.name} {'added' if args.action == 'add' else 'has a new password'} "
-              f"({log.path})")
+        print(
+            f"staff user {args.name} {'added' if args.action == 'add' else 'has a new password'} ({log.path})"
+        )
     elif args.action == "remove":
         if not log.remove_staff(args.name):
             raise AskclinicError(f"no staff user {args.name!r}")
@@ -233,38 +265,58 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--wait", action="store_true", help="wait for a running build to finish")
     sp = add("sync", cmd_sync)
     sp.add_argument("source", help="feed or sitemap URL, or a feed / WordPress export file")
-    sp.add_argument("--articles", help="folder the posts are saved in (default ./articles, "
-                    "or ASKCLINIC_ARTICLES)")
-    sp.add_argument("--prune", action="store_true",
-                    help="delete saved posts that are no longer in the sitemap or export")
-    sp.add_argument("--force", action="store_true", help="fetch every page again, and "
-                    "re-import posts deleted from the articles folder")
+    sp.add_argument(
+        "--articles", help="folder the posts are saved in (default ./articles, or ASKCLINIC_ARTICLES)"
+    )
+    sp.add_argument(
+        "--prune", action="store_true", help="delete saved posts that are no longer in the sitemap or export"
+    )
+    sp.add_argument(
+        "--force",
+        action="store_true",
+        help="fetch every page again, and re-import posts deleted from the articles folder",
+    )
     sp.add_argument("--only", metavar="PATH", help="only pages whose path starts with PATH, e.g. /blog/")
-    sp.add_argument("--delay", type=float, help="seconds between requests (ASKCLINIC_SYNC_DELAY, "
-                    f"default {Settings.sync_delay:g})")
+    sp.add_argument(
+        "--delay",
+        type=float,
+        help=f"seconds between requests (ASKCLINIC_SYNC_DELAY, default {Settings.sync_delay:g})",
+    )
     sp.add_argument("--wait", action="store_true", help="wait for a running sync or build to finish")
     sp.add_argument("--strict", action="store_true", help="exit 1 if any page failed")
     sp = add("serve", cmd_serve)
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    sp.add_argument("--sync", metavar="SOURCE", help="also run `askclinic sync SOURCE` at start "
-                    "and then every --sync-every (into ASKCLINIC_ARTICLES)")
-    sp.add_argument("--sync-every", metavar="DURATION",
-                    help="time between syncs, e.g. 6h, 30m, 1d (default 6h)")
+    sp.add_argument(
+        "--sync",
+        metavar="SOURCE",
+        help="also run `askclinic sync SOURCE` at start "
+        "and then every --sync-every (into ASKCLINIC_ARTICLES)",
+    )
+    sp.add_argument(
+        "--sync-every", metavar="DURATION", help="time between syncs, e.g. 6h, 30m, 1d (default 6h)"
+    )
     sp = add("staff", cmd_staff)
     sp.add_argument("action", choices=("add", "passwd", "remove", "list"))
     sp.add_argument("name", nargs="?", help="staff user name")
-    sp.add_argument("--password-stdin", action="store_true",
-                    help="read the password from the first line of standard input")
+    sp.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
     for name, fn in (("ask", cmd_ask), ("eval", cmd_eval)):
         sp = add(name, fn)
         sp.add_argument("--retriever", choices=MODES, default="hybrid")
         sp.add_argument("--json", action="store_true", help="print JSON")
     sub.choices["ask"].add_argument("question", nargs="*")
     sub.choices["ask"].add_argument("--batch", help="JSON Lines file of questions")
-    sub.choices["ask"].add_argument("--check", metavar="ID|none", choices=(*CATEGORIES, "none"),
-                                    help="reply to a check step: the red flag happening now (gives the "
-                                         "emergency message), or none (gives the answer)")
+    sub.choices["ask"].add_argument(
+        "--check",
+        metavar="ID|none",
+        choices=(*CATEGORIES, "none"),
+        help="reply to a check step: the red flag happening now (gives the "
+        "emergency message), or none (gives the answer)",
+    )
     sub.choices["eval"].add_argument("questions", help="question file (JSON Lines)")
     sub.choices["eval"].add_argument("--limit", type=int, help="only the first N questions")
     return p

@@ -16,7 +16,9 @@ from pathlib import Path
 from .errors import ConfigError
 
 CONFIG_FILE = "askclinic.toml"
-_ANCESTOR = re.compile(r"^(?:'self'|'none'|https?:|(?:https?://)?(?:\*\.)?[a-z0-9.-]+(?::(?:\d+|\*))?)$", re.I)
+_ANCESTOR = re.compile(
+    r"^(?:'self'|'none'|https?:|(?:https?://)?(?:\*\.)?[a-z0-9.-]+(?::(?:\d+|\*))?)$", re.I
+)
 
 
 def _default_data_dir() -> str:
@@ -33,8 +35,10 @@ def check_frame_ancestors(value: str) -> str:
     """The CSP frame-ancestors list, whitespace normalised, or ConfigError naming the setting."""
     tokens = value.split()
     if not tokens or not all(_ANCESTOR.match(t) for t in tokens):
-        raise ConfigError(f"ASKCLINIC_FRAME_ANCESTORS={value!r} is not a list of origins; use e.g. "
-                          "\"'self' https://www.your-clinic.example\"")
+        raise ConfigError(
+            f"ASKCLINIC_FRAME_ANCESTORS={value!r} is not a list of origins; use e.g. "
+            "\"'self' https://www.your-clinic.example\""
+        )
     return " ".join(tokens)
 
 
@@ -45,8 +49,10 @@ def trusted_networks(value: str) -> tuple:
         try:
             nets.append(ipaddress.ip_network(token, strict=False))
         except ValueError:
-            raise ConfigError(f"ASKCLINIC_TRUSTED_PROXIES: {token!r} is not an address or network; "
-                              "use e.g. 127.0.0.1 or 10.0.0.0/8, or leave it empty") from None
+            raise ConfigError(
+                f"ASKCLINIC_TRUSTED_PROXIES: {token!r} is not an address or network; "
+                "use e.g. 127.0.0.1 or 10.0.0.0/8, or leave it empty"
+            ) from None
     return tuple(nets)
 
 
@@ -67,8 +73,12 @@ class Settings:
     # What the clinic's articles are about, in the patient page's intro and the "please type
     # a question" message; and the questions offered before the first one is typed.
     topic: str = "headaches, migraine or our treatments"
-    starters: tuple[str, ...] = ("Does Botox help neck pain?", "What are the signs of a cluster headache?",
-                                 "Can caffeine trigger migraines?", "What happens at my first visit?")
+    starters: tuple[str, ...] = (
+        "Does Botox help neck pain?",
+        "What are the signs of a cluster headache?",
+        "Can caffeine trigger migraines?",
+        "What happens at my first visit?",
+    )
     emergency_number: str = "911"
     crisis_line: str = "988 (Suicide & Crisis Lifeline)"  # shown for self-harm questions
     rate_limit: int = 30  # requests per minute per client; 0 turns it off
@@ -109,8 +119,10 @@ class Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
-_KINDS = {f.name: {"int": int, "float": float, "tuple[str, ...]": tuple}.get(str(f.type), str)
-          for f in fields(Settings)}
+_KINDS = {
+    f.name: {"int": int, "float": float, "tuple[str, ...]": tuple}.get(str(f.type), str)
+    for f in fields(Settings)
+}
 
 
 def _coerce(name: str, raw, where: str):
@@ -125,8 +137,9 @@ def _coerce(name: str, raw, where: str):
     try:
         return kind(raw)
     except ValueError:
-        raise ConfigError(f"{where}: {name}={raw!r} is not a valid {kind.__name__}; "
-                          f"fix or remove it") from None
+        raise ConfigError(
+            f"{where}: {name}={raw!r} is not a valid {kind.__name__}; fix or remove it"
+        ) from None
 
 
 def _read_file(path: Path) -> dict:
@@ -138,8 +151,9 @@ def _read_file(path: Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML ({e}); fix the file") from None
     unknown = sorted(set(data) - set(_KINDS))
     if unknown:
-        raise ConfigError(f"{path}: unknown setting {unknown[0]!r}; the settings are listed in "
-                          "the README's Settings table")
+        raise ConfigError(
+            f"{path}: unknown setting {unknown[0]!r}; the settings are listed in the README's Settings table"
+        )
     return {k: _coerce(k, v, str(path)) for k, v in data.items()}
 
 

@@ -31,7 +31,7 @@ def read_questions(path: str | Path) -> list[dict]:
 
 
 def ndcg_at_10(ranking: list[str], grades: dict[str, int]) -> float:
-    gain = lambda g: 2 ** g - 1  # noqa: E731
+    gain = lambda g: 2**g - 1  # noqa: E731
     dcg = sum(gain(grades.get(a, 0)) / math.log2(i + 2) for i, a in enumerate(ranking[:10]))
     ideal = sorted(grades.values(), reverse=True)[:10]
     idcg = sum(gain(g) / math.log2(i + 2) for i, g in enumerate(ideal))
@@ -41,10 +41,12 @@ def ndcg_at_10(ranking: list[str], grades: dict[str, int]) -> float:
 def scores(ranking: list[str], grades: dict[str, int]) -> dict[str, float]:
     relevant = {a for a, g in grades.items() if g >= 2}
     first = next((i for i, a in enumerate(ranking[:10]) if a in relevant), None)
-    return {"ndcg@10": ndcg_at_10(ranking, grades),
-            "mrr@10": 1.0 / (first + 1) if first is not None else 0.0,
-            "success@1": float(first == 0),
-            "success@5": float(first is not None and first < 5)}
+    return {
+        "ndcg@10": ndcg_at_10(ranking, grades),
+        "mrr@10": 1.0 / (first + 1) if first is not None else 0.0,
+        "success@1": float(first == 0),
+        "success@5": float(first is not None and first < 5),
+    }
 
 
 def evaluate(questions: list[dict], answer_fn) -> dict[str, dict]:
@@ -76,8 +78,17 @@ def _summarise(rows: list[dict]) -> dict:
 
 
 def format_table(results: dict[str, dict], retriever: str) -> str:
-    cols = ["questions", "graded", "ndcg@10", "mrr@10", "success@1", "success@5", "no_match",
-            "p50_ms", "p95_ms"]
+    cols = [
+        "questions",
+        "graded",
+        "ndcg@10",
+        "mrr@10",
+        "success@1",
+        "success@5",
+        "no_match",
+        "p50_ms",
+        "p95_ms",
+    ]
     lines = [f"retriever: {retriever}", "set      " + " ".join(f"{c:>9}" for c in cols)]
     for s in sorted(results, key=lambda s: (s == "all", s)):
         r = results[s]

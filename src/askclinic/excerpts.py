@@ -42,8 +42,16 @@ def score(passage: float, sentence: float, words: float, bm25: float) -> float:
     return total / sum(WEIGHTS.values())
 
 
-def choose(retriever: retrieve.Retriever, hits: list[Hit], question: str, qvec: np.ndarray, floor: float,
-           most: int = MOST, per_article: int = PER_ARTICLE, alone: np.ndarray | None = None) -> list[Pick]:
+def choose(
+    retriever: retrieve.Retriever,
+    hits: list[Hit],
+    question: str,
+    qvec: np.ndarray,
+    floor: float,
+    most: int = MOST,
+    per_article: int = PER_ARTICLE,
+    alone: np.ndarray | None = None,
+) -> list[Pick]:
     """The passages to show, best first: every hit scored by `first_look`, the best `RERANK`
     then also by their closest sentence (`score`); those within `MARGIN` of the best, at
     most `per_article` from an article and `most` in all, none overlapping another from its
@@ -76,8 +84,15 @@ def choose(retriever: retrieve.Retriever, hits: list[Hit], question: str, qvec: 
     for (h, covers, bm), sp in zip(looked, spans):
         mine, pos = slice(pos, pos + len(sp)), pos + len(sp)
         best = float(sims[mine].max()) if len(sp) else h.dense
-        picks.append(Pick(h, score(h.dense, best, covers, bm), _marks(h.chunk.text, sp, marking[mine]),
-                          covers, vectors[mine]))
+        picks.append(
+            Pick(
+                h,
+                score(h.dense, best, covers, bm),
+                _marks(h.chunk.text, sp, marking[mine]),
+                covers,
+                vectors[mine],
+            )
+        )
     picks.sort(key=lambda p: -p.score)
     if picks[0].score < floor or not _mentions(question, picks[:3]):
         return []
@@ -91,8 +106,11 @@ def _named(index: Index, question: str, articles: set[str]) -> set[str]:
     """The articles whose whole title the question quotes ("What are the symptoms of Noonan
     syndrome?"): they come first. Long clinic titles are rarely quoted, short topic titles are."""
     asked = question.lower()
-    return {a for a in articles if len(index.articles[a]["title"]) >= 3
-            and retrieve.quoted(index.articles[a]["title"].lower(), asked)}
+    return {
+        a
+        for a in articles
+        if len(index.articles[a]["title"]) >= 3 and retrieve.quoted(index.articles[a]["title"].lower(), asked)
+    }
 
 
 def _mentions(question: str, picks: list[Pick]) -> bool:
@@ -122,8 +140,15 @@ def _distinct(picks: list[Pick], most: int, per_article: int) -> list[Pick]:
     return out
 
 
-def plain(retriever: retrieve.Retriever, hits: list[Hit], qvec: np.ndarray | None, floor: float,
-          most: int = 4, per_article: int = 2, with_highlights: bool = True) -> list[Pick]:
+def plain(
+    retriever: retrieve.Retriever,
+    hits: list[Hit],
+    qvec: np.ndarray | None,
+    floor: float,
+    most: int = 4,
+    per_article: int = 2,
+    with_highlights: bool = True,
+) -> list[Pick]:
     """The baseline retrievers' excerpts: the first `most` hits in retrieval order (at most
     `per_article` each), refused when the best cosine is under `floor` (no check without
     a question vector); scores are the passage cosines."""
@@ -133,10 +158,13 @@ def plain(retriever: retrieve.Retriever, hits: list[Hit], qvec: np.ndarray | Non
     if qvec is None:
         top = max((h.score for h in shown), default=1.0) or 1.0
         return [Pick(h, h.score / top) for h in shown]
-    marks = (retriever.highlights([h.chunk.text for h in shown], qvec)
-             if with_highlights else [[] for _ in shown])
-    return [Pick(h, float(np.clip(h.dense if h.dense is not None else retriever.cosine(h.chunk, qvec), 0, 1)), m)
-            for h, m in zip(shown, marks)]
+    marks = (
+        retriever.highlights([h.chunk.text for h in shown], qvec) if with_highlights else [[] for _ in shown]
+    )
+    return [
+        Pick(h, float(np.clip(h.dense if h.dense is not None else retriever.cosine(h.chunk, qvec), 0, 1)), m)
+        for h, m in zip(shown, marks)
+    ]
 
 
 def marking_spans(text: str) -> list[tuple[int, int]]:
@@ -149,9 +177,12 @@ def marking_spans(text: str) -> list[tuple[int, int]]:
         (s, e), (s2, e2) = found[n], found[n + 1]
         label = text[s:e].lstrip("-*+\u2022 ")
         if text[s:e] != label and len(label.split()) <= 4 and "\n" not in text[e:s2]:
-            found[n:n + 2] = [(s, e2)]
-    good = [(s, e) for s, e in found
-            if len(text[s:e].split()) >= 3 and not text[s:e].rstrip("\"')").endswith(("?", ":"))]
+            found[n : n + 2] = [(s, e2)]
+    good = [
+        (s, e)
+        for s, e in found
+        if len(text[s:e].split()) >= 3 and not text[s:e].rstrip("\"')").endswith(("?", ":"))
+    ]
     return good or found
 
 
@@ -160,4 +191,4 @@ def _marks(text: str, spans: list[tuple[int, int]], sims: np.ndarray) -> list[st
         return []
     best = float(sims.max())
     chosen = [i for i in np.argsort(-sims)[:MARKS] if sims[i] >= best - MARK_MARGIN]
-    return [text[spans[i][0]:spans[i][1]] for i in sorted(chosen)]
+    return [text[spans[i][0] : spans[i][1]] for i in sorted(chosen)]

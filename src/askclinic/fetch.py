@@ -40,11 +40,15 @@ class Limits:
 
     @classmethod
     def from_settings(cls, settings: Settings, delay: float | None = None) -> "Limits":
-        return cls(delay=settings.sync_delay if delay is None else delay,
-                   deadline=settings.sync_deadline, max_requests=settings.sync_max_requests)
+        return cls(
+            delay=settings.sync_delay if delay is None else delay,
+            deadline=settings.sync_deadline,
+            max_requests=settings.sync_max_requests,
+        )
 
 
 # ---------------------------------------------------------------- addresses
+
 
 def site_key(url: str) -> tuple[str, int | None]:
     parts = urlsplit(url)
@@ -90,8 +94,9 @@ def _unpacker(encoding: str) -> Callable[[bytes, int], bytes] | None:
         return None
     if len(codings) > 1:
         raise FetchError(f"stacked content encodings ({', '.join(codings)}) refused")
-    wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
-             "deflate": 32 + zlib.MAX_WBITS}.get(codings[0])
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": 32 + zlib.MAX_WBITS}.get(
+        codings[0]
+    )
     if wbits is None:
         raise FetchError(f"content encoding {codings[0]!r} was not asked for (refused)")
     ds = [zlib.decompressobj(wbits)]
@@ -108,6 +113,7 @@ def _unpacker(encoding: str) -> Callable[[bytes, int], bytes] | None:
                 if len(ds) == 1:
                     raise FetchError(f"broken {codings[0]} data ({e})") from None
                 ds.pop(0)  # no zlib header: raw deflate
+
     return unpack
 
 
@@ -118,8 +124,11 @@ class Fetcher:
 
     def __init__(self, site: str, validators: dict, limits: Limits, log: Callable[[str], None]):
         self.site, self.validators, self.limits, self.log = site, validators, limits, log
-        self.client = httpx.Client(timeout=limits.timeout, follow_redirects=False,
-                                   headers={"User-Agent": USER_AGENT, "Accept-Encoding": ENCODINGS})
+        self.client = httpx.Client(
+            timeout=limits.timeout,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ENCODINGS},
+        )
         self.last = 0.0
         self.requests = 0
         self.ends = time.monotonic() + limits.deadline
@@ -130,8 +139,14 @@ class Fetcher:
     def get(self, url: str, conditional: bool = True) -> tuple[bytes | None, dict]:
         """(body, validators to remember); body is None when the server says "not modified"."""
         known = self.validators.get(url, {}) if conditional else {}
-        headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
-                                     ("If-Modified-Since", known.get("last_modified"))) if v}
+        headers = {
+            k: v
+            for k, v in (
+                ("If-None-Match", known.get("etag")),
+                ("If-Modified-Since", known.get("last_modified")),
+            )
+            if v
+        }
         target = url
         for _ in range(self.limits.max_redirects + 1):
             if not same_site(target, self.site):
@@ -147,16 +162,24 @@ class Fetcher:
                 return None, known
             if status >= 400:
                 raise FetchError(f"HTTP {status}")
-            got = {k: v for k, v in (("etag", resp_headers.get("etag")),
-                                     ("last_modified", resp_headers.get("last-modified"))) if v}
+            got = {
+                k: v
+                for k, v in (
+                    ("etag", resp_headers.get("etag")),
+                    ("last_modified", resp_headers.get("last-modified")),
+                )
+                if v
+            }
             return body, got
         raise FetchError(f"more than {self.limits.max_redirects} redirects")
 
     def _start(self) -> float:
         """Wait politely, count the request; its deadline (SyncStopped past the sync's)."""
         if self.requests >= self.limits.max_requests:
-            raise SyncStopped(f"{self.requests:,} requests made, the most one sync may make "
-                              "(ASKCLINIC_SYNC_MAX_REQUESTS); the rest is fetched next time")
+            raise SyncStopped(
+                f"{self.requests:,} requests made, the most one sync may make "
+                "(ASKCLINIC_SYNC_MAX_REQUESTS); the rest is fetched next time"
+            )
         wait = self.last + self.limits.delay - time.monotonic()
         if wait > 0:
             time.sleep(min(wait, max(0.0, self.ends - time.monotonic())))
@@ -167,8 +190,10 @@ class Fetcher:
 
     def _check_sync_deadline(self) -> None:
         if time.monotonic() >= self.ends:
-            raise SyncStopped(f"the sync took longer than {self.limits.deadline:g} s "
-                              "(ASKCLINIC_SYNC_DEADLINE); the rest is fetched next time")
+            raise SyncStopped(
+                f"the sync took longer than {self.limits.deadline:g} s "
+                "(ASKCLINIC_SYNC_DEADLINE); the rest is fetched next time"
+            )
 
     def _late(self) -> FetchError:
         self._check_sync_deadline()
@@ -179,8 +204,9 @@ class Fetcher:
         limit = self.limits.max_bytes
         too_big = FetchError(f"larger than the {limit:,}-byte limit")
         try:
-            with self.client.stream("GET", url, headers=headers,
-                                    timeout=max(0.01, ends - time.monotonic())) as resp:
+            with self.client.stream(
+                "GET", url, headers=headers, timeout=max(0.01, ends - time.monotonic())
+            ) as resp:
                 length = resp.headers.get("content-length", "").strip()
                 if length.isdigit() and int(length) > limit:
                     raise too_big

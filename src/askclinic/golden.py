@@ -29,8 +29,13 @@ class GoldenResult:
         return not self.missing
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "expected": self.expected,
-                "top": self.ranking[:TOP], "missing": self.missing, "ok": self.ok}
+        return {
+            "question": self.question,
+            "expected": self.expected,
+            "top": self.ranking[:TOP],
+            "missing": self.missing,
+            "ok": self.ok,
+        }
 
 
 def find_golden(settings: Settings, folders: Iterable[str | Path] = ()) -> Path | None:
@@ -71,28 +76,43 @@ def check_golden(path: str | Path, settings: Settings, retriever=None, embedder=
     if retriever is None:
         if embedder is None:
             from .embedding import get_embedder
+
             embedder = get_embedder(settings)
         retriever = Retriever(load_index(settings.index), embedder)
     results = []
     for question, expected in read_golden(path):
         ranking = ask(question, retriever, settings, with_highlights=False).ranking
         top = ranking[:TOP]
-        results.append(GoldenResult(question, expected, ranking,
-                                    [e for e in expected if e not in top],
-                                    [e for e in expected if e not in retriever.index.articles]))
+        results.append(
+            GoldenResult(
+                question,
+                expected,
+                ranking,
+                [e for e in expected if e not in top],
+                [e for e in expected if e not in retriever.index.articles],
+            )
+        )
     return results
 
 
 def format_results(results: list[GoldenResult], path: str | Path = GOLDEN) -> list[str]:
     """Report lines: one summary line, then one line per expected article that dropped out."""
     misses = [r for r in results if not r.ok]
-    lines = [f"golden questions ({path}): {len(results) - len(misses)} of {len(results)} "
-             f"have their expected articles in the top {TOP}"]
+    lines = [
+        f"golden questions ({path}): {len(results) - len(misses)} of {len(results)} "
+        f"have their expected articles in the top {TOP}"
+    ]
     for r in misses:
         for a in r.missing:
-            where = ("is not in the index (deleted or renamed?)" if a in r.absent
-                     else f"is now ranked {r.ranking.index(a) + 1}" if a in r.ranking
-                     else "is no longer in the top 20")
-            lines.append(f"  DROPPED {r.question!r}: {a} {where}; top {TOP} now: "
-                         + (", ".join(r.ranking[:TOP]) or "(none)"))
+            where = (
+                "is not in the index (deleted or renamed?)"
+                if a in r.absent
+                else f"is now ranked {r.ranking.index(a) + 1}"
+                if a in r.ranking
+                else "is no longer in the top 20"
+            )
+            lines.append(
+                f"  DROPPED {r.question!r}: {a} {where}; top {TOP} now: "
+                + (", ".join(r.ranking[:TOP]) or "(none)")
+            )
     return lines

@@ -53,9 +53,14 @@ def group_questions(rows: list[tuple[str, str]], embedder, threshold: float = 0.
     groups = []
     for m in members:
         ordered = sorted(m, key=lambda i: -items[i][1])  # most asked, then newest (items order)
-        groups.append(Group(count=sum(items[i][1] for i in m), example=items[ordered[0]][0],
-                            others=[items[i][0] for i in ordered[1:]],
-                            last_asked=max(items[i][2] for i in m)))
+        groups.append(
+            Group(
+                count=sum(items[i][1] for i in m),
+                example=items[ordered[0]][0],
+                others=[items[i][0] for i in ordered[1:]],
+                last_asked=max(items[i][2] for i in m),
+            )
+        )
     groups.sort(key=lambda g: g.last_asked, reverse=True)
     groups.sort(key=lambda g: -g.count)
     return groups

@@ -26,8 +26,15 @@ from .errors import IndexCorrupt, IndexMismatch, IndexMissing
 from .lexical import TermCounts, lexical_text, lexical_tokens
 from .locking import BuildLock
 from .models import Article, Chunk
-from .versions import (CURRENT, clean_old_versions, crash_point, current_version, publish, read_counts,
-                       write_version)
+from .versions import (
+    CURRENT,
+    clean_old_versions,
+    crash_point,
+    current_version,
+    publish,
+    read_counts,
+    write_version,
+)
 
 SCHEMA_VERSION = 1
 LOCK = "build.lock"  # held by a build (locking.BuildLock)
@@ -70,16 +77,20 @@ class Index:
 
 # ---------------------------------------------------------------- loading
 
+
 def _damaged(file: Path, root: str | Path, reason: object) -> str:
     reason = " ".join(str(reason).split())[:160] or type(reason).__name__
-    return (f"the index file {file} is damaged ({reason}); rebuild the index: "
-            f"askclinic index SOURCES... --index {root} --rebuild")
+    return (
+        f"the index file {file} is damaged ({reason}); rebuild the index: "
+        f"askclinic index SOURCES... --index {root} --rebuild"
+    )
 
 
 def read_manifest(root: str | Path) -> dict:
     path = current_version(Path(root))
     if path is None:
         raise IndexMissing(f"no index at {root}; build one with: askclinic index articles/ --index {root}")
+
     def there(p: Path) -> bool:
         return bool(re.fullmatch(r"[\w.-]+", p.name)) and p.name not in (".", "..") and p.is_dir()
 
@@ -87,12 +98,19 @@ def read_manifest(root: str | Path) -> dict:
         time.sleep(0.05)  # a build may have switched versions as we read: look once more
         again = current_version(Path(root))
         if again is None or again.name != path.name or not there(again):
-            raise IndexCorrupt(_damaged(Path(root) / CURRENT, root, f"it names {path.name[:60]!r}, "
-                                        "which is not a version folder of this index"))
+            raise IndexCorrupt(
+                _damaged(
+                    Path(root) / CURRENT,
+                    root,
+                    f"it names {path.name[:60]!r}, which is not a version folder of this index",
+                )
+            )
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexMissing(f"no index at {root}; build one with: askclinic index articles/ --index {root}") from None
+        raise IndexMissing(
+            f"no index at {root}; build one with: askclinic index articles/ --index {root}"
+        ) from None
     except (OSError, ValueError) as e:
         raise IndexCorrupt(_damaged(path / "manifest.json", root, e)) from None
     if not isinstance(manifest, dict):
@@ -106,12 +124,14 @@ def check_manifest(manifest: dict, root: str | Path, model: str) -> None:
         raise IndexMismatch(
             f"the index at {root} has schema {manifest.get('schema_version')}, this askclinic "
             f"{__version__} reads schema {SCHEMA_VERSION}; rebuild it: "
-            f"askclinic index SOURCES... --index {root} --rebuild")
+            f"askclinic index SOURCES... --index {root} --rebuild"
+        )
     if manifest.get("model") != model:
         raise IndexMismatch(
             f"the index at {root} was built with model {manifest.get('model')!r} but askclinic "
             f"is set to use {model!r}; rebuild it (askclinic index SOURCES... --index {root} "
-            f"--rebuild) or set ASKCLINIC_MODEL={manifest.get('model')}")
+            f"--rebuild) or set ASKCLINIC_MODEL={manifest.get('model')}"
+        )
 
 
 def load_index(root: str | Path, model: str | None = None, retries: int = 3) -> Index:
@@ -158,12 +178,18 @@ def _load_files(root: str | Path, path: Path, manifest: dict) -> Index:
     if not isinstance(articles, dict) or any(c.article_id not in articles for c in chunks):
         raise IndexCorrupt(_damaged(path / "articles.json", root, "passages of articles it does not list"))
     if dense.ntotal != len(chunks):
-        raise IndexCorrupt(_damaged(path / "chunks.jsonl", root, f"{len(chunks):,} passages but "
-                                    f"{dense.ntotal:,} vectors in dense.faiss"))
+        raise IndexCorrupt(
+            _damaged(
+                path / "chunks.jsonl",
+                root,
+                f"{len(chunks):,} passages but {dense.ntotal:,} vectors in dense.faiss",
+            )
+        )
     return Index(path, manifest, articles, chunks, dense, bm25)
 
 
 # ---------------------------------------------------------------- up to date?
+
 
 @dataclass
 class BuildReport:
@@ -181,18 +207,28 @@ class BuildReport:
     note: str = ""
 
     def summary(self) -> str:
-        return (f"{self.new:,} new, {self.changed:,} changed, {self.removed:,} removed, "
-                f"{self.unchanged:,} unchanged")
+        return (
+            f"{self.new:,} new, {self.changed:,} changed, {self.removed:,} removed, "
+            f"{self.unchanged:,} unchanged"
+        )
 
 
 def _built_alike(manifest: dict, model: str, chunking: dict) -> bool:
     """The version was built with this schema, model and chunking."""
     return (manifest.get("schema_version"), manifest.get("model"), manifest.get("chunking")) == (
-        SCHEMA_VERSION, model, chunking)
+        SCHEMA_VERSION,
+        model,
+        chunking,
+    )
 
 
-def already_current(root: str | Path, articles: list[Article], model: str,
-                    window: int | None = None, settings: ChunkSettings = ChunkSettings()) -> BuildReport | None:
+def already_current(
+    root: str | Path,
+    articles: list[Article],
+    model: str,
+    window: int | None = None,
+    settings: ChunkSettings = ChunkSettings(),
+) -> BuildReport | None:
     """The report of a build that would change nothing, when the current version at `root`
     holds exactly `articles` (same contents) built with `model` and these chunking settings;
     else None. Only the manifest is read: no index, no model loaded. `window` is the model's
@@ -213,6 +249,7 @@ def already_current(root: str | Path, articles: list[Article], model: str,
 
 # ---------------------------------------------------------------- building
 
+
 def _previous(root: Path, embedder: Embedder, settings: ChunkSettings, log) -> Index | None:
     """The current version, when it was built with the same schema, model and chunking: its
     unchanged articles are kept as they are."""
@@ -224,8 +261,10 @@ def _previous(root: Path, embedder: Embedder, settings: ChunkSettings, log) -> I
         log(f"the current index at {root} could not be read ({e}); rebuilding all articles")
         return None
     if not _built_alike(prev.manifest, embedder.name, settings.record(embedder.window)):
-        log("the current index was built with other settings (schema, model or chunking); "
-            "rebuilding all articles")
+        log(
+            "the current index was built with other settings (schema, model or chunking); "
+            "rebuilding all articles"
+        )
         return None
     return prev
 
@@ -237,7 +276,10 @@ def _vector_donor(root: Path, embedder: Embedder) -> Index | None:
         donor = load_index(root) if current_version(root) is not None else None
     except (OSError, ValueError, RuntimeError):
         return None
-    if donor is None or (donor.manifest.get("model"), donor.manifest.get("dimension")) != (embedder.name, embedder.dim):
+    if donor is None or (donor.manifest.get("model"), donor.manifest.get("dimension")) != (
+        embedder.name,
+        embedder.dim,
+    ):
         return None
     return donor
 
@@ -260,8 +302,9 @@ def _known_vectors(donor: Index | None, texts: list[str], skip: set[str]) -> dic
     return found
 
 
-def _embed(embedder: Embedder, texts: list[str], log, block: int = 256,
-           progress_bar: bool | None = None) -> np.ndarray:
+def _embed(
+    embedder: Embedder, texts: list[str], log, block: int = 256, progress_bar: bool | None = None
+) -> np.ndarray:
     """Embed in length-sorted blocks (less padding). Progress: a bar on a terminal (or when
     `progress_bar` says so), else a log line per block."""
     import sys
@@ -274,15 +317,17 @@ def _embed(embedder: Embedder, texts: list[str], log, block: int = 256,
     bar = tqdm(total=len(texts), unit="passage", desc="embedding", disable=not show)
     started = time.time()
     for b in range(0, len(order), block):
-        ids = order[b:b + block]
+        ids = order[b : b + block]
         out[ids] = embedder.encode([texts[i] for i in ids], progress=False)
         crash_point("embedding")
         done = min(b + block, len(order))
         bar.update(len(ids))
         if bar.disable and len(order) > block:
             rate = done / max(time.time() - started, 1e-9)
-            log(f"  embedded {done:,}/{len(order):,} passages ({rate:.1f}/s, "
-                f"about {(len(order) - done) / rate:,.0f} s left)")
+            log(
+                f"  embedded {done:,}/{len(order):,} passages ({rate:.1f}/s, "
+                f"about {(len(order) - done) / rate:,.0f} s left)"
+            )
     bar.close()
     return out
 
@@ -290,9 +335,11 @@ def _embed(embedder: Embedder, texts: list[str], log, block: int = 256,
 def _compare(prev: Index | None, hashes: dict[str, str]) -> tuple[BuildReport, set[str]]:
     """How the articles (id -> content hash) differ from `prev`'s, and the ids unchanged."""
     old = {a: m["hash"] for a, m in prev.articles.items()} if prev else {}
-    rep = BuildReport(new=sum(a not in old for a in hashes),
-                      changed=sum(a in old and old[a] != hashes[a] for a in hashes),
-                      removed=sum(a not in hashes for a in old))
+    rep = BuildReport(
+        new=sum(a not in old for a in hashes),
+        changed=sum(a in old and old[a] != hashes[a] for a in hashes),
+        removed=sum(a not in hashes for a in old),
+    )
     rep.unchanged = len(hashes) - rep.new - rep.changed
     return rep, {a for a in hashes if old.get(a) == hashes[a]}
 
@@ -304,8 +351,11 @@ def _kept(prev: Index | None, keep: set[str]) -> tuple[list[Chunk], list[np.ndar
         return [], [], None
     idx = [i for i, c in enumerate(prev.chunks) if c.article_id in keep]
     old_counts = read_counts(prev.path, len(prev.chunks))
-    return ([prev.chunks[i] for i in idx], [prev.vectors()[idx]],
-            old_counts.select(idx) if old_counts is not None else None)
+    return (
+        [prev.chunks[i] for i in idx],
+        [prev.vectors()[idx]],
+        old_counts.select(idx) if old_counts is not None else None,
+    )
 
 
 def _chunk_articles(todo: list[Article], settings: ChunkSettings, embedder: Embedder, log) -> list[Chunk]:
@@ -321,8 +371,9 @@ def _chunk_articles(todo: list[Article], settings: ChunkSettings, embedder: Embe
     return fresh
 
 
-def _fresh_vectors(texts: list[str], donor: Index | None, keep: set[str], embedder: Embedder,
-                   log, progress_bar: bool | None) -> tuple[np.ndarray, int]:
+def _fresh_vectors(
+    texts: list[str], donor: Index | None, keep: set[str], embedder: Embedder, log, progress_bar: bool | None
+) -> tuple[np.ndarray, int]:
     """Vectors of the new passages' embedded `texts`, taken from `donor` where it holds the
     same text, else embedded; and how many were embedded."""
     known = _known_vectors(donor, texts, keep)
@@ -330,8 +381,9 @@ def _fresh_vectors(texts: list[str], donor: Index | None, keep: set[str], embedd
     if known:
         log(f"reusing the vectors of {len(known):,} passages whose text is unchanged")
     made = iter(_embed(embedder, todo, log, progress_bar=progress_bar))
-    vectors = np.array([known[n] if n in known else next(made) for n in range(len(texts))],
-                       dtype=np.float32).reshape(len(texts), embedder.dim)
+    vectors = np.array(
+        [known[n] if n in known else next(made) for n in range(len(texts))], dtype=np.float32
+    ).reshape(len(texts), embedder.dim)
     return vectors, len(todo)
 
 
@@ -339,32 +391,48 @@ def _count_words(chunks: list[Chunk], counts: TermCounts | None, given: dict[str
     """Word counts of all `chunks`: those of the first ones are `counts` (when not None),
     the rest are counted."""
     counted = len(counts.lengths) if counts is not None else 0
-    return TermCounts.count([lexical_tokens(lexical_text(given[c.article_id].title, c))
-                             for c in chunks[counted:]], counts)
+    return TermCounts.count(
+        [lexical_tokens(lexical_text(given[c.article_id].title, c)) for c in chunks[counted:]], counts
+    )
 
 
-def _manifest(name: str, embedder: Embedder, settings: ChunkSettings, meta: dict,
-              chunks: int, started: float) -> dict:
+def _manifest(
+    name: str, embedder: Embedder, settings: ChunkSettings, meta: dict, chunks: int, started: float
+) -> dict:
     """What built the version: checked on load and by the next build."""
-    return {"schema_version": SCHEMA_VERSION, "askclinic_version": __version__,
-            "model": embedder.name, "dimension": embedder.dim,
-            "chunking": settings.record(embedder.window),
-            "counts": {"articles": len(meta), "chunks": chunks},
-            "articles": {a: m["hash"] for a, m in meta.items()},
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "build_seconds": round(time.time() - started, 2), "version": name}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "askclinic_version": __version__,
+        "model": embedder.name,
+        "dimension": embedder.dim,
+        "chunking": settings.record(embedder.window),
+        "counts": {"articles": len(meta), "chunks": chunks},
+        "articles": {a: m["hash"] for a, m in meta.items()},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.time() - started, 2),
+        "version": name,
+    }
 
 
 def _version_name() -> str:
     """A new version's folder name: build time, pid and milliseconds, so names sort by time."""
-    return ("v-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-            + f"-{os.getpid()}-{int(time.time() * 1000) % 1000:03d}")
+    return (
+        "v-"
+        + time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        + f"-{os.getpid()}-{int(time.time() * 1000) % 1000:03d}"
+    )
 
 
-def build_index(articles: list[Article], root: str | Path, embedder: Embedder,
-                settings: ChunkSettings = ChunkSettings(), rebuild: bool = False,
-                wait: bool = False, log: Callable[[str], None] = print,
-                progress_bar: bool | None = None) -> BuildReport:
+def build_index(
+    articles: list[Article],
+    root: str | Path,
+    embedder: Embedder,
+    settings: ChunkSettings = ChunkSettings(),
+    rebuild: bool = False,
+    wait: bool = False,
+    log: Callable[[str], None] = print,
+    progress_bar: bool | None = None,
+) -> BuildReport:
     """Bring the index at `root` up to date with `articles`: only new or changed articles
     are chunked and embedded; articles no longer given are dropped."""
     root, started = Path(root), time.time()
@@ -381,14 +449,29 @@ def build_index(articles: list[Article], root: str | Path, embedder: Embedder,
         chunks, rows, counts = _kept(prev, keep)
         fresh = _chunk_articles([a for a in articles if a.id not in keep], settings, embedder, log)
         donor = prev if prev is not None or rebuild else _vector_donor(root, embedder)
-        vectors, rep.embedded = _fresh_vectors([embed_text(given[c.article_id], c.heading, c.text) for c in fresh],
-                                               donor, keep, embedder, log, progress_bar)
+        vectors, rep.embedded = _fresh_vectors(
+            [embed_text(given[c.article_id], c.heading, c.text) for c in fresh],
+            donor,
+            keep,
+            embedder,
+            log,
+            progress_bar,
+        )
         chunks += fresh
         counts = _count_words(chunks, counts, given)
         vectors = np.vstack(rows + [vectors])
-        meta = {a.id: {"title": a.title, "url": a.url, "published": a.published,
-                       "author": a.author, "tags": a.tags, "hash": hashes[a.id],
-                       "source": a.source} for a in articles}
+        meta = {
+            a.id: {
+                "title": a.title,
+                "url": a.url,
+                "published": a.published,
+                "author": a.author,
+                "tags": a.tags,
+                "hash": hashes[a.id],
+                "source": a.source,
+            }
+            for a in articles
+        }
         name = _version_name()
         manifest = _manifest(name, embedder, settings, meta, len(chunks), started)
         publish(root, name, lambda tmp: write_version(tmp, manifest, meta, chunks, vectors, counts))

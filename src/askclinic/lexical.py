@@ -61,27 +61,43 @@ class TermCounts:
         ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
         lengths = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
         first, n = len(base.lengths), len(base.lengths) + len(passages)
-        keys, tf = np.unique(ids * n + first + np.repeat(np.arange(len(passages)), lengths), return_counts=True)
+        keys, tf = np.unique(
+            ids * n + first + np.repeat(np.arange(len(passages)), lengths), return_counts=True
+        )
         word = np.concatenate([base.word, keys // n])
         # the new passages come after base's: a stable sort by word keeps each word's passages in order
         order = np.argsort(word, kind="stable")
-        return cls(list(vocab), word[order].astype(np.int32),
-                   np.concatenate([base.doc, keys % n])[order].astype(np.int32),
-                   np.concatenate([base.tf, tf])[order].astype(np.int32),
-                   np.concatenate([base.lengths, lengths]).astype(np.int32))
+        return cls(
+            list(vocab),
+            word[order].astype(np.int32),
+            np.concatenate([base.doc, keys % n])[order].astype(np.int32),
+            np.concatenate([base.tf, tf])[order].astype(np.int32),
+            np.concatenate([base.lengths, lengths]).astype(np.int32),
+        )
 
     def select(self, rows: list[int]) -> "TermCounts":
         """The counts of passages `rows` (ascending), renumbered 0, 1, 2, ..."""
         new = np.full(len(self.lengths), -1, dtype=np.int64)
         new[rows] = np.arange(len(rows))
         keep = new[self.doc] >= 0
-        return TermCounts(self.words, self.word[keep], new[self.doc[keep]].astype(np.int32),
-                          self.tf[keep], self.lengths[rows])
+        return TermCounts(
+            self.words,
+            self.word[keep],
+            new[self.doc[keep]].astype(np.int32),
+            self.tf[keep],
+            self.lengths[rows],
+        )
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as f:
-            np.savez(f, words=np.array("\n".join(self.words)), word=self.word, doc=self.doc,
-                     tf=self.tf, lengths=self.lengths)
+            np.savez(
+                f,
+                words=np.array("\n".join(self.words)),
+                word=self.word,
+                doc=self.doc,
+                tf=self.tf,
+                lengths=self.lengths,
+            )
 
     @classmethod
     def load(cls, path: Path) -> "TermCounts":
@@ -114,8 +130,12 @@ class BM25(bm25s.BM25):
         n_docs = len(c.lengths)
         df = np.bincount(c.word, minlength=len(c.words))
         idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-        norm = self.k1 * (1 - self.b + self.b * c.lengths / max(float(c.lengths.mean()) if n_docs else 0, 1e-9))
-        return {"data": (idf[c.word] * c.tf / (c.tf + norm[c.doc])).astype(self.dtype),
-                "indices": c.doc.astype(self.int_dtype),
-                "indptr": np.concatenate([[0], np.cumsum(df)]).astype(self.int_dtype),
-                "num_docs": n_docs}
+        norm = self.k1 * (
+            1 - self.b + self.b * c.lengths / max(float(c.lengths.mean()) if n_docs else 0, 1e-9)
+        )
+        return {
+            "data": (idf[c.word] * c.tf / (c.tf + norm[c.doc])).astype(self.dtype),
+            "indices": c.doc.astype(self.int_dtype),
+            "indptr": np.concatenate([[0], np.cumsum(df)]).astype(self.int_dtype),
+            "num_docs": n_docs,
+        }

@@ -50,9 +50,11 @@ class LiveIndex:
     def watch(self, stop) -> None:
         """Check every `poll` seconds in a daemon thread until the `stop` event is set, so an
         idle server has the new version loaded before its next question."""
+
         def loop():
             while not stop.wait(self.poll):
                 self.check()
+
         threading.Thread(target=loop, daemon=True, name="index-watch").start()
 
     def _reload(self) -> None:

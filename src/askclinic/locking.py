@@ -17,8 +17,14 @@ class BuildLock:
     second build waits (wait=True) or stops with a message; a lock left by a dead process is
     taken over (by one process only, even when several find it at once)."""
 
-    def __init__(self, root: Path, name: str, wait: bool = False,
-                 log: Callable[[str], None] = print, what: str = "index build"):
+    def __init__(
+        self,
+        root: Path,
+        name: str,
+        wait: bool = False,
+        log: Callable[[str], None] = print,
+        what: str = "index build",
+    ):
         self.path, self.wait, self.log, self.what = Path(root) / name, wait, log, what
         self.fd: int | None = None
 
@@ -34,7 +40,8 @@ class BuildLock:
             if not self.wait:
                 raise AskclinicError(
                     f"another {self.what} (pid {holder or '?'}) is running on {self.path.parent}; "
-                    "wait for it to finish (or pass --wait)")
+                    "wait for it to finish (or pass --wait)"
+                )
             if not announced:
                 self.log(f"waiting for the {self.what} of pid {holder or '?'} to finish...")
                 announced = True
@@ -49,8 +56,9 @@ class BuildLock:
         except OSError as e:
             if e.errno != errno.ELOOP:
                 raise
-            raise AskclinicError(f"{self.path} is a link, not a lock file; delete the link and "
-                                 "run the command again") from None
+            raise AskclinicError(
+                f"{self.path} is a link, not a lock file; delete the link and run the command again"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             if os.fstat(fd).st_ino != os.stat(self.path).st_ino:

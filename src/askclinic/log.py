@@ -24,8 +24,12 @@ DB_NAME = "askclinic.db"
 FILTERS = ("no_match", "thumbs_down", "emergency", "other_language", "unreviewed")
 # The kinds of question a staff member can pick; picked kinds combine with OR ("no match or
 # thumbs down"), and "unreviewed" narrows whatever they show.
-_KIND_SQL = {"no_match": "q.status = 'no_match'", "thumbs_down": "f.rating = -1",
-             "emergency": "q.status = 'emergency'", "other_language": "q.language = 'other'"}
+_KIND_SQL = {
+    "no_match": "q.status = 'no_match'",
+    "thumbs_down": "f.rating = -1",
+    "emergency": "q.status = 'emergency'",
+    "other_language": "q.language = 'other'",
+}
 MIN_PASSWORD = 10
 # A patient's rating of an answer: +1 / -1 in the log, "up" / "down" in the API, the patient
 # page and the export (rating_label), "helpful" / "not helpful" in the staff console (rating_words).
@@ -42,6 +46,7 @@ def stamp(when: dt.datetime | None = None) -> str:
 
 
 # ---------------------------------------------------------------- migrations
+
 
 def _m001_questions(db: sqlite3.Connection) -> None:
     db.executescript("""
@@ -123,6 +128,7 @@ def migrate(db: sqlite3.Connection) -> list[str]:
 
 # ---------------------------------------------------------------- the log
 
+
 @dataclass
 class Entry:
     """One question as the staff console shows it."""
@@ -163,8 +169,9 @@ class Log:
         try:
             self.db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
         except sqlite3.Error as e:
-            raise AskclinicError(f"cannot open the question log {self.path}: {e}; check "
-                                 "ASKCLINIC_DATA") from None
+            raise AskclinicError(
+                f"cannot open the question log {self.path}: {e}; check ASKCLINIC_DATA"
+            ) from None
         self.lock = threading.RLock()
         with self.lock:
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -187,19 +194,45 @@ class Log:
 
     # ------------------------------------------------------------ questions
 
-    def record(self, answer: Answer, question: str, context: str | None, channel: str,
-               index_version: str | None, latency_ms: int | None = None,
-               when: dt.datetime | None = None) -> str:
+    def record(
+        self,
+        answer: Answer,
+        question: str,
+        context: str | None,
+        channel: str,
+        index_version: str | None,
+        latency_ms: int | None = None,
+        when: dt.datetime | None = None,
+    ) -> str:
         """Store one answered question; `question` and `context` must already be redacted.
         Returns the new row's id."""
         qid = secrets.token_urlsafe(12)
-        shown = [{"n": e.n, "article_id": e.article_id, "title": e.title, "text": e.text,
-                  "highlights": e.highlights} for e in answer.excerpts]
+        shown = [
+            {
+                "n": e.n,
+                "article_id": e.article_id,
+                "title": e.title,
+                "text": e.text,
+                "highlights": e.highlights,
+            }
+            for e in answer.excerpts
+        ]
         with self.lock, self.db:
-            self.db.execute("INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (qid, stamp(when), question, context, answer.status,
-                             json.dumps(shown, ensure_ascii=False), index_version, channel, latency_ms,
-                             _language(answer)))
+            self.db.execute(
+                "INSERT INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    qid,
+                    stamp(when),
+                    question,
+                    context,
+                    answer.status,
+                    json.dumps(shown, ensure_ascii=False),
+                    index_version,
+                    channel,
+                    latency_ms,
+                    _language(answer),
+                ),
+            )
         return qid
 
     def feedback(self, qid: str, rating: int, comment: str | None = None) -> bool:
@@ -213,19 +246,24 @@ class Log:
             self.db.execute(
                 "INSERT INTO feedback VALUES (?, ?, ?, ?) ON CONFLICT (question_id) DO UPDATE SET "
                 "rating = excluded.rating, comment = COALESCE(excluded.comment, feedback.comment), "
-                "given_at = excluded.given_at", (qid, rating, comment or None, stamp()))
+                "given_at = excluded.given_at",
+                (qid, rating, comment or None, stamp()),
+            )
         return True
 
     def review(self, qid: str, reviewer: str, note: str = "") -> bool:
         with self.lock, self.db:
             if not self.db.execute("SELECT 1 FROM questions WHERE id = ?", (qid,)).fetchone():
                 return False
-            self.db.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?)",
-                            (qid, reviewer, note.strip() or None, stamp()))
+            self.db.execute(
+                "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?)",
+                (qid, reviewer, note.strip() or None, stamp()),
+            )
         return True
 
-    def entries(self, filters: tuple[str, ...] | list[str] = (), search: str = "",
-                limit: int | None = 200) -> tuple[list[Entry], int]:
+    def entries(
+        self, filters: tuple[str, ...] | list[str] = (), search: str = "", limit: int | None = 200
+    ) -> tuple[list[Entry], int]:
         """Entries newest first of any of the chosen kinds (see FILTERS; "unreviewed" narrows
         them) that contain the search text; also the number of matches without the limit."""
         where, args = [], []
@@ -239,8 +277,10 @@ class Log:
             where.append("r.question_id IS NULL")
         if search.strip():
             like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(q.question LIKE ? ESCAPE '\\' OR q.context LIKE ? ESCAPE '\\' "
-                         "OR f.comment LIKE ? ESCAPE '\\' OR r.note LIKE ? ESCAPE '\\')")
+            where.append(
+                "(q.question LIKE ? ESCAPE '\\' OR q.context LIKE ? ESCAPE '\\' "
+                "OR f.comment LIKE ? ESCAPE '\\' OR r.note LIKE ? ESCAPE '\\')"
+            )
             args += [like] * 4
         sql_where = (" WHERE " + " AND ".join(where)) if where else ""
         with self.lock:
@@ -259,8 +299,10 @@ class Log:
     def dismiss(self, questions: list[str], by: str) -> None:
         """Remember that these questions are not relevant for "What to write next"."""
         with self.lock, self.db:
-            self.db.executemany("INSERT OR REPLACE INTO dismissed VALUES (?, ?, ?)",
-                                [(question_key(q), by, stamp()) for q in questions if question_key(q)])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO dismissed VALUES (?, ?, ?)",
+                [(question_key(q), by, stamp()) for q in questions if question_key(q)],
+            )
 
     def dismissed(self) -> set[str]:
         with self.lock:
@@ -288,16 +330,23 @@ class Log:
         with self.lock, self.db:
             exists = self.db.execute("SELECT 1 FROM staff WHERE name = ?", (name,)).fetchone()
             if exists and not replace:
-                raise AskclinicError(f"staff user {name!r} already exists; to change the "
-                                     f"password: askclinic staff passwd {name} --password-stdin")
+                raise AskclinicError(
+                    f"staff user {name!r} already exists; to change the "
+                    f"password: askclinic staff passwd {name} --password-stdin"
+                )
             if not exists and replace:
-                raise AskclinicError(f"no staff user {name!r}; add one with: askclinic staff add "
-                                     f"{name} --password-stdin")
+                raise AskclinicError(
+                    f"no staff user {name!r}; add one with: askclinic staff add {name} --password-stdin"
+                )
             if exists:
-                self.db.execute("UPDATE staff SET password = ? WHERE name = ?", (hash_password(password), name))
+                self.db.execute(
+                    "UPDATE staff SET password = ? WHERE name = ?", (hash_password(password), name)
+                )
                 self.db.execute("DELETE FROM sessions WHERE name = ?", (name,))
             else:
-                self.db.execute("INSERT INTO staff VALUES (?, ?, ?, NULL)", (name, hash_password(password), stamp()))
+                self.db.execute(
+                    "INSERT INTO staff VALUES (?, ?, ?, NULL)", (name, hash_password(password), stamp())
+                )
 
     def remove_staff(self, name: str) -> bool:
         with self.lock, self.db:
@@ -306,7 +355,9 @@ class Log:
 
     def staff(self) -> list[tuple[str, str, str | None]]:
         with self.lock:
-            return self.db.execute("SELECT name, created_at, last_login_at FROM staff ORDER BY name").fetchall()
+            return self.db.execute(
+                "SELECT name, created_at, last_login_at FROM staff ORDER BY name"
+            ).fetchall()
 
     def check_login(self, name: str, password: str) -> bool:
         """True when the name and password match; takes as long for an unknown name."""
@@ -320,8 +371,10 @@ class Log:
     def start_session(self, name: str, hours: float) -> str:
         token = secrets.token_urlsafe(32)
         with self.lock, self.db:
-            self.db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
-                            (token_hash(token), name, stamp(), stamp(now() + dt.timedelta(hours=hours))))
+            self.db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                (token_hash(token), name, stamp(), stamp(now() + dt.timedelta(hours=hours))),
+            )
             self.db.execute("UPDATE staff SET last_login_at = ? WHERE name = ?", (stamp(), name))
         return token
 
@@ -329,8 +382,10 @@ class Log:
         if not token:
             return None
         with self.lock:
-            row = self.db.execute("SELECT name FROM sessions WHERE token_hash = ? AND expires_at > ?",
-                                  (token_hash(token), stamp())).fetchone()
+            row = self.db.execute(
+                "SELECT name FROM sessions WHERE token_hash = ? AND expires_at > ?",
+                (token_hash(token), stamp()),
+            ).fetchone()
         return row[0] if row else None
 
     def end_session(self, token: str | None) -> None:
@@ -353,8 +408,20 @@ def _language(answer: Answer) -> str | None:
 
 # ---------------------------------------------------------------- export
 
-CSV_COLUMNS = ["asked_at_utc", "question", "context", "status", "excerpts_shown", "index_version",
-               "channel", "feedback", "comment", "reviewed_by", "review_note", "reviewed_at_utc"]
+CSV_COLUMNS = [
+    "asked_at_utc",
+    "question",
+    "context",
+    "status",
+    "excerpts_shown",
+    "index_version",
+    "channel",
+    "feedback",
+    "comment",
+    "reviewed_by",
+    "review_note",
+    "reviewed_at_utc",
+]
 
 
 def _cell(value) -> str:
@@ -386,8 +453,23 @@ def to_csv(entries: list[Entry]) -> str:
     w = csv.writer(out)
     w.writerow(CSV_COLUMNS)
     for e in entries:
-        w.writerow([_cell(v) for v in (e.asked_at, e.question, e.context, e.status,
-                                       excerpts_label(e.excerpts), e.index_version, e.channel,
-                                       rating_label(e.rating), e.comment, e.reviewer, e.note,
-                                       e.reviewed_at)])
+        w.writerow(
+            [
+                _cell(v)
+                for v in (
+                    e.asked_at,
+                    e.question,
+                    e.context,
+                    e.status,
+                    excerpts_label(e.excerpts),
+                    e.index_version,
+                    e.channel,
+                    rating_label(e.rating),
+                    e.comment,
+                    e.reviewer,
+                    e.note,
+                    e.reviewed_at,
+                )
+            ]
+        )
     return out.getvalue()

@@ -35,8 +35,9 @@ class Article:
 
     def content_hash(self) -> str:
         """Hash of everything that changes what is indexed or shown."""
-        payload = json.dumps([self.title, self.text, self.url, self.published,
-                              self.author, self.tags], ensure_ascii=False)
+        payload = json.dumps(
+            [self.title, self.text, self.url, self.published, self.author, self.tags], ensure_ascii=False
+        )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -90,13 +91,17 @@ class Answer:
     language: str = "en"  # the language of the fixed messages: "en" or "es"
     check: list[dict] | None = None  # status "check": [{"id": category, "label": wording}]
     kind: str | None = None  # "emergency": the red-flag category, e.g. "self_harm"; "invalid": "language"
-                             # when refused for not being in English
+    # when refused for not being in English
 
     def to_dict(self) -> dict:
-        out = {"id": self.id, "question": self.question, "status": self.status,
-               "message": self.message,
-               "excerpts": [asdict(e) for e in self.excerpts],
-               "ranking": list(self.ranking)}
+        out = {
+            "id": self.id,
+            "question": self.question,
+            "status": self.status,
+            "message": self.message,
+            "excerpts": [asdict(e) for e in self.excerpts],
+            "ranking": list(self.ranking),
+        }
         if self.notice:
             out["notice"] = self.notice
         out["language"] = self.language

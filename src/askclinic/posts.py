@@ -25,10 +25,17 @@ STATE = ".askclinic-sync.json"
 
 
 def to_markdown(art: Article) -> str:
-    meta = {"title": art.title, "date": art.published, "author": art.author, "url": art.url,
-            "tags": art.tags or None, "id": art.id}
-    head = yaml.safe_dump({k: v for k, v in meta.items() if v}, sort_keys=False,
-                          allow_unicode=True, width=10_000)
+    meta = {
+        "title": art.title,
+        "date": art.published,
+        "author": art.author,
+        "url": art.url,
+        "tags": art.tags or None,
+        "id": art.id,
+    }
+    head = yaml.safe_dump(
+        {k: v for k, v in meta.items() if v}, sort_keys=False, allow_unicode=True, width=10_000
+    )
     return f"---\n{head}---\n\n{art.text.strip()}\n"
 
 
@@ -49,9 +56,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         if e.errno not in NO_SPACE:
             raise
-        raise AskclinicError(f"disk full: could not write {path} ({e.strerror}); it is unchanged, "
-                             "and posts saved before it are kept; free some space and sync "
-                             "again") from None
+        raise AskclinicError(
+            f"disk full: could not write {path} ({e.strerror}); it is unchanged, "
+            "and posts saved before it are kept; free some space and sync "
+            "again"
+        ) from None
 
 
 def slug_from_url(url: str) -> str:
@@ -88,13 +97,16 @@ class State:
         if self.path.exists():
             try:
                 saved = json.loads(self.path.read_text(encoding="utf-8"))
-                if not isinstance(saved, dict) or not all(isinstance(saved.get(k, {}), dict) for k in self.data):
+                if not isinstance(saved, dict) or not all(
+                    isinstance(saved.get(k, {}), dict) for k in self.data
+                ):
                     raise ValueError("not the expected JSON object")
                 self.data.update(saved)
             except (ValueError, UnicodeDecodeError) as e:
                 raise AskclinicError(
                     f"the sync record {self.path} is damaged ({e}); delete it and sync again "
-                    "(posts already saved are recognised by their url)") from None
+                    "(posts already saved are recognised by their url)"
+                ) from None
         self.http, self.posts = self.data["http"], self.data["posts"]
 
     def save(self) -> None:
@@ -117,8 +129,9 @@ class State:
                 pass
         raise AskclinicError(f"no free file name for {key} in {self.folder / subfolder}")
 
-    def save_post(self, art: Article, key: str, source: str, subfolder: str,
-                  force: bool = False) -> tuple[str, Path]:
+    def save_post(
+        self, art: Article, key: str, source: str, subfolder: str, force: bool = False
+    ) -> tuple[str, Path]:
         """Write a post, unless staff edited our copy (or deleted it: then only with `force`).
         Returns (new | updated | unchanged | edited | deleted, file)."""
         entry = self.posts.get(key)
@@ -129,11 +142,20 @@ class State:
             on_disk = path.read_bytes() if path.exists() else None
             if on_disk is None or _sha(on_disk) != entry["sha256"]:
                 # staff deleted or corrected our copy: leave it; say so only if the site changed
-                return ("unchanged" if _sha(data) == entry["sha256"]
-                        else "deleted" if on_disk is None else "edited"), path
+                return (
+                    "unchanged"
+                    if _sha(data) == entry["sha256"]
+                    else "deleted"
+                    if on_disk is None
+                    else "edited"
+                ), path
         old = path.read_bytes() if path.exists() else None
         if old != data:
             _write_atomic(path, data)
-        self.posts[key] = {"file": path.relative_to(self.folder).as_posix(), "sha256": _sha(data),
-                           "source": source, "lastmod": (entry or {}).get("lastmod")}
+        self.posts[key] = {
+            "file": path.relative_to(self.folder).as_posix(),
+            "sha256": _sha(data),
+            "source": source,
+            "lastmod": (entry or {}).get("lastmod"),
+        }
         return ("new" if old is None else "updated" if old != data else "unchanged"), path

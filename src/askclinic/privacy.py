@@ -8,50 +8,73 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[-./]\d{{1,2}}[-./]\d{{1,2}}|"
-         rf"{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
-         rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\.?,?\s+\d{{4}}|"
-         rf"{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}|"
-         rf"(?:19|20)\d{{2}})")
-_DOB = re.compile(rf"(?i)(\b(?:d\.?o\.?b\.?|date of birth|birth ?date|birthday(?: is)?|"
-                  rf"born(?: on| in)?)\s*[:\-]?\s*(?:is\s+|on\s+)?){_DATE}(?!\w)")
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DATE = (
+    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[-./]\d{{1,2}}[-./]\d{{1,2}}|"
+    rf"{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\.?,?\s+\d{{4}}|"
+    rf"{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}|"
+    rf"(?:19|20)\d{{2}})"
+)
+_DOB = re.compile(
+    rf"(?i)(\b(?:d\.?o\.?b\.?|date of birth|birth ?date|birthday(?: is)?|"
+    rf"born(?: on| in)?)\s*[:\-]?\s*(?:is\s+|on\s+)?){_DATE}(?!\w)"
+)
 _EMAIL = re.compile(r"(?i)(?<![\w.%+-])[\w.%+-]++@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
 _AT = r"(?:\s*[\[({]\s*at\s*[\])}]\s*|\s+at\s+|\s*@\s*)"
 _DOT = r"(?:\s*[\[({]\s*dot\s*[\])}]\s*|\s+dot\s+|\.)"
-_HIDDEN_EMAIL = re.compile(rf"(?i)(?<![\w.+-])[\w+-]++(?:{_DOT}[\w+-]++)*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}"
-                           r"(?:com|org|net|edu|gov|info|io|co|uk|us|ca|au|de|fr|es|it|nl|ie|in|mx)\b")
+_HIDDEN_EMAIL = re.compile(
+    rf"(?i)(?<![\w.+-])[\w+-]++(?:{_DOT}[\w+-]++)*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}"
+    r"(?:com|org|net|edu|gov|info|io|co|uk|us|ca|au|de|fr|es|it|nl|ie|in|mx)\b"
+)
 _CARD = re.compile(r"(?<![\d+.-])[1-9](?:[ -]?\d){12,18}(?![\d-])")
 _SSN = re.compile(r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])")
-_SSN_CUE = re.compile(r"(?i)((?:\bssn\b|\bss#|\bsocial security(?: number| no\.?| #)?|\bsocial\b)"
-                      r"[\s:#]*(?:(?:is|was|it's|number|no\.?)[\s:#]*)*)\d{9}(?!\d)")
+_SSN_CUE = re.compile(
+    r"(?i)((?:\bssn\b|\bss#|\bsocial security(?: number| no\.?| #)?|\bsocial\b)"
+    r"[\s:#]*(?:(?:is|was|it's|number|no\.?)[\s:#]*)*)\d{9}(?!\d)"
+)
 _MEDICARE = re.compile(r"\b[1-9][A-Z][A-Z0-9]\d-?[A-Z][A-Z0-9]\d-?[A-Z]{2}\d{2}\b")
 _ID = re.compile(
     r"(?i)(\b(?:(?:(?:health\s+)?insurance\s+)?(?:insurance|policy|member|subscriber|group|medicare|medicaid|claim|account|patient|"
     r"chart|medical record|health card|nhs|mbi|mrn)(?:\s+card)?(?:\s+(?:id|number|no\.?|num))?|id)"
     r"\s*(?:#|:|=)?\s*(?:is\s+|was\s+)?)"
-    r"((?:[a-z0-9]+(?:-[a-z0-9]+)*)(?:\s(?=[a-z]*\d)[a-z0-9]{2,5}){0,3})(?![\w-])")
-_STREET_WORD = r"(?!(?:the|a|an|on|in|of|to|for|my|and|or|at|from|down|up|per|same|this|that)\b)[A-Za-z][A-Za-z'.-]*"
-_SUFFIX = (r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|highway|hwy|parkway|pkwy|"
-           r"drive|dr|court|ct|way|place|pl|terrace|ter|circle|cir|square|sq)")
+    r"((?:[a-z0-9]+(?:-[a-z0-9]+)*)(?:\s(?=[a-z]*\d)[a-z0-9]{2,5}){0,3})(?![\w-])"
+)
+_STREET_WORD = (
+    r"(?!(?:the|a|an|on|in|of|to|for|my|and|or|at|from|down|up|per|same|this|that)\b)[A-Za-z][A-Za-z'.-]*"
+)
+_SUFFIX = (
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|highway|hwy|parkway|pkwy|"
+    r"drive|dr|court|ct|way|place|pl|terrace|ter|circle|cir|square|sq)"
+)
 _ADDRESS = re.compile(
     rf"(?i)\b\d{{1,6}}[a-z]?\s+(?:{_STREET_WORD}\s+){{1,4}}{_SUFFIX}\b\.?"
     r"(?:,?\s*(?:apt|apartment|unit|suite|ste|#)\.?\s*#?\w+)?"
     r"(?-i:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?-i:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
-    r"|\bp\.?\s?o\.?\s+box\s+\d+")
-_STREET_ABROAD = re.compile(r"\b\d{1,5},?\s+(?i:rue|via|calle|avenida|rua|carrer|chemin|piazza|plaza)\s+"
-                            r"[^,.;!?\n\d]{1,40}(?:,\s*\d{4,5}\s+[A-Z][\w-]+)?")
-_FLAT = re.compile(r"(?<!\d )(?i:\b(?:apartment|apt|flat|unit|suite|ste)\b\.?\s*(?:#|no\.?|number)?\s*"
-                   r"(?:\d+[a-z]?|[a-z]\d+)\b)")
-_PHONE = re.compile(r"(?<![\w/.])(?:(?:\+\d{1,3}|\b1)[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-]?)\d{3}[\s.-]?\d{4}"
-                    r"(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/])"
-                    r"|(?<![\w/.-])\d{3}[.-]\d{4}(?![\w/.-])")
+    r"|\bp\.?\s?o\.?\s+box\s+\d+"
+)
+_STREET_ABROAD = re.compile(
+    r"\b\d{1,5},?\s+(?i:rue|via|calle|avenida|rua|carrer|chemin|piazza|plaza)\s+"
+    r"[^,.;!?\n\d]{1,40}(?:,\s*\d{4,5}\s+[A-Z][\w-]+)?"
+)
+_FLAT = re.compile(
+    r"(?<!\d )(?i:\b(?:apartment|apt|flat|unit|suite|ste)\b\.?\s*(?:#|no\.?|number)?\s*"
+    r"(?:\d+[a-z]?|[a-z]\d+)\b)"
+)
+_PHONE = re.compile(
+    r"(?<![\w/.])(?:(?:\+\d{1,3}|\b1)[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-]?)\d{3}[\s.-]?\d{4}"
+    r"(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/])"
+    r"|(?<![\w/.-])\d{3}[.-]\d{4}(?![\w/.-])"
+)
 _PHONE_ABROAD = re.compile(r"(?<![\w/.+])(?:\+|\b00)\d{1,3}(?:[\s.-]?(?:\(\d{1,4}\)|\d{1,5})){2,6}(?![\w/])")
 _PHONE_NATIONAL = re.compile(r"(?<![\w/.+])(?:\(0\d{1,4}\)|\b0\d{1,4})[\s.-]?\d{3,4}[\s.-]?\d{3,4}(?![\w/.])")
 _NAME_TOKEN = r"(?:[A-Z]')?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
 _TITLE = r"(?:(?i:dr|mr|mrs|ms|miss)\.?\s+)"
-_NOT_NAMES = set("""
+_NOT_NAMES = set(
+    """
 a an the not so very really just still also currently always never here there sure sorry fine
 okay ok new over under on in at from with worried scared afraid pregnant allergic diabetic
 asthmatic tired exhausted confused curious wondering concerned nauseous dizzy male female
@@ -63,22 +86,32 @@ i im i'm me my have has had am was is are with who what when how why can could d
 would should please from age aged years old anyone someone everyone everybody nobody same
 question doctor doc nurse team everything anything first last monday tuesday wednesday
 thursday friday saturday sunday today tomorrow
-""".split())
+""".split()
+)
 _NAME_CUE = re.compile(
     rf"(?i:\bmy name is|\bmy name's|\bname:)\s+((?i:dr|mr|mrs|ms|miss)\.?\s+)?"
     rf"((?i:[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){{0,2}}))"
     rf"|(?:\b(?i:i'm|i am|im|call me)|(?:^|[.!?,;]\s*|\b(?i:hi|hello|hey)\b[,!]?\s+)(?i:this is|it's))\s+"
-    rf"((?:Dr|Mr|Mrs|Ms|Miss)\.?\s+)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})")
-_RELATIVE = (r"(?i:husband|wife|spouse|partner|son|daughter|child|kid|baby|mother|mom|mum|father|dad|"
-             r"brother|sister|boyfriend|girlfriend|fianc[eé]e?|grand(?:mother|ma|father|pa|son|daughter)|"
-             r"aunt|uncle|cousin|niece|nephew|friend|neighbou?r|co-?worker|colleague|boss|roommate|"
-             r"flatmate|step(?:son|daughter|mother|father))")
-_OTHERS = re.compile(rf"\b(?i:my|our|his|her)\s+{_RELATIVE}(?:'s name is|\s+(?i:named|called)|,)?\s+"
-                     rf"({_TITLE}?{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})")
-_HERE = re.compile(rf"(?:^|(?<=[.!?]\s)|\b(?i:hi|hey|hello)[,!]?\s+)"
-                   rf"({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)(?=\s+here\b)")
-_SIGNED = re.compile(rf"(?:\b(?i:thanks|thank you|regards|cheers|sincerely|best|love|take care)[,!.]?\s+"
-                     rf"|(?:^|\s)[-–—]{{1,2}}\s*)({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)[.!]?\s*$")
+    rf"((?:Dr|Mr|Mrs|Ms|Miss)\.?\s+)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})"
+)
+_RELATIVE = (
+    r"(?i:husband|wife|spouse|partner|son|daughter|child|kid|baby|mother|mom|mum|father|dad|"
+    r"brother|sister|boyfriend|girlfriend|fianc[eé]e?|grand(?:mother|ma|father|pa|son|daughter)|"
+    r"aunt|uncle|cousin|niece|nephew|friend|neighbou?r|co-?worker|colleague|boss|roommate|"
+    r"flatmate|step(?:son|daughter|mother|father))"
+)
+_OTHERS = re.compile(
+    rf"\b(?i:my|our|his|her)\s+{_RELATIVE}(?:'s name is|\s+(?i:named|called)|,)?\s+"
+    rf"({_TITLE}?{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,2}})"
+)
+_HERE = re.compile(
+    rf"(?:^|(?<=[.!?]\s)|\b(?i:hi|hey|hello)[,!]?\s+)"
+    rf"({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)(?=\s+here\b)"
+)
+_SIGNED = re.compile(
+    rf"(?:\b(?i:thanks|thank you|regards|cheers|sincerely|best|love|take care)[,!.]?\s+"
+    rf"|(?:^|\s)[-–—]{{1,2}}\s*)({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)[.!]?\s*$"
+)
 
 
 def _luhn(digits: str) -> bool:
@@ -101,6 +134,7 @@ def _id(m: re.Match) -> str:
 def _digits(low: int, high: int):
     def sub(m: re.Match) -> str:
         return "[PHONE]" if low <= sum(c.isdigit() for c in m.group(0)) <= high else m.group(0)
+
     return sub
 
 
@@ -137,7 +171,7 @@ def _name(match: re.Match) -> str:
     start = match.start(t) if match.group(t) else match.start(w)
     end = match.start(w) + len(" ".join(kept))
     whole, offset = match.group(0), match.start(0)
-    return whole[:start - offset] + "[NAME]" + whole[end - offset:]
+    return whole[: start - offset] + "[NAME]" + whole[end - offset :]
 
 
 def redact(text: str) -> str:

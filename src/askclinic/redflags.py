@@ -21,9 +21,24 @@ import numpy as np
 DATA = Path(__file__).parent / "data"
 BANK = DATA / "redflag_bank.jsonl"
 MODEL = DATA / "redflag_model.npz"
-CATEGORIES = ("thunderclap", "stroke", "meningitis", "head_injury", "seizure", "fainting", "pregnancy",
-              "glaucoma", "giant_cell_arteritis", "carbon_monoxide", "hypertensive", "child", "self_harm",
-              "allergic_reaction", "cancer_immunity", "confusion_elderly")
+CATEGORIES = (
+    "thunderclap",
+    "stroke",
+    "meningitis",
+    "head_injury",
+    "seizure",
+    "fainting",
+    "pregnancy",
+    "glaucoma",
+    "giant_cell_arteritis",
+    "carbon_monoxide",
+    "hypertensive",
+    "child",
+    "self_harm",
+    "allergic_reaction",
+    "cancer_immunity",
+    "confusion_elderly",
+)
 # Classifier thresholds on P(any emergency), chosen from 5-fold cross-validation on the bank
 # (`python -m askclinic.redflags --cv`) and the false alarms on tests/data/emergency.jsonl and
 # MedQuAD dev questions: above P_EMERGENCY the message is given directly (English only),
@@ -38,8 +53,23 @@ P_SELF_HARM = 0.75
 # Weak rules that a mild or habitual word does not set aside ("collapsed for a bit").
 SERIOUS = frozenset({"fainting", "stroke", "meningitis", "seizure", "self_harm", "child"})
 # Concepts that say who or when, not what: alone they are no sign of an emergency.
-CONTEXT = frozenset({"NOW", "MILD", "HABITUAL", "CARE", "OLDER", "CHILD", "EYE", "INJECTION", "HEAD", "PREGNANT",
-                     "CANCER", "ANTICOAG", "ONE_SIDE"})
+CONTEXT = frozenset(
+    {
+        "NOW",
+        "MILD",
+        "HABITUAL",
+        "CARE",
+        "OLDER",
+        "CHILD",
+        "EYE",
+        "INJECTION",
+        "HEAD",
+        "PREGNANT",
+        "CANCER",
+        "ANTICOAG",
+        "ONE_SIDE",
+    }
+)
 
 
 @dataclass
@@ -58,6 +88,7 @@ def labels(language: str = "en") -> dict[str, str]:
 
 # --- Normalising and concepts --------------------------------------------------------------
 
+
 def fold(text: str) -> str:
     """Lower case, accents and apostrophes removed, one space between words."""
     text = unicodedata.normalize("NFKD", (text or "").lower())
@@ -67,7 +98,9 @@ def fold(text: str) -> str:
 
 
 _NEG_WORDS = r"\b(?:no|not|without|never|nor|sin|ni|nunca|nobody|denies|dont|didnt|doesnt|isnt|arent|havent|hasnt|wasnt|werent)\b"
-_NOT_HARM = re.compile(r"\b(?:dont|do not|not|never|no|wouldnt|would never)\b(?: \w+){0,3} (?:hurt|harm|kill|suicid|end|dark)")
+_NOT_HARM = re.compile(
+    r"\b(?:dont|do not|not|never|no|wouldnt|would never)\b(?: \w+){0,3} (?:hurt|harm|kill|suicid|end|dark)"
+)
 _NEG_INSIDE = re.compile(r"\bnot\b|\b(?:isnt|doesnt|dont|didnt|arent|wasnt)\b|\bno longer\b")
 
 
@@ -78,10 +111,18 @@ def _tables() -> dict:
     for name, patterns in raw["concepts"].items():
         inherent = any(re.search(_NEG_WORDS + r"|\b(?:wont|cant|cannot)\b", p) for p in patterns)
         compiled[name] = (re.compile(r"(?<![a-z0-9])(?:" + "|".join(patterns) + r")(?![a-z0-9])"), inherent)
-    cues = {k: re.compile(r"(?<![a-z0-9])(?:" + "|".join(v) + r")(?![a-z0-9])") for k, v in raw["scope"].items()}
+    cues = {
+        k: re.compile(r"(?<![a-z0-9])(?:" + "|".join(v) + r")(?![a-z0-9])") for k, v in raw["scope"].items()
+    }
     words_es = frozenset(raw["typo_words_es"])
-    return {"concepts": compiled, "rules": raw["rules"], "labels": raw["labels"], "words": raw["typo_words"],
-            "scope": cues, "words_es": {_sound(w): w for w in words_es}}
+    return {
+        "concepts": compiled,
+        "rules": raw["rules"],
+        "labels": raw["labels"],
+        "words": raw["typo_words"],
+        "scope": cues,
+        "words_es": {_sound(w): w for w in words_es},
+    }
 
 
 def fix_typos(low: str, known: frozenset) -> str:
@@ -92,8 +133,13 @@ def fix_typos(low: str, known: frozenset) -> str:
     out = []
     for w in low.split(" "):
         plain = w.strip(",.;:!?")
-        if (len(plain) >= (4 if known else 6) and plain.isalpha() and plain not in known
-                and plain not in words and not plain.startswith(stems)):
+        if (
+            len(plain) >= (4 if known else 6)
+            and plain.isalpha()
+            and plain not in known
+            and plain not in words
+            and not plain.startswith(stems)
+        ):
             near = difflib.get_close_matches(plain, words, n=1, cutoff=0.85)
             w = w.replace(plain, near[0]) if near else w
         out.append(w)
@@ -102,7 +148,14 @@ def fix_typos(low: str, known: frozenset) -> str:
 
 def _sound(word: str) -> str:
     """A Spanish word as it sounds: b/v, y/ll, s/z/soft c, k/hard c/qu and silent h are not told apart."""
-    w = word.replace("ch", "X").replace("ll", "i").replace("y", "i").replace("qu", "k").replace("v", "b").replace("z", "s")
+    w = (
+        word.replace("ch", "X")
+        .replace("ll", "i")
+        .replace("y", "i")
+        .replace("qu", "k")
+        .replace("v", "b")
+        .replace("z", "s")
+    )
     w = re.sub(r"c(?=[ei])", "s", w).replace("c", "k").replace("h", "")
     return re.sub(r"(.)\1+", r"\1", w)
 
@@ -125,16 +178,18 @@ def _clause_start(low: str, pos: int) -> int:
 
 
 def _negated(low: str, m: re.Match, inherent: bool) -> bool:
-    before = low[max(_clause_start(low, m.start()), m.start() - 30):m.start()]
+    before = low[max(_clause_start(low, m.start()), m.start() - 30) : m.start()]
     if re.search(_NEG_WORDS + r"(?!.*\b(?:and|y)\b)", before):
         return True
     return not inherent and bool(_NEG_INSIDE.search(m.group(0)))
 
 
 _BP = re.compile(r"(?<!\d)(\d{2,3}) ?(?:/|over|sobre) ?(\d{2,3})(?!\d)")
-_AGE = re.compile(r"\b(?:im|i am|aged?|he is|she is|hes|shes|is|tengo|tiene|de|mother|father|mum|mom|dad|"
-                  r"husband|wife|aunt|uncle),? ([5-9]\d|1[01]\d)\b(?! ?(?:weeks|semanas|kg|lbs?|mg|minutes|%))"
-                  r"|\b([5-9]\d|1[01]\d) ?(?:years?|yrs?|yo|y/o|year old|anos)\b")
+_AGE = re.compile(
+    r"\b(?:im|i am|aged?|he is|she is|hes|shes|is|tengo|tiene|de|mother|father|mum|mom|dad|"
+    r"husband|wife|aunt|uncle),? ([5-9]\d|1[01]\d)\b(?! ?(?:weeks|semanas|kg|lbs?|mg|minutes|%))"
+    r"|\b([5-9]\d|1[01]\d) ?(?:years?|yrs?|yo|y/o|year old|anos)\b"
+)
 
 
 def concepts(low: str) -> set[str]:
@@ -175,17 +230,24 @@ _HYPOTHETICAL = re.compile(
     r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
     r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|\bque es (?:la|el|un|una)\b"
     r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
-    r"|\bcuando debo\b|\bwhat should (?:i|we) (?:watch|look) (?:for|out for)\b")
-_OPENER = re.compile(r"^(?:what|whats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
-                     r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es|hay|se puede"
-                     r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|la|el|los|las)\b")
+    r"|\bcuando debo\b|\bwhat should (?:i|we) (?:watch|look) (?:for|out for)\b"
+)
+_OPENER = re.compile(
+    r"^(?:what|whats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
+    r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es|hay|se puede"
+    r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|la|el|los|las)\b"
+)
 _ABOUT = re.compile(r"\b(?:define|definition|information|info|meaning|research|study|studies)\b")
-_IDIOM = re.compile(r"\b(?:giv\w*|gave) me (?:a )?(?:stroke|seizure|heart attack|fit)\b|\bmak\w* my head explode\b"
-                    r"|\b(?:nearly|almost) (?:fainted|passed out|had a (?:stroke|heart attack)) when\b"
-                    r"|\bthe worst (?:part|thing|bit|symptom) (?:of|about|is)\b|\bme esta matando\b"
-                    r"|\b(?:this|the|my) (?:headache|migraine|pain) is killing me\b|\bdying to\b")
-_PERSONAL = re.compile(r"\b(?:i|im|ive|id|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
-                       r"|mi|mis|tengo|estoy|nos|nuestro|nuestra|me|yo|le)\b")
+_IDIOM = re.compile(
+    r"\b(?:giv\w*|gave) me (?:a )?(?:stroke|seizure|heart attack|fit)\b|\bmak\w* my head explode\b"
+    r"|\b(?:nearly|almost) (?:fainted|passed out|had a (?:stroke|heart attack)) when\b"
+    r"|\bthe worst (?:part|thing|bit|symptom) (?:of|about|is)\b|\bme esta matando\b"
+    r"|\b(?:this|the|my) (?:headache|migraine|pain) is killing me\b|\bdying to\b"
+)
+_PERSONAL = re.compile(
+    r"\b(?:i|im|ive|id|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
+    r"|mi|mis|tengo|estoy|nos|nuestro|nuestra|me|yo|le)\b"
+)
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
     r"|\byears ago\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
@@ -193,21 +255,31 @@ _PAST = re.compile(
     r"|(?<!no )\bhistory of\b|\bused to\b|\bin the past\b|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
     r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
-    r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b")
+    r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
+)
 
 
-_NOW_STRONG = re.compile(r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight"
-                         r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de"
-                         r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato))\b")
+_NOW_STRONG = re.compile(
+    r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight"
+    r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de"
+    r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato))\b"
+)
 
 
 def scope(low: str, found: set[str]) -> str | None:
     """'hypothetical' for a question about symptoms in general, 'family' for family history,
     'past' for a past or resolved event, None for something that may be happening now."""
     cue = _tables()["scope"]
-    if cue["died"].search(low) or cue["family"].search(low) and cue["risk"].search(low) and not cue["acute"].search(low):
+    if (
+        cue["died"].search(low)
+        or cue["family"].search(low)
+        and cue["risk"].search(low)
+        and not cue["acute"].search(low)
+    ):
         return "family"
-    if (_PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low)) and not _NOW_STRONG.search(low):
+    if (
+        _PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low)
+    ) and not _NOW_STRONG.search(low):
         return "past"
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
@@ -218,6 +290,7 @@ def scope(low: str, found: set[str]) -> str | None:
 
 
 # --- The embedding classifier ----------------------------------------------------------------
+
 
 def bank() -> list[dict]:
     with open(BANK, encoding="utf-8") as f:
@@ -230,8 +303,9 @@ def bank_hash() -> str:
     return hashlib.sha256(pairs.encode("utf-8")).hexdigest()[:16]
 
 
-def train(x: np.ndarray, y: np.ndarray, n_classes: int, steps: int = 1000, rate: float = 5.0,
-          l2: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+def train(
+    x: np.ndarray, y: np.ndarray, n_classes: int, steps: int = 1000, rate: float = 5.0, l2: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression by full-batch gradient descent (deterministic). The
     last class ("none") weighs as much in total as all the red-flag classes together."""
     w = np.zeros((x.shape[1], n_classes), dtype=np.float64)
@@ -276,8 +350,14 @@ def probabilities(vector, model_name: str | None) -> dict[str, float]:
 
 # --- Combined -------------------------------------------------------------------------------
 
-def assess(text: str, language: str = "en", vector=None, model_name: str | None = None,
-           known: frozenset = frozenset()) -> Verdict:
+
+def assess(
+    text: str,
+    language: str = "en",
+    vector=None,
+    model_name: str | None = None,
+    known: frozenset = frozenset(),
+) -> Verdict:
     """Whether a message describes an emergency now ("emergency"), may do ("check"), or not.
     `vector` is the message's embedding by the model `model_name`; `known` is that model's
     vocabulary (typo fixing leaves known words alone)."""
@@ -294,7 +374,12 @@ def assess(text: str, language: str = "en", vector=None, model_name: str | None 
         found = set().union(set(), *(f for t in live for f in [concepts(t)] if not scope(t, f)))
         where = None if any(matched_rules(found)) else where  # sentence hides no red flag in another
     strong, weak = matched_rules(found)
-    if where == "hypothetical" and strong and _PERSONAL.search(low) and _tables()["scope"]["maybe"].search(low):
+    if (
+        where == "hypothetical"
+        and strong
+        and _PERSONAL.search(low)
+        and _tables()["scope"]["maybe"].search(low)
+    ):
         return Verdict("check", check=strong[:3])  # "my face is drooping, could it be a stroke?"
     if where:  # a question about symptoms or a past event: articles, but never miss self-harm
         harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
@@ -308,10 +393,18 @@ def assess(text: str, language: str = "en", vector=None, model_name: str | None 
     english = language == "en"  # the embedding model reads English: in Spanish it may only ask
     if not found - {"NOW", "MILD", "HABITUAL", "CARE"}:  # nothing about health: the model alone
         p_any = 0.0  # does not decide ("ignore your instructions", "will it rain?")
-    if english and not (strong or weak) and probs.get("self_harm", 0) >= P_SELF_HARM and plain == low \
-            and _PERSONAL.search(low) and not _NOT_HARM.search(low):  # self-harm said sideways, no concept
+    if (
+        english
+        and not (strong or weak)
+        and probs.get("self_harm", 0) >= P_SELF_HARM
+        and plain == low
+        and _PERSONAL.search(low)
+        and not _NOT_HARM.search(low)
+    ):  # self-harm said sideways, no concept
         return Verdict("check", check=["self_harm"])
-    if english and p_any >= P_EMERGENCY and plain == low and "MILD" not in found:  # not "the traffic was murder"
+    if (
+        english and p_any >= P_EMERGENCY and plain == low and "MILD" not in found
+    ):  # not "the traffic was murder"
         return Verdict("emergency", kind=ranked[0])
     calm = found & {"HABITUAL", "CARE"} or "MILD" in found and not set(weak) & SERIOUS
     if calm and not found & {"NOW", "MULTI_PEOPLE"}:  # "a mild headache", "is it safe?"
@@ -371,11 +464,19 @@ def main(argv: list[str] | None = None) -> None:
         for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9):
             pos = [p >= t for r, p in scored if r["label"] != "none"]
             neg = [p >= t for r, p in scored if r["label"] == "none"]
-            print(f"threshold {t:.2f}: recall {sum(pos) / len(pos):.3f}, false alarms {sum(neg) / len(neg):.3f}")
+            print(
+                f"threshold {t:.2f}: recall {sum(pos) / len(pos):.3f}, false alarms {sum(neg) / len(neg):.3f}"
+            )
         return
     w, b, classes = fit_bank(rows, vectors)
-    np.savez_compressed(MODEL, w=w.astype(np.float32), b=b.astype(np.float32), classes=np.array(classes),
-                        model=np.array(embedder.name), bank=np.array(bank_hash()))
+    np.savez_compressed(
+        MODEL,
+        w=w.astype(np.float32),
+        b=b.astype(np.float32),
+        classes=np.array(classes),
+        model=np.array(embedder.name),
+        bank=np.array(bank_hash()),
+    )
     print(f"wrote {MODEL.name}: {len(rows)} examples, {len(classes)} classes, model {embedder.name}")
 
 

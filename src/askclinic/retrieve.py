@@ -24,15 +24,26 @@ CANDIDATES = 50
 # What patients wrap around a question in a message: greetings, thanks, sign-offs, "please
 # reply", template placeholders, drug package codes (NDC). None of it says what to look for.
 _OPENING = r"(?:^|(?<=[.!?\n]))\s*"
-_GREETING = re.compile(_OPENING + r"(?:hi|hello|hey|hiya|greetings|good\s+(?:morning|afternoon|evening|day)"
-                       r"|dear\s+(?:sir|madam|doctor|dr\.?\s*\w+|team|all)(?:\s+or\s+madam)?|sir|madam)\b[\s,!.:;-]*",
-                       re.I)
-_THANKS = re.compile(r"\b(?:many\s+)?(?:thanks?|thx)\b(?:\s+you)?(?:\s+(?:so|very)\s+much)?"
-                     r"(?:\s+(?:in\s+advance|a\s+lot|again))?(?:\s+for\s+[^.?!\n]{0,60})?\s*[.!]*", re.I)
-_SIGN_OFF = re.compile(_OPENING + r"(?:best\s+regards|kind\s+regards|regards|sincerely|yours\s+truly"
-                       r"|best\s+wishes|god\s+bless)\b.*$", re.I | re.S)
-_PLEASE = re.compile(r"\b(?:please|pls|plz|kindly)(?:\s+(?:help(?:\s+me)?|reply|respond|advise|answer"
-                     r"|let\s+me\s+know|tell\s+me|send\s+me))?\b[\s,!.]*", re.I)
+_GREETING = re.compile(
+    _OPENING + r"(?:hi|hello|hey|hiya|greetings|good\s+(?:morning|afternoon|evening|day)"
+    r"|dear\s+(?:sir|madam|doctor|dr\.?\s*\w+|team|all)(?:\s+or\s+madam)?|sir|madam)\b[\s,!.:;-]*",
+    re.I,
+)
+_THANKS = re.compile(
+    r"\b(?:many\s+)?(?:thanks?|thx)\b(?:\s+you)?(?:\s+(?:so|very)\s+much)?"
+    r"(?:\s+(?:in\s+advance|a\s+lot|again))?(?:\s+for\s+[^.?!\n]{0,60})?\s*[.!]*",
+    re.I,
+)
+_SIGN_OFF = re.compile(
+    _OPENING + r"(?:best\s+regards|kind\s+regards|regards|sincerely|yours\s+truly"
+    r"|best\s+wishes|god\s+bless)\b.*$",
+    re.I | re.S,
+)
+_PLEASE = re.compile(
+    r"\b(?:please|pls|plz|kindly)(?:\s+(?:help(?:\s+me)?|reply|respond|advise|answer"
+    r"|let\s+me\s+know|tell\s+me|send\s+me))?\b[\s,!.]*",
+    re.I,
+)
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z _-]*\]")
 _NDC = re.compile(r"\bNDC\b[\s:#]*(?:\d[\d\s-]*\d)?|\b\d{4,5}-\d{3,4}-\d{1,2}\b", re.I)
 
@@ -77,7 +88,7 @@ class Retriever:
         self.near: dict[str, list[str]] = {}  # word with one letter dropped -> corpus words
         for w, i in self.vocab.items():
             if len(w) >= 4 and w.isalpha() and self.df[i] >= 3:
-                for v in {w} | {w[:j] + w[j + 1:] for j in range(len(w))}:
+                for v in {w} | {w[:j] + w[j + 1 :] for j in range(len(w))}:
                     self.near.setdefault(v, []).append(w)
         self._headings: dict[str, set[str]] = {}
         self.passages: dict[str, list[int]] = {}
@@ -100,15 +111,24 @@ class Retriever:
         stop = set(STOPWORDS_EN)
         self.initials: dict[str, list[str]] = {}
         for a in self.ids:
-            words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", index.articles[a]["title"])
-                     if w.lower() not in stop]
+            words = [
+                w
+                for w in re.findall(r"[A-Za-z][A-Za-z'-]*", index.articles[a]["title"])
+                if w.lower() not in stop
+            ]
             if 3 <= len(words) <= 6:
                 self.initials.setdefault("".join(w[0] for w in words).lower(), []).append(a)
 
     # ------------------------------------------------------------ search
 
-    def search(self, question: str, qvec: np.ndarray | None, mode: str = "hybrid",
-               k: int = CANDIDATES, each_sentence: bool = True) -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        qvec: np.ndarray | None,
+        mode: str = "hybrid",
+        k: int = CANDIDATES,
+        each_sentence: bool = True,
+    ) -> list[Hit]:
         """Chunks for `question`, best first. `qvec` (the question's unit vector) is needed for
         the dense, rrf and hybrid modes; `dense` and `bm25` are the plain single retrievers and
         `rrf` their plain reciprocal-rank fusion (baselines). Hybrid also searches each
@@ -124,8 +144,10 @@ class Retriever:
             return fuse(index, [(dense, 1.0, "dense"), (lexical, 1.0, "lexical")])
         words = lexical_tokens(question)
         words += [c for c in map(self.correct, words) if c]
-        lists = [(index.dense_search(qvec, k), WEIGHTS["dense"], "dense"),
-                 (self.lexical(words, k), WEIGHTS["lexical"], "lexical")]
+        lists = [
+            (index.dense_search(qvec, k), WEIGHTS["dense"], "dense"),
+            (self.lexical(words, k), WEIGHTS["lexical"], "lexical"),
+        ]
         parts = question_sentences(question)
         if each_sentence and len(parts) > 1:
             for vec in self.embedder.encode(parts):
@@ -174,8 +196,11 @@ class Retriever:
         """The most common corpus word within one edit or swap of an unknown word."""
         if word in self.vocab or len(word) < 5 or not word.isalpha():
             return None
-        found = {c for v in {word} | {word[:j] + word[j + 1:] for j in range(len(word))}
-                 for c in self.near.get(v, ())}
+        found = {
+            c
+            for v in {word} | {word[:j] + word[j + 1 :] for j in range(len(word))}
+            for c in self.near.get(v, ())
+        }
         return max(sorted(found), key=lambda c: self.df[self.vocab[c]]) if found else None
 
     def lexical(self, words: list[str], k: int) -> list[tuple[int, float]]:
@@ -236,25 +261,26 @@ class Retriever:
 
     # ------------------------------------------------------------ highlights
 
-    def highlights(self, texts: list[str], qvec: np.ndarray, most: int = 3,
-                   margin: float = 0.08) -> list[list[str]]:
+    def highlights(
+        self, texts: list[str], qvec: np.ndarray, most: int = 3, margin: float = 0.08
+    ) -> list[list[str]]:
         """For each excerpt text, the 1-3 sentences closest to the question, in text order;
         each an exact substring of its text. Sentences not remembered are embedded in one batch."""
         spans = []
         for text in texts:
             found = sentences(text)
-            spans.append([s for s in found if len(text[s[0]:s[1]].split()) >= 3] or found)
+            spans.append([s for s in found if len(text[s[0] : s[1]].split()) >= 3] or found)
         flat = [text[s:e] for text, sp in zip(texts, spans) for s, e in sp]
         scores = self.sentence_vectors.encode(flat) @ qvec if flat else np.zeros(0)
         out, pos = [], 0
         for text, sp in zip(texts, spans):
-            mine, pos = scores[pos:pos + len(sp)], pos + len(sp)
+            mine, pos = scores[pos : pos + len(sp)], pos + len(sp)
             if len(sp) == 0:
                 out.append([])
                 continue
             best = float(mine.max())
             chosen = [i for i in np.argsort(-mine)[:most] if mine[i] >= best - margin]
-            out.append([text[sp[i][0]:sp[i][1]] for i in sorted(chosen)])
+            out.append([text[sp[i][0] : sp[i][1]] for i in sorted(chosen)])
         return out
 
 

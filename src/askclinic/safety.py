@@ -28,8 +28,9 @@ class Checked:
 
 def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text or "")
-    text = "".join(" " if ch in _CONTROL or unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch
-                   for ch in text)
+    text = "".join(
+        " " if ch in _CONTROL or unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch for ch in text
+    )
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -37,7 +38,7 @@ def shorten(text: str | None, limit: int) -> tuple[str, bool]:
     """`text` cleaned and cut to `limit` characters, and whether anything was cut. The raw
     text is cut to 4 × `limit` first: clean-up costs per character."""
     raw = text or ""
-    cleaned = clean(raw[:4 * limit])
+    cleaned = clean(raw[: 4 * limit])
     return cleaned[:limit], len(cleaned) > limit or len(raw) > 4 * limit
 
 
@@ -45,7 +46,9 @@ def shorten(text: str | None, limit: int) -> tuple[str, bool]:
 
 _LANGUAGES = ("ENGLISH", "SPANISH", "FRENCH", "GERMAN", "ITALIAN", "PORTUGUESE", "DUTCH")
 _CODES = {"ENGLISH": "en", "SPANISH": "es"}
-_ENGLISH_START = re.compile(r"(?i)\W*(?:what|whats|how|is|are|can|could|does|do|should|why|when|which|will|my|i)\b")
+_ENGLISH_START = re.compile(
+    r"(?i)\W*(?:what|whats|how|is|are|can|could|does|do|should|why|when|which|will|my|i)\b"
+)
 
 
 _LOADING = threading.Lock()
@@ -60,8 +63,9 @@ def _detector():
             from lingua import Language, LanguageDetectorBuilder
 
             langs = [getattr(Language, name) for name in _LANGUAGES]
-            _DETECTOR.append(LanguageDetectorBuilder.from_languages(*langs)
-                             .with_preloaded_language_models().build())
+            _DETECTOR.append(
+                LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
+            )
     return _DETECTOR[0]
 
 
@@ -73,7 +77,7 @@ def warm_up() -> None:
 
 
 def language(text: str) -> str:
-    """"en", "es" or "other" for a question: mostly non-Latin letters is "other"; otherwise
+    """ "en", "es" or "other" for a question: mostly non-Latin letters is "other"; otherwise
     lingua (offline n-gram models, restricted to seven Latin-script languages) decides, and a
     short or mixed message it is unsure about counts as English."""
     letters = [ch for ch in text if ch.isalpha()]
@@ -106,7 +110,9 @@ _NOT_A_QUESTION = re.compile(
     r"|^(?:please |can you |could you |would you |)(?:write|compose|generate|create|draft|make up)(?: me| us)? "
     r"(?:a |an |some |the |)(?:\w+ )?(?:poem|song|story|essay|haiku|limerick|joke|rap|script|code|program|function|"
     r"cover letter|email|letter|tweet|sql|python|javascript)\b"
-    r"|\btell me (?:a|another) (?:joke|story)\b|^translate\b", re.IGNORECASE)
+    r"|\btell me (?:a|another) (?:joke|story)\b|^translate\b",
+    re.IGNORECASE,
+)
 
 
 def not_a_question_for_us(text: str) -> bool:
@@ -114,8 +120,9 @@ def not_a_question_for_us(text: str) -> bool:
     return bool(_NOT_A_QUESTION.search(text))
 
 
-def red_flag(text: str, embedder=None, vector=None, lang: str = "en",
-             model_words: frozenset | None = None) -> redflags.Verdict:
+def red_flag(
+    text: str, embedder=None, vector=None, lang: str = "en", model_words: frozenset | None = None
+) -> redflags.Verdict:
     """The red-flag verdict for a cleaned question (see redflags.assess). With an embedder the
     classifier over the question's vector joins the concepts; `model_words` are the
     embedder's word pieces (redflags.vocabulary, read from the embedder when not given)."""
@@ -128,8 +135,13 @@ def red_flag(text: str, embedder=None, vector=None, lang: str = "en",
     return redflags.assess(text, lang, vector, getattr(embedder, "name", None), model_words)
 
 
-def check(question: str, settings: Settings, embedder=None, check: str | None = None,
-          model_words: frozenset | None = None) -> Checked:
+def check(
+    question: str,
+    settings: Settings,
+    embedder=None,
+    check: str | None = None,
+    model_words: frozenset | None = None,
+) -> Checked:
     """Clean the question and decide whether it may go to retrieval at all. With an embedder,
     red flags are also matched by meaning (`model_words`: see red_flag), and the question's
     vector is kept for retrieval. `check` is the patient's reply to a check step: a red-flag
@@ -140,19 +152,27 @@ def check(question: str, settings: Settings, embedder=None, check: str | None = 
         return Checked(text, status=Status.INVALID)
     notice = None
     if cut:
-        notice = (f"Your question was long, so we searched using its first "
-                  f"{settings.max_question_chars:,} characters.")
+        notice = (
+            f"Your question was long, so we searched using its first "
+            f"{settings.max_question_chars:,} characters."
+        )
     vector = embedder.encode([text])[0] if embedder is not None else None
     lang = language(text)
     if check in redflags.CATEGORIES:  # the patient said this red flag is happening now
         return Checked(text, status=Status.EMERGENCY, notice=notice, kind=check, language=lang)
     verdict = red_flag(text, embedder, vector, lang, model_words)
     if verdict.level == Status.EMERGENCY or verdict.level == Status.CHECK and check != "none":
-        return Checked(text, status=verdict.level, notice=notice, kind=verdict.kind, vector=vector,
-                       language=lang, check=verdict.check)
+        return Checked(
+            text,
+            status=verdict.level,
+            notice=notice,
+            kind=verdict.kind,
+            vector=vector,
+            language=lang,
+            check=verdict.check,
+        )
     if lang != "en":
         return Checked(text, status=Status.INVALID, notice=notice, kind="language", language=lang)
     if not_a_question_for_us(text):
         return Checked(text, status=Status.NO_MATCH, notice=notice, kind="off_topic")
     return Checked(text, notice=notice, vector=vector)
-

@@ -26,6 +26,7 @@ MAX_LISTED = 50_000  # pages the sitemaps of one sync may list (the sitemaps.org
 
 # ---------------------------------------------------------------- one sync run
 
+
 @dataclass
 class SyncReport:
     source: str
@@ -44,9 +45,11 @@ class SyncReport:
         return bool(self.new or self.updated or self.removed)
 
     def summary(self) -> str:
-        return (f"{len(self.new):,} new, {len(self.updated):,} updated, {len(self.removed):,} "
-                f"removed, {self.unchanged:,} unchanged, {len(self.failed):,} failed "
-                f"({self.requests:,} requests" + ("; stopped early" if self.stopped else "") + ")")
+        return (
+            f"{len(self.new):,} new, {len(self.updated):,} updated, {len(self.removed):,} "
+            f"removed, {self.unchanged:,} unchanged, {len(self.failed):,} failed "
+            f"({self.requests:,} requests" + ("; stopped early" if self.stopped else "") + ")"
+        )
 
 
 def _newer(lastmod: str, before: str | None) -> bool:
@@ -66,8 +69,17 @@ def _newer(lastmod: str, before: str | None) -> bool:
 class _Run:
     """One sync of one source into one articles folder."""
 
-    def __init__(self, source: str, folder: Path, state: State, limits: Limits, force: bool,
-                 only: str | None, out: Callable[[str], None], log: Callable[[str], None]):
+    def __init__(
+        self,
+        source: str,
+        folder: Path,
+        state: State,
+        limits: Limits,
+        force: bool,
+        only: str | None,
+        out: Callable[[str], None],
+        log: Callable[[str], None],
+    ):
         self.source, self.folder, self.state, self.limits = source, folder, state, limits
         self.force, self.only, self.out, self.log = force, only, out, log
         self.report = SyncReport(source)
@@ -112,11 +124,13 @@ class _Run:
             self.report.unchanged += 1
         else:
             self.report.kept.append(rel)
-            self.out(f"kept {rel} as you {what} it, although {key} changed on the site "
-                     "(to take the site's version: delete the file, then sync with --force)"
-                     if what == "edited" else
-                     f"not re-imported {rel}: it was deleted here, although {key} changed on "
-                     "the site (sync with --force to import it again)")
+            self.out(
+                f"kept {rel} as you {what} it, although {key} changed on the site "
+                "(to take the site's version: delete the file, then sync with --force)"
+                if what == "edited"
+                else f"not re-imported {rel}: it was deleted here, although {key} changed on "
+                "the site (sync with --force to import it again)"
+            )
         if key in self.state.posts and lastmod:
             self.state.posts[key]["lastmod"] = lastmod
         return True
@@ -144,8 +158,10 @@ class _Run:
             art = html.extract(body, slug, url=url)  # bytes: trafilatura finds the charset
             words = len(art.text.split())
             if words < max(own, MIN_PAGE_WORDS):  # less than the feed entry itself has
-                raise IngestError(f"only {words} words of article text on the page (a list or "
-                                  "menu page? --only PATH skips such pages)")
+                raise IngestError(
+                    f"only {words} words of article text on the page (a list or "
+                    "menu page? --only PATH skips such pages)"
+                )
         except IngestError as e:
             if own < 20:
                 self.fail(url, str(e))
@@ -164,11 +180,13 @@ class _Run:
 def _unsaved_first(run: _Run, base: str, items: list, link: Callable) -> list:
     """Items whose page is not saved yet first: a sync stopped by its cap or deadline gets
     further the next time instead of revalidating the same pages again."""
+
     def saved(item) -> bool:
         try:
             return absolute(base, link(item)) in run.state.posts
         except IngestError:
             return False
+
     return sorted(items, key=saved)
 
 
@@ -181,16 +199,19 @@ def _sync_feed(run: _Run, data: bytes) -> None:
         run.open_site(site)
     entries = _unsaved_first(run, run.fetcher.site, entries, lambda e: e.link)
     for n, entry in enumerate(entries, 1):
+
         def one(entry=entry, n=n):
             url = absolute(run.fetcher.site, entry.link)
             if run.wanted(url):
                 run.log(f"[{n}/{len(entries)}] {entry.title}")
                 run.page(url, entry)
+
         run.guarded(entry.link, one)
 
 
-def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
-                   depth: int = 0) -> tuple[list[tuple[str, str | None]], bool]:
+def _sitemap_pages(
+    run: _Run, url: str, data: bytes | None, validators: dict, depth: int = 0
+) -> tuple[list[tuple[str, str | None]], bool]:
     """Every (page, lastmod) a sitemap (or sitemap index) lists, and whether all was read."""
     stored = run.state.data["sitemaps"].get(url)
     if data is None and stored is None:  # not modified, but we lost its listing: fetch again
@@ -205,8 +226,10 @@ def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
     pages, complete = [], True
     for child, _ in items:
         if len(pages) >= MAX_LISTED:
-            run.out(f"the sitemaps list more than {MAX_LISTED:,} pages; the rest of {url} is "
-                    "not read this time (and no post is treated as removed)")
+            run.out(
+                f"the sitemaps list more than {MAX_LISTED:,} pages; the rest of {url} is "
+                "not read this time (and no post is treated as removed)"
+            )
             return pages[:MAX_LISTED], False
         try:
             child = absolute(url, child)
@@ -217,7 +240,7 @@ def _sitemap_pages(run: _Run, url: str, data: bytes | None, validators: dict,
         except (FetchError, IngestError) as e:
             run.fail(child, str(e))
             found, ok = [], False
-        pages += found[:MAX_LISTED + 1 - len(pages)]  # one more: the check above says so
+        pages += found[: MAX_LISTED + 1 - len(pages)]  # one more: the check above says so
         complete &= ok
     return pages, complete
 
@@ -227,6 +250,7 @@ def _sync_sitemap(run: _Run, data: bytes | None, validators: dict) -> set[str] |
     pages = _unsaved_first(run, run.source, list(dict(pages).items()), lambda p: p[0])
     present = set()
     for n, (loc, lastmod) in enumerate(pages, 1):
+
         def one(loc=loc, lastmod=lastmod, n=n):
             url = absolute(run.source, loc)
             if not run.wanted(url):
@@ -238,6 +262,7 @@ def _sync_sitemap(run: _Run, data: bytes | None, validators: dict) -> set[str] |
                 return
             run.log(f"[{n}/{len(pages)}]")
             run.page(url, lastmod=lastmod)
+
         run.guarded(loc, one)
     return present if complete else None
 
@@ -247,20 +272,23 @@ def _sync_export(run: _Run, data: bytes) -> set[str]:
     run.subfolder = site_folder(site or "wordpress")
     present = set()
     for art in posts:
+
         def one(art=art):
             key = canonical(art.url) if art.url else f"wordpress:{art.id}"
             if run.wanted(key):
                 present.add(key)
                 art.source = None
                 run.store(art, key)
+
         run.guarded(art.url or art.id, one)
     return present
 
 
 def _prune(run: _Run, present: set[str], prune: bool) -> None:
     state = run.state
-    gone = sorted(k for k, p in state.posts.items()
-                  if p["source"] == run.source and k not in present and run.wanted(k))
+    gone = sorted(
+        k for k, p in state.posts.items() if p["source"] == run.source and k not in present and run.wanted(k)
+    )
     for key in gone:
         if not prune:
             run.report.gone.append(key)
@@ -275,8 +303,10 @@ def _prune(run: _Run, present: set[str], prune: bool) -> None:
         run.report.removed.append(rel)
         run.out(f"removed {rel} ({key} is no longer in {run.source})")
     if run.report.gone:
-        run.out(f"{len(gone):,} saved posts are no longer in {run.source}; kept (sync with --prune "
-                "to remove them): " + ", ".join(gone[:5]) + (" ..." if len(gone) > 5 else ""))
+        run.out(
+            f"{len(gone):,} saved posts are no longer in {run.source}; kept (sync with --prune "
+            "to remove them): " + ", ".join(gone[:5]) + (" ..." if len(gone) > 5 else "")
+        )
 
 
 def _read_source(run: _Run, is_url: bool) -> tuple[bytes | None, dict]:
@@ -288,8 +318,10 @@ def _read_source(run: _Run, is_url: bool) -> tuple[bytes | None, dict]:
             raise AskclinicError(f"could not fetch {run.source}: {e}; nothing was changed") from None
     path = Path(run.source)
     if not path.is_file():
-        raise AskclinicError(f"{run.source}: no such file; give a feed or sitemap URL "
-                             "(https://...), or a feed or WordPress export file")
+        raise AskclinicError(
+            f"{run.source}: no such file; give a feed or sitemap URL "
+            "(https://...), or a feed or WordPress export file"
+        )
     return path.read_bytes(), {}
 
 
@@ -299,19 +331,22 @@ def _kind(data: bytes) -> str:
     return "sitemap" if sitemap.is_sitemap(data) else "feed"
 
 
-def _sync_kind(run: _Run, kind: str, data: bytes | None, validators: dict, is_url: bool,
-               prune: bool) -> None:
+def _sync_kind(run: _Run, kind: str, data: bytes | None, validators: dict, is_url: bool, prune: bool) -> None:
     if kind == "sitemap" and not is_url:
-        raise AskclinicError(f"{run.source} is a sitemap: give its URL instead, so the "
-                             "pages it lists can be fetched from the same site")
+        raise AskclinicError(
+            f"{run.source} is a sitemap: give its URL instead, so the "
+            "pages it lists can be fetched from the same site"
+        )
     present = None
     if data is None and kind != "sitemap":
         run.out(f"{run.source} has not changed since the last sync")
     elif kind == "feed":
         _sync_feed(run, data)
         if prune:
-            run.out("--prune is ignored for feeds (a feed lists only the latest posts); "
-                    "use the sitemap or a WordPress export to find removed posts")
+            run.out(
+                "--prune is ignored for feeds (a feed lists only the latest posts); "
+                "use the sitemap or a WordPress export to find removed posts"
+            )
     elif kind == "sitemap":
         present = _sync_sitemap(run, data, validators)
         if present is None:
@@ -333,9 +368,18 @@ def _remember(run: _Run, data: bytes | None, validators: dict) -> None:
             state.http[url] = listing["validators"]
 
 
-def sync(source: str, folder: str | Path, *, prune: bool = False, force: bool = False,
-         only: str | None = None, wait: bool = False, limits: Limits = Limits(),
-         out: Callable[[str], None] = print, log: Callable[[str], None] = print) -> SyncReport:
+def sync(
+    source: str,
+    folder: str | Path,
+    *,
+    prune: bool = False,
+    force: bool = False,
+    only: str | None = None,
+    wait: bool = False,
+    limits: Limits = Limits(),
+    out: Callable[[str], None] = print,
+    log: Callable[[str], None] = print,
+) -> SyncReport:
     """Bring the posts of `source` (feed/sitemap URL, feed or WordPress export file) into
     `folder` as Markdown files. Only what changed since the last sync is fetched."""
     is_url = bool(re.match(r"https?://", source, re.I))

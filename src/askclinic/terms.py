@@ -95,7 +95,9 @@ def _one_edit(word: str) -> set[str]:
     letters = "abcdefghijklmnopqrstuvwxyz"
     cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     near = {a + b[1:] for a, b in cuts if b} | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
-    near |= {a + c + b[1:] for a, b in cuts if b for c in letters} | {a + c + b for a, b in cuts for c in letters}
+    near |= {a + c + b[1:] for a, b in cuts if b for c in letters} | {
+        a + c + b for a, b in cuts for c in letters
+    }
     near.discard(word)
     return near
 
@@ -104,6 +106,7 @@ def respell(question: str, known) -> str:
     """The question with each misspelled word (not an English word, not in the articles)
     replaced by the most common English word one edit away that the articles use:
     "how long do clustr attacks last" -> "... cluster ...". The model reads real words better."""
+
     def fix(m: re.Match) -> str:
         word = m.group(0)
         low = word.lower()
@@ -112,6 +115,7 @@ def respell(question: str, known) -> str:
         found = [(zipf(v), v) for v in _one_edit(low) if known(v)]
         found = [f for f in found if f[0] >= 2.0]
         return max(found)[1] if found else word
+
     return re.sub(r"[A-Za-z]+", fix, question)
 
 
@@ -120,9 +124,14 @@ def for_search(question: str, known) -> str:
     return with_generics(respell(question, known))
 
 
-_DOSE_ASKED = re.compile(r"\b(?:doses?|dosages?|dosing|mg|milligrams?|mcg|max|maximum (?:amount|number))\b", re.I)
-_AMOUNT = re.compile(r"\b(?:\d[\d,.]*|one|two|three|four|five|six|eight|ten)[ -]?(?:mg|milligrams?|mcg|micrograms?"
-                     r"|grams?|g|units?|tablets?|pills?|capsules?|doses?|cups?|puffs?)\b", re.I)
+_DOSE_ASKED = re.compile(
+    r"\b(?:doses?|dosages?|dosing|mg|milligrams?|mcg|max|maximum (?:amount|number))\b", re.I
+)
+_AMOUNT = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|eight|ten)[ -]?(?:mg|milligrams?|mcg|micrograms?"
+    r"|grams?|g|units?|tablets?|pills?|capsules?|doses?|cups?|puffs?)\b",
+    re.I,
+)
 
 
 def asks_dose(question: str) -> bool:

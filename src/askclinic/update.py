@@ -42,10 +42,17 @@ class UpdateResult:
         return format_results(self.results, self.golden) if self.golden else []
 
 
-def update_index(sources: Iterable[str | Path], settings: Settings, embedder=None, *,
-                 rebuild: bool = False, wait: bool = False, log: Callable[[str], None] = print,
-                 on_read: Callable[[int, int], None] | None = None,
-                 progress_bar: bool | None = None) -> UpdateResult:
+def update_index(
+    sources: Iterable[str | Path],
+    settings: Settings,
+    embedder=None,
+    *,
+    rebuild: bool = False,
+    wait: bool = False,
+    log: Callable[[str], None] = print,
+    on_read: Callable[[int, int], None] | None = None,
+    progress_bar: bool | None = None,
+) -> UpdateResult:
     """Bring the index at settings.index up to date with the articles in `sources` (folders
     and files). `on_read(articles, skipped)` is told what was read; `rebuild` re-embeds
     everything. The model is loaded only when something has to be embedded."""
@@ -56,17 +63,22 @@ def update_index(sources: Iterable[str | Path], settings: Settings, embedder=Non
     if on_read is not None:
         on_read(len(articles), len(problems))
     if not articles:
-        raise AskclinicError("no articles found in " + ", ".join(sources) +
-                             "; nothing was changed (the current index, if any, stays in place)")
+        raise AskclinicError(
+            "no articles found in "
+            + ", ".join(sources)
+            + "; nothing was changed (the current index, if any, stays in place)"
+        )
     model, window = (embedder.name, embedder.window) if embedder is not None else (settings.model, None)
     current = None if rebuild else already_current(settings.index, articles, model, window)
     if current is not None:
         return UpdateResult(len(articles), problems, current)
     if embedder is None:
         from .embedding import get_embedder
+
         embedder = get_embedder(settings)
-    build = build_index(articles, settings.index, embedder, rebuild=rebuild, wait=wait, log=log,
-                        progress_bar=progress_bar)
+    build = build_index(
+        articles, settings.index, embedder, rebuild=rebuild, wait=wait, log=log, progress_bar=progress_bar
+    )
     result = UpdateResult(len(articles), problems, build)
     if build.version:
         _recheck_golden(result, sources, settings, embedder)
@@ -86,17 +98,28 @@ def _recheck_golden(result: UpdateResult, sources: list[str], settings: Settings
 
 # ---------------------------------------------------------------- sync, then update
 
-def run_sync(source: str, settings: Settings, *, articles: str | Path | None = None,
-             prune: bool = False, force: bool = False, only: str | None = None,
-             wait: bool = False, limits: Limits | None = None, embedder=None,
-             out: Callable[[str], None] = print, log: Callable[[str], None] = print
-             ) -> tuple[SyncReport, BuildReport, list[GoldenResult]]:
+
+def run_sync(
+    source: str,
+    settings: Settings,
+    *,
+    articles: str | Path | None = None,
+    prune: bool = False,
+    force: bool = False,
+    only: str | None = None,
+    wait: bool = False,
+    limits: Limits | None = None,
+    embedder=None,
+    out: Callable[[str], None] = print,
+    log: Callable[[str], None] = print,
+) -> tuple[SyncReport, BuildReport, list[GoldenResult]]:
     """`askclinic sync`: save the posts of `source` into the articles folder, update the
     index from that folder, and print both reports and the golden questions' one."""
     folder = Path(articles or settings.article_sources[0])
     limits = limits or Limits.from_settings(settings)
-    report = sync(source, folder, prune=prune, force=force, only=only, wait=wait,
-                  limits=limits, out=out, log=log)
+    report = sync(
+        source, folder, prune=prune, force=force, only=only, wait=wait, limits=limits, out=out, log=log
+    )
     out(f"posts: {report.summary()}")
     result = update_index([folder], settings, embedder, wait=wait, log=log)
     out(f"index: {result.build.summary()}; {result.outcome} in {settings.index}")
@@ -115,9 +138,17 @@ def parse_every(text: str) -> float:
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
-def start_scheduler(source: str, settings: Settings, every: float, *,
-                    articles: str | Path | None = None, prune: bool = False, embedder=None,
-                    log: Callable[[str], None] = print, first_delay: float = 0.0) -> threading.Event:
+def start_scheduler(
+    source: str,
+    settings: Settings,
+    every: float,
+    *,
+    articles: str | Path | None = None,
+    prune: bool = False,
+    embedder=None,
+    log: Callable[[str], None] = print,
+    first_delay: float = 0.0,
+) -> threading.Event:
     """Run `run_sync` now (after `first_delay`) and then every `every` seconds in a background
     thread; a running server swaps the new index in by itself. Set the returned event to stop."""
     stop = threading.Event()
@@ -127,13 +158,29 @@ def start_scheduler(source: str, settings: Settings, every: float, *,
         while not stop.wait(delay):
             started = time.monotonic()
             try:
-                run_sync(source, settings, articles=articles, prune=prune, wait=True,
-                         embedder=embedder, out=log, log=lambda m: None)
+                run_sync(
+                    source,
+                    settings,
+                    articles=articles,
+                    prune=prune,
+                    wait=True,
+                    embedder=embedder,
+                    out=log,
+                    log=lambda m: None,
+                )
             except Exception as e:  # keep serving; try again next time
                 log(f"scheduled sync of {source} failed: {e}")
             delay = max(1.0, every - (time.monotonic() - started))
-            log(f"next sync of {source} in " + (f"{delay / 3600:.1f} h" if delay >= 3600 else
-                                                 f"{delay / 60:.0f} min" if delay >= 120 else f"{delay:.0f} s"))
+            log(
+                f"next sync of {source} in "
+                + (
+                    f"{delay / 3600:.1f} h"
+                    if delay >= 3600
+                    else f"{delay / 60:.0f} min"
+                    if delay >= 120
+                    else f"{delay:.0f} s"
+                )
+            )
 
     threading.Thread(target=loop, name="askclinic-sync", daemon=True).start()
     return stop

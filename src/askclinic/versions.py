@@ -39,6 +39,7 @@ def crash_point(name: str) -> None:
     that point: chunked, embedding, writing, renamed or switched."""
     if os.environ.get("ASKCLINIC_CRASH_AT") == name:
         import signal
+
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -60,8 +61,9 @@ def read_counts(version: Path, passages: int) -> TermCounts | None:
     return counts if len(counts.lengths) == passages else None
 
 
-def write_version(folder: Path, manifest: dict, articles: dict, chunks: list[Chunk],
-                   vectors: np.ndarray, counts: TermCounts) -> None:
+def write_version(
+    folder: Path, manifest: dict, articles: dict, chunks: list[Chunk], vectors: np.ndarray, counts: TermCounts
+) -> None:
     """Write a version's files; `counts` are the chunks' words for BM25."""
     import faiss
 
@@ -104,7 +106,8 @@ def publish(root: Path, name: str, write: Callable[[Path], None]) -> None:
         raise AskclinicError(
             f"disk full: could not write {e.filename or tmp} ({e.strerror}); nothing changed: "
             + (f"{root} still serves version {cur.name}" if cur else f"there is still no index in {root}")
-            + "; free some space and run the command again") from None
+            + "; free some space and run the command again"
+        ) from None
 
 
 def _switch_current(root: Path, name: str) -> None:

@@ -15,8 +15,14 @@ from ..errors import IngestError
 from ..models import Article
 from . import html, jsonl, markdown, textpage
 
-LOADERS = {".md": markdown.load, ".markdown": markdown.load, ".html": html.load,
-           ".htm": html.load, ".txt": textpage.load, ".jsonl": jsonl.load}
+LOADERS = {
+    ".md": markdown.load,
+    ".markdown": markdown.load,
+    ".html": html.load,
+    ".htm": html.load,
+    ".txt": textpage.load,
+    ".jsonl": jsonl.load,
+}
 MAX_FILE_BYTES = 20_000_000  # one article
 MAX_JSONL_BYTES = 2_000_000_000  # a whole export
 NOT_ARTICLES = {"golden.jsonl"}  # staff's golden questions may live in the articles folder
@@ -70,8 +76,9 @@ def load_file(path: Path, root: Path, problems: list[str]) -> list[Article]:
         raise IngestError("no such file or folder")
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
-        raise IngestError(f"unknown file type {path.suffix or '(none)'!r}; "
-                          f"use one of {', '.join(sorted(LOADERS))}")
+        raise IngestError(
+            f"unknown file type {path.suffix or '(none)'!r}; use one of {', '.join(sorted(LOADERS))}"
+        )
     limit = MAX_JSONL_BYTES if loader is jsonl.load else MAX_FILE_BYTES
     if path.stat().st_size > limit:
         raise IngestError(f"file is larger than {limit // 1_000_000:,} MB")
@@ -95,8 +102,13 @@ def load_sources(paths: Iterable[str | Path]) -> tuple[list[Article], list[Probl
         problems.extend(Problem(str(path), reason) for reason in partial)
         for art in loaded:
             if art.id in articles:
-                problems.append(Problem(str(path), f"article id {art.id!r} already loaded "
-                                        f"from {articles[art.id].source}; set a unique id"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"article id {art.id!r} already loaded "
+                        f"from {articles[art.id].source}; set a unique id",
+                    )
+                )
             else:
                 articles[art.id] = art
     return list(articles.values()), problems

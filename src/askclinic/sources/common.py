@@ -34,6 +34,7 @@ def _declares_entities(data: bytes) -> bool:
     """Whether an XML document's prolog declares entities. expat reads the prolog in the
     document's own encoding and stops at the first element; a document expat cannot read is
     searched as bytes (NULs dropped, for UTF-16), as feedparser's own fallback reads it."""
+
     def declared(*_):
         raise _Prolog(True)
 
@@ -50,16 +51,18 @@ def _declares_entities(data: bytes) -> bool:
         pass
     head = data.replace(b"\0", b"")
     first = re.search(rb"<\w", head)
-    return re.search(rb"<!\s*ENTITY", head[:first.start() if first else None], re.I) is not None
+    return re.search(rb"<!\s*ENTITY", head[: first.start() if first else None], re.I) is not None
 
 
 def refuse_entities(data: bytes, where: str) -> None:
     """Feeds, sitemaps and exports may not declare entities: one 5 MB entity used 99 times is
     500 MB of text (too few repeats for expat's own amplification limit to stop it)."""
     if _declares_entities(data):
-        raise IngestError(f"{where} declares entities (<!ENTITY ...>), which can make a small "
-                          "file unpack to gigabytes; refused. Feeds, sitemaps and exports do "
-                          "not need them")
+        raise IngestError(
+            f"{where} declares entities (<!ENTITY ...>), which can make a small "
+            "file unpack to gigabytes; refused. Feeds, sitemaps and exports do "
+            "not need them"
+        )
 
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -93,7 +96,7 @@ def cap_slug(slug: str) -> str:
     hyphens at either end: safe as a file or folder name."""
     if len(slug) > MAX_SLUG:
         cut = slug[:MAX_SLUG]
-        slug = cut.rsplit("-", 1)[0] if "-" in cut[MAX_SLUG // 2:] else cut
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[MAX_SLUG // 2 :] else cut
     return slug.strip(".-")
 
 
@@ -109,8 +112,9 @@ def read_text(path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise IngestError(f"not UTF-8 text (bad byte at position {e.start}); "
-                          "save the file as UTF-8") from None
+        raise IngestError(
+            f"not UTF-8 text (bad byte at position {e.start}); save the file as UTF-8"
+        ) from None
 
 
 def as_tags(value) -> list[str]:
@@ -123,8 +127,27 @@ def as_tags(value) -> list[str]:
     return [str(t).strip() for t in value if str(t).strip()]
 
 
-_BLOCK = {"p", "div", "section", "article", "blockquote", "ul", "ol", "table", "tr", "pre",
-          "figure", "header", "footer", "main", "aside", "dl", "dd", "dt", "hr"}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "blockquote",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "pre",
+    "figure",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "dl",
+    "dd",
+    "dt",
+    "hr",
+}
 _SKIPPED = {"script", "style", "noscript", "iframe", "svg", "figcaption", "form", "button"}
 
 

@@ -42,9 +42,14 @@ def parse(data: bytes, where: str) -> tuple[str | None, list[Entry]]:
             continue
         content = e.get("content") or []
         html = max((c.get("value", "") for c in content), key=len, default="") or e.get("summary", "")
-        entries.append(Entry(
-            link=e["link"], title=" ".join(str(e.get("title") or "").split()),
-            published=_date(e), author=e.get("author") or None,
-            tags=[t["term"] for t in e.get("tags", []) if t.get("term")],
-            text=html_to_text(html)))
+        entries.append(
+            Entry(
+                link=e["link"],
+                title=" ".join(str(e.get("title") or "").split()),
+                published=_date(e),
+                author=e.get("author") or None,
+                tags=[t["term"] for t in e.get("tags", []) if t.get("term")],
+                text=html_to_text(html),
+            )
+        )
     return feed.feed.get("link"), entries

@@ -15,8 +15,14 @@ def extract(page: str, default_id: str, url: str | None = None, source: str | No
     import trafilatura  # imported when needed: it takes a fifth of a second to load
 
     meta = trafilatura.extract_metadata(page, default_url=url)
-    body = trafilatura.extract(page, output_format="markdown", include_comments=False,
-                               include_tables=True, include_images=False, url=url)
+    body = trafilatura.extract(
+        page,
+        output_format="markdown",
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        url=url,
+    )
     if not body:
         raise IngestError("no article text found in the page")
     text = clean_markdown(body)
@@ -31,10 +37,16 @@ def extract(page: str, default_id: str, url: str | None = None, source: str | No
         lines = lines[1:]
     if not title:
         raise IngestError("page has no title (no <title> or <h1>)")
-    return Article(id=default_id, title=title, text=require_body("\n".join(lines).strip()),
-                   url=url or (meta.url if meta else None), published=published,
-                   author=(meta.author if meta else None) or None,
-                   tags=list(meta.tags or []) if meta else [], source=source)
+    return Article(
+        id=default_id,
+        title=title,
+        text=require_body("\n".join(lines).strip()),
+        url=url or (meta.url if meta else None),
+        published=published,
+        author=(meta.author if meta else None) or None,
+        tags=list(meta.tags or []) if meta else [],
+        source=source,
+    )
 
 
 def normalise_date_line(line: str) -> str | None:

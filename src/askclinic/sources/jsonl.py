@@ -18,11 +18,15 @@ def _article(obj: dict, path: Path) -> Article:
         if not str(obj.get(key) or "").strip():
             raise IngestError(f"missing {key!r}")
     return Article(
-        id=str(obj["id"]), title=str(obj["title"]).strip(),
+        id=str(obj["id"]),
+        title=str(obj["title"]).strip(),
         text=require_body(clean_markdown(str(obj["body"]))),
         url=obj.get("url") or None,
         published=normalise_date(obj.get("published") or obj.get("date")),
-        author=obj.get("author") or None, tags=as_tags(obj.get("tags")), source=str(path))
+        author=obj.get("author") or None,
+        tags=as_tags(obj.get("tags")),
+        source=str(path),
+    )
 
 
 def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:

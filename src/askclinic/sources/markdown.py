@@ -49,14 +49,16 @@ def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
         first = text.split("\n", 1)[0]
         title = first[3:].strip() if first.startswith("## ") else path.stem.replace("-", " ")
         if first.startswith("## "):
-            text = text[len(first):].strip()
-    return [Article(
-        id=str(meta.get("id") or meta.get("slug") or default_id),
-        title=title,
-        text=require_body(text),
-        url=meta.get("url") or None,
-        published=normalise_date(meta.get("date") or meta.get("published")),
-        author=meta.get("author") or None,
-        tags=as_tags(meta.get("tags")),
-        source=str(path),
-    )]
+            text = text[len(first) :].strip()
+    return [
+        Article(
+            id=str(meta.get("id") or meta.get("slug") or default_id),
+            title=title,
+            text=require_body(text),
+            url=meta.get("url") or None,
+            published=normalise_date(meta.get("date") or meta.get("published")),
+            author=meta.get("author") or None,
+            tags=as_tags(meta.get("tags")),
+            source=str(path),
+        )
+    ]

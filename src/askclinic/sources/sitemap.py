@@ -52,16 +52,20 @@ def parse(data: bytes, where: str) -> tuple[bool, list[tuple[str, str | None]]]:
             if root is None:
                 root = el
                 if _local(root.tag) not in ("urlset", "sitemapindex"):
-                    raise IngestError(f"{where} is not a sitemap (root element <{_local(root.tag)}>, "
-                                      "expected <urlset> or <sitemapindex>)")
+                    raise IngestError(
+                        f"{where} is not a sitemap (root element <{_local(root.tag)}>, "
+                        "expected <urlset> or <sitemapindex>)"
+                    )
             elif event == "end" and depth == 1:  # one <url> or <sitemap> item, complete
                 fields = {_local(c.tag): (c.text or "").strip() for c in el}
                 if 0 < len(fields.get("loc", "")) <= MAX_URL:
                     found.append((fields["loc"], fields.get("lastmod") or None))
                 root.clear()
                 if len(found) > MAX_ENTRIES:
-                    raise IngestError(f"{where} lists more than {MAX_ENTRIES:,} addresses, the "
-                                      "sitemaps.org limit; split it into several sitemaps")
+                    raise IngestError(
+                        f"{where} lists more than {MAX_ENTRIES:,} addresses, the "
+                        "sitemaps.org limit; split it into several sitemaps"
+                    )
     except ET.ParseError as e:
         raise IngestError(f"{where} is not valid sitemap XML ({e})") from None
     return _local(root.tag) == "sitemapindex", found

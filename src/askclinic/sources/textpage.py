@@ -36,7 +36,7 @@ def parse(raw: str) -> tuple[str, str | None, str | None, str]:
             break
         byline = _BYLINE.match(line)
         if byline and len(line) <= 80:
-            author = byline.group(2).strip() or next((ln for ln in rest[i + 1:] if ln), None)
+            author = byline.group(2).strip() or next((ln for ln in rest[i + 1 :] if ln), None)
             break
         if not _SKIP.match(line):
             body.append(line)
@@ -46,5 +46,13 @@ def parse(raw: str) -> tuple[str, str | None, str | None, str]:
 
 def load(path: Path, default_id: str, problems: list[str]) -> list[Article]:
     title, published, author, body = parse(read_text(path))
-    return [Article(id=default_id, title=title, text=require_body(body), published=published,
-                    author=author, source=str(path))]
+    return [
+        Article(
+            id=default_id,
+            title=title,
+            text=require_body(body),
+            published=published,
+            author=author,
+            source=str(path),
+        )
+    ]

@@ -25,9 +25,17 @@ def _field(item: ET.Element) -> dict[str, str]:
     out = {}
     for child in item:
         ns, _, name = child.tag[1:].partition("}") if child.tag.startswith("{") else ("", "", child.tag)
-        prefix = ("excerpt" if ns.endswith("/excerpt/") else "wp" if "wordpress.org/export/" in ns
-                  else "content" if "purl.org/rss/1.0/modules/content" in ns
-                  else "dc" if "purl.org/dc/" in ns else "")
+        prefix = (
+            "excerpt"
+            if ns.endswith("/excerpt/")
+            else "wp"
+            if "wordpress.org/export/" in ns
+            else "content"
+            if "purl.org/rss/1.0/modules/content" in ns
+            else "dc"
+            if "purl.org/dc/" in ns
+            else ""
+        )
         out[f"{prefix}:{name}" if prefix else name] = (child.text or "").strip()
     return out
 
@@ -52,8 +60,9 @@ def parse(data: bytes, where: str) -> tuple[str | None, list[Article]]:
     try:
         channel = ET.fromstring(data).find("channel")
     except ET.ParseError as e:
-        raise IngestError(f"{where} is not valid XML ({e}); export it again from WordPress "
-                          "(Tools → Export → Posts)") from None
+        raise IngestError(
+            f"{where} is not valid XML ({e}); export it again from WordPress (Tools → Export → Posts)"
+        ) from None
     if channel is None:
         raise IngestError(f"{where} has no <channel>: not a WordPress export")
     site = _field(channel)
@@ -70,13 +79,22 @@ def parse(data: bytes, where: str) -> tuple[str | None, list[Article]]:
         if post.get("wp:post_password"):
             continue  # password-protected: not public
         text = clean_post_html(post.get("content:encoded", ""))
-        tags = [(c.text or "").strip() for c in item.findall("category")
-                if c.get("domain") in ("category", "post_tag") and c.get("nicename") != "uncategorized"]
+        tags = [
+            (c.text or "").strip()
+            for c in item.findall("category")
+            if c.get("domain") in ("category", "post_tag") and c.get("nicename") != "uncategorized"
+        ]
         login = post.get("dc:creator", "")
-        posts.append(Article(
-            id=_slug(post), title=post.get("title") or _slug(post).replace("-", " "),
-            text=text, url=post.get("link") or post.get("guid") or None,
-            published=normalise_date(post.get("wp:post_date") or post.get("pubDate")),
-            author=authors.get(login) or login or None,
-            tags=list(dict.fromkeys(t for t in tags if t)), source=where))
+        posts.append(
+            Article(
+                id=_slug(post),
+                title=post.get("title") or _slug(post).replace("-", " "),
+                text=text,
+                url=post.get("link") or post.get("guid") or None,
+                published=normalise_date(post.get("wp:post_date") or post.get("pubDate")),
+                author=authors.get(login) or login or None,
+                tags=list(dict.fromkeys(t for t in tags if t)),
+                source=where,
+            )
+        )
     return site.get("wp:base_blog_url") or site.get("link"), posts

@@ -18,16 +18,32 @@ from collections import deque
 API_BODY_LIMIT = 64 * 1024  # /api/*: a question, a context and a comment fit many times over
 PAGE_BODY_LIMIT = 1024 * 1024  # Gradio's pages send the whole conversation with each question
 COOKIE = "askclinic_staff"  # the staff session (path /staff, HttpOnly, SameSite=Strict)
-OWN_ROUTES = {"/api/ask", "/api/feedback", "/healthz", "/embed.js", "/widget", "/staff",
-              "/staff/login", "/staff/logout"}
+OWN_ROUTES = {
+    "/api/ask",
+    "/api/feedback",
+    "/healthz",
+    "/embed.js",
+    "/widget",
+    "/staff",
+    "/staff/login",
+    "/staff/logout",
+}
 # The Gradio routes the pages need; everything else Gradio offers (uploads, file serving,
 # proxying, run history, monitoring, MCP, ...) answers 404.
 GRADIO_ROUTES = re.compile(
     r"^/(?:|config/?|theme\.css|favicon\.ico|manifest\.json|robots\.txt|(?:assets|static|svelte)/[^?]+"
     r"|gradio_api/(?:queue/join|queue/data|run/predict|heartbeat/[\w-]+|cancel|info/?|app_id/?"
-    r"|startup-events|user/?|login_check/?))$")
-_FORWARDED = (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port",
-              b"x-forwarded-prefix", b"x-real-ip", b"forwarded")
+    r"|startup-events|user/?|login_check/?))$"
+)
+_FORWARDED = (
+    b"x-forwarded-for",
+    b"x-forwarded-proto",
+    b"x-forwarded-host",
+    b"x-forwarded-port",
+    b"x-forwarded-prefix",
+    b"x-real-ip",
+    b"forwarded",
+)
 
 
 def _trusted(address: str | None, nets: tuple) -> bool:
@@ -97,12 +113,15 @@ def replay(messages: list, receive):
 
     async def again():
         return pending.popleft() if pending else await receive()
+
     return again
 
 
 def too_large_body(limit: int) -> bytes:
-    return (b'{"error": "too_large", "message": "The request is larger than %d KB; send a shorter '
-            b'question."}' % (limit // 1024))
+    return (
+        b'{"error": "too_large", "message": "The request is larger than %d KB; send a shorter '
+        b'question."}' % (limit // 1024)
+    )
 
 
 def response_headers(headers: list, path: str, staff: bool) -> list:
@@ -118,12 +137,24 @@ def response_headers(headers: list, path: str, staff: bool) -> list:
 
 # ---------------------------------------------------------------- the middleware
 
+
 def csp(frame_ancestors: str) -> str:
-    return "; ".join([
-        "default-src 'self'", "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'",
-        "media-src 'self' blob:", "worker-src 'self' blob:", "object-src 'none'",
-        "base-uri 'self'", "form-action 'self'", f"frame-ancestors {frame_ancestors}"])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "media-src 'self' blob:",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {frame_ancestors}",
+        ]
+    )
 
 
 def _cookie(scope, name: str) -> str | None:
@@ -162,13 +193,18 @@ class Guard:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in (b"content-security-policy", b"x-frame-options")]
-                headers += [(b"content-security-policy", policy),
-                            (b"x-content-type-options", b"nosniff"),
-                            (b"referrer-policy", b"same-origin"),
-                            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-                            *extra]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"content-security-policy", b"x-frame-options")
+                ]
+                headers += [
+                    (b"content-security-policy", policy),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+                    *extra,
+                ]
                 message = {**message, "headers": response_headers(headers, path, staff)}
             await send(message)
 
@@ -177,8 +213,9 @@ class Guard:
             return await self.respond(send_with_headers, *refusal)
         limit, length = body_limit(path), declared_length(scope)
         if length is not None and not 0 <= length <= limit:
-            return await self.respond(send_with_headers, 413 if length > limit else 400,
-                                      too_large_body(limit), None)
+            return await self.respond(
+                send_with_headers, 413 if length > limit else 400, too_large_body(limit), None
+            )
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             messages = await read_body(receive, limit)  # at most `limit` bytes are held
             if messages is None:
@@ -194,7 +231,7 @@ class Guard:
             if path == "/staff/export.csv":
                 rel = None
             else:
-                rel = path[len("/staff"):] or "/"
+                rel = path[len("/staff") :] or "/"
             user = self.runtime.log.session_user(_cookie(scope, COOKIE))
             if user is None:
                 if rel in ("/", "") and scope["method"] in ("GET", "HEAD"):
@@ -203,7 +240,7 @@ class Guard:
             if rel is not None and not GRADIO_ROUTES.match(rel):
                 return 404, b'{"detail": "Not Found"}', None
             return None
-        rel = path[len("/widget"):] if path.startswith("/widget/") else path
+        rel = path[len("/widget") :] if path.startswith("/widget/") else path
         if not GRADIO_ROUTES.match(rel):
             return 404, b'{"detail": "Not Found"}', None
         return None
@@ -218,6 +255,7 @@ class Guard:
 
 
 # ---------------------------------------------------------------- staff sign-in limit
+
 
 def sign_in_name(name: str) -> str:
     """The one form of a typed staff name used for both the limit and the password check."""

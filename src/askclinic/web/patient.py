@@ -21,12 +21,17 @@ from .render import labels as render_labels
 from .runtime import Unavailable, rate_message
 from .theme import markup
 
-UNAVAILABLE = ("Sorry, our article search is not available right now. Please try again in a few "
-               "minutes, or contact the clinic.")
+UNAVAILABLE = (
+    "Sorry, our article search is not available right now. Please try again in a few "
+    "minutes, or contact the clinic."
+)
 WAITING = "Searching our articles…"
-_CUE = re.compile(r"^(?:and|but|also|so|plus|what about|how about|what if|what else|is it|is that|"
-                  r"are they|are there|does it|do they|can it|can they|will it|would it|should i|"
-                  r"how long|how often|how soon|how many|how much|any other)\b", re.I)
+_CUE = re.compile(
+    r"^(?:and|but|also|so|plus|what about|how about|what if|what else|is it|is that|"
+    r"are they|are there|does it|do they|can it|can they|will it|would it|should i|"
+    r"how long|how often|how soon|how many|how much|any other)\b",
+    re.I,
+)
 _BACK = re.compile(r"\b(?:it|its|it's|this|that|these|those|they|them|their|the same)\b", re.I)
 
 
@@ -40,45 +45,60 @@ def is_follow_up(question: str) -> bool:
 
 def privacy_text(settings) -> str:
     days = settings.log_days
-    return (f"We keep your questions for {days} days to improve our articles, with the names, "
-            f"numbers, emails and addresses we recognise removed (most, not all: please leave them "
-            f"out). We never store your IP address."
-            if days > 0 else "We don't keep your questions.")
+    return (
+        f"We keep your questions for {days} days to improve our articles, with the names, "
+        f"numbers, emails and addresses we recognise removed (most, not all: please leave them "
+        f"out). We never store your IP address."
+        if days > 0
+        else "We don't keep your questions."
+    )
 
 
 def notes_html(settings) -> str:
     number = settings.emergency_number
-    return (f'<div class="ac-notes"><p class="ac-disclaimer"><strong>{escape(DISCLAIMER)}</strong> '
-            f'In an emergency, call <a href="{escape(tel_url(number), quote=True)}">{escape(number)}</a>.</p></div>')
+    return (
+        f'<div class="ac-notes"><p class="ac-disclaimer"><strong>{escape(DISCLAIMER)}</strong> '
+        f'In an emergency, call <a href="{escape(tel_url(number), quote=True)}">{escape(number)}</a>.</p></div>'
+    )
 
 
 def contact_warnings(settings) -> list[str]:
     """What a clinic should set so "not covered" answers can point patients somewhere."""
     out = []
     if settings.clinic_name in ("", "our clinic"):
-        out.append("ASKCLINIC_CLINIC_NAME is not set: patients see \"our clinic\"; set it to the clinic's name")
+        out.append(
+            'ASKCLINIC_CLINIC_NAME is not set: patients see "our clinic"; set it to the clinic\'s name'
+        )
     if not settings.clinic_phone:
-        out.append("ASKCLINIC_CLINIC_PHONE is not set: \"not covered\" answers offer no number to call; "
-                   "set it (and ASKCLINIC_CLINIC_BOOKING_URL if patients book online)")
+        out.append(
+            'ASKCLINIC_CLINIC_PHONE is not set: "not covered" answers offer no number to call; '
+            "set it (and ASKCLINIC_CLINIC_BOOKING_URL if patients book online)"
+        )
     return out
 
 
 def header_html(settings, compact: bool) -> str:
     if compact:
         return f'<header class="ac-header ac-compact"><h1>Ask {escape(settings.clinic_name)}\'s articles</h1></header>'
-    return (f'<header class="ac-header"><h1>Ask our articles</h1>'
-            f'<p>Answers are passages from {escape(settings.clinic_name)}\'s own articles, each with a '
-            f'link to the full post.</p></header>')
+    return (
+        f'<header class="ac-header"><h1>Ask our articles</h1>'
+        f"<p>Answers are passages from {escape(settings.clinic_name)}'s own articles, each with a "
+        f"link to the full post.</p></header>"
+    )
 
 
 def intro_text(settings) -> str:
-    return (f"Ask a question about {settings.topic}. You will get passages from our articles, "
-            "each linked to the place in the full post.")
+    return (
+        f"Ask a question about {settings.topic}. You will get passages from our articles, "
+        "each linked to the place in the full post."
+    )
 
 
 def intro_html(settings) -> str:
-    return (f'<div class="ac-conv"><p class="ac-intro">{escape(intro_text(settings))}</p>'
-            f'<p class="ac-intro ac-privacy">{escape(privacy_text(settings))}</p></div>')
+    return (
+        f'<div class="ac-conv"><p class="ac-intro">{escape(intro_text(settings))}</p>'
+        f'<p class="ac-intro ac-privacy">{escape(privacy_text(settings))}</p></div>'
+    )
 
 
 _suggest_lock = threading.Lock()
@@ -119,8 +139,11 @@ def suggestions(runtime, limit: int = 4) -> list[str]:
         picked = []
         for question, expected in questions:
             ans = ask(question, retriever, runtime.settings, with_highlights=False)
-            if ans.status == Status.ANSWERED and ans.excerpts and (
-                    not expected or ans.excerpts[0].article_id in expected):
+            if (
+                ans.status == Status.ANSWERED
+                and ans.excerpts
+                and (not expected or ans.excerpts[0].article_id in expected)
+            ):
                 picked.append(question)
             if len(picked) == limit:
                 break
@@ -150,9 +173,13 @@ class Chat:
             elif t.get("ans") is not None:
                 ans = t["ans"]
                 rateable = self.logging and ans.id and ans.status in (Status.ANSWERED, Status.NO_MATCH)
-                turns.append({"a": answer_html(ans, self.runtime.settings, turn=n, chosen=t.get("chosen")),
-                              "fb": t.get("fb") if rateable else "off",
-                              "lang": getattr(ans, "language", None) or "en"})
+                turns.append(
+                    {
+                        "a": answer_html(ans, self.runtime.settings, turn=n, chosen=t.get("chosen")),
+                        "fb": t.get("fb") if rateable else "off",
+                        "lang": getattr(ans, "language", None) or "en",
+                    }
+                )
             else:
                 turns.append({"a": notice_html(t["notice"][0], t["notice"][1], turn=n), "fb": "off"})
         if not turns and not waiting:
@@ -164,7 +191,11 @@ class Chat:
         text = (text or "").strip()
         if not text or state.get("asking"):
             return gr.update(), gr.update(), state
-        state = {**state, "asking": {"question": text}, "turns": state["turns"] + [{"q": question_html(text)}]}
+        state = {
+            **state,
+            "asking": {"question": text},
+            "turns": state["turns"] + [{"q": question_html(text)}],
+        }
         return "", self.html(state, waiting=True), state
 
     def respond(self, state, request: gr.Request):
@@ -179,7 +210,9 @@ class Chat:
             return self.html(state), state
         question, check = asking["question"], asking.get("check")
         previous = state.get("previous")
-        context = asking.get("context") if check else (previous if previous and is_follow_up(question) else None)
+        context = (
+            asking.get("context") if check else (previous if previous and is_follow_up(question) else None)
+        )
         options = {"exclude": state["shown"]} if context else {}
         if check:
             options["check"] = check
@@ -191,7 +224,9 @@ class Chat:
         if ans.status in (Status.ANSWERED, Status.NO_MATCH):
             state["previous"] = (f"{context} {ans.question}" if context else ans.question)[-600:]
         state["shown"] += [(e.article_id, e.text) for e in ans.excerpts]
-        state["turns"].append({"ans": ans, "fb": None, "chosen": None, "question": question, "context": context})
+        state["turns"].append(
+            {"ans": ans, "fb": None, "chosen": None, "question": question, "context": context}
+        )
         return self.html(state), state
 
     def _unchanged(self, state):
@@ -203,7 +238,12 @@ class Chat:
         kind, _, rest = (value or "").partition(":")
         turn, _, arg = rest.partition(":")
         turns = list(state["turns"])
-        if not turn.isdigit() or int(turn) >= len(turns) or "ans" not in turns[int(turn)] or state.get("asking"):
+        if (
+            not turn.isdigit()
+            or int(turn) >= len(turns)
+            or "ans" not in turns[int(turn)]
+            or state.get("asking")
+        ):
             return self._unchanged(state)
         n, t = int(turn), dict(turns[int(turn)])
         ans = t["ans"]
@@ -222,8 +262,11 @@ class Chat:
             t["chosen"] = arg
             turns[n] = t
             turns.append({"q": question_html(label, lang, "chose")})
-            state = {**state, "turns": turns, "asking": {"question": t["question"], "check": arg,
-                                                         "context": t.get("context")}}
+            state = {
+                **state,
+                "turns": turns,
+                "asking": {"question": t["question"], "check": arg, "context": t.get("context")},
+            }
             return "", self.html(state, waiting=True), state
         turns[n] = t
         state = {**state, "turns": turns}
@@ -235,47 +278,75 @@ def build(runtime, compact: bool) -> gr.Blocks:
     chat = Chat(runtime, "widget" if compact else "chat")
     title = f"Ask our articles – {settings.clinic_name}" + (" (chat panel)" if compact else "")
     private = dict(api_visibility="private", show_progress="hidden")
-    with gr.Blocks(title=title, analytics_enabled=False, fill_height=True,
-                   elem_classes=["ac-page", "ac-widget" if compact else "ac-full"]) as demo:
+    with gr.Blocks(
+        title=title,
+        analytics_enabled=False,
+        fill_height=True,
+        elem_classes=["ac-page", "ac-widget" if compact else "ac-full"],
+    ) as demo:
         markup(header_html(settings, compact))
         conv = markup(intro_html(settings), elem_id="ac-conv", scale=1)
         with gr.Column(elem_id="ac-bottom", scale=0):
             with gr.Row(elem_classes=["ac-starters"]):
-                starters = [gr.Button(q, size="sm", variant="secondary", elem_classes=["ac-starter"],
-                                      visible=bool(q)) for q in ([*settings.starters] + [""] * 6)[:6]]
+                starters = [
+                    gr.Button(q, size="sm", variant="secondary", elem_classes=["ac-starter"], visible=bool(q))
+                    for q in ([*settings.starters] + [""] * 6)[:6]
+                ]
             with gr.Row(elem_classes=["ac-ask"], equal_height=True):
-                box = gr.Textbox(label="Your question", show_label=False, container=False, max_length=4000,
-                                 placeholder="Type your question",
-                                 lines=1, max_lines=4, scale=5, autofocus=not compact, elem_id="ac-question")
+                box = gr.Textbox(
+                    label="Your question",
+                    show_label=False,
+                    container=False,
+                    max_length=4000,
+                    placeholder="Type your question",
+                    lines=1,
+                    max_lines=4,
+                    scale=5,
+                    autofocus=not compact,
+                    elem_id="ac-question",
+                )
                 send = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="ac-send")
                 clear = gr.Button("Clear", variant="secondary", scale=0, min_width=72, elem_id="ac-clear")
             with gr.Row(visible=False, elem_id="ac-confirm") as confirm:
                 markup('<p class="ac-confirm-q">Clear this conversation?</p>')
-                yes = gr.Button("Yes, clear it", variant="stop", scale=0, min_width=120, elem_id="ac-clear-yes")
+                yes = gr.Button(
+                    "Yes, clear it", variant="stop", scale=0, min_width=120, elem_id="ac-clear-yes"
+                )
                 keep = gr.Button("Keep it", variant="secondary", scale=0, min_width=96, elem_id="ac-clear-no")
             markup(notes_html(settings))
-        action = gr.Textbox(elem_id="ac-action", elem_classes=["ac-hidden"], show_label=False,
-                            container=False, label="action")
+        action = gr.Textbox(
+            elem_id="ac-action", elem_classes=["ac-hidden"], show_label=False, container=False, label="action"
+        )
         go = gr.Button("action", elem_id="ac-action-go", elem_classes=["ac-hidden"])
         state = gr.State(fresh_state())
 
         for trigger in (box.submit, send.click):
-            trigger(chat.add_question, [box, state], [box, conv, state], queue=False, **private
-                    ).then(chat.respond, [state], [conv, state], **private)
+            trigger(chat.add_question, [box, state], [box, conv, state], queue=False, **private).then(
+                chat.respond, [state], [conv, state], **private
+            )
         for b in starters:
-            b.click(chat.add_question, [b, state], [box, conv, state], queue=False, **private
-                    ).then(chat.respond, [state], [conv, state], **private)
-        go.click(chat.action, [action, state], [action, conv, state], queue=False, **private
-                 ).then(chat.respond, [state], [conv, state], **private)
+            b.click(chat.add_question, [b, state], [box, conv, state], queue=False, **private).then(
+                chat.respond, [state], [conv, state], **private
+            )
+        go.click(chat.action, [action, state], [action, conv, state], queue=False, **private).then(
+            chat.respond, [state], [conv, state], **private
+        )
         clear.click(lambda: gr.update(visible=True), None, [confirm], queue=False, **private)
         keep.click(lambda: gr.update(visible=False), None, [confirm], queue=False, **private)
-        yes.click(lambda: (fresh_state(), intro_html(settings), gr.update(visible=False)), None,
-                  [state, conv, confirm], queue=False, **private)
+        yes.click(
+            lambda: (fresh_state(), intro_html(settings), gr.update(visible=False)),
+            None,
+            [state, conv, confirm],
+            queue=False,
+            **private,
+        )
 
         def offer():
-            qs = suggestions(runtime)[:len(starters)]
-            return [gr.update(value=q, visible=True) for q in qs] + \
-                   [gr.update(visible=False)] * (len(starters) - len(qs))
+            qs = suggestions(runtime)[: len(starters)]
+            return [gr.update(value=q, visible=True) for q in qs] + [gr.update(visible=False)] * (
+                len(starters) - len(qs)
+            )
+
         demo.load(offer, None, starters, queue=False, **private)
     demo.queue(default_concurrency_limit=4, max_size=256)
     return demo

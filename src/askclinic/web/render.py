@@ -69,19 +69,40 @@ def marked(text: str, highlights: list[str]) -> str:
 
 
 LABELS = {
-    "en": {"call": "Call {n}", "text": "Text {n}", "none": "None of these", "helpful": "Did this help?",
-           "yes": "Yes", "no": "No", "new_tab": " (opens in a new tab)", "older": "older article: "
-           "ask us if anything has changed", "you": "You asked:", "chose": "You answered:",
-           "thanks": "Thank you! Anything to add? (optional)", "sorry": "Sorry this didn't help. "
-           "What were you looking for? (optional)", "saved": "Thank you, your comment was saved.",
-           "rated": "Thank you for your feedback.", "passages": "Answer: {p} from {a}."},
-    "es": {"call": "Llamar al {n}", "text": "Enviar mensaje al {n}", "none": "Nada de esto",
-           "helpful": "¿Le ayudó?", "yes": "Sí", "no": "No", "new_tab": " (se abre en otra pestaña)",
-           "older": "artículo antiguo: pregúntenos si algo ha cambiado", "you": "Usted preguntó:",
-           "chose": "Usted respondió:", "thanks": "¡Gracias! ¿Algo más? (opcional)",
-           "sorry": "Lamentamos que no le ayudara. ¿Qué buscaba? (opcional)",
-           "saved": "Gracias, guardamos su comentario.", "rated": "Gracias por su opinión.",
-           "passages": "Respuesta: {p} de {a}."},
+    "en": {
+        "call": "Call {n}",
+        "text": "Text {n}",
+        "none": "None of these",
+        "helpful": "Did this help?",
+        "yes": "Yes",
+        "no": "No",
+        "new_tab": " (opens in a new tab)",
+        "older": "older article: ask us if anything has changed",
+        "you": "You asked:",
+        "chose": "You answered:",
+        "thanks": "Thank you! Anything to add? (optional)",
+        "sorry": "Sorry this didn't help. What were you looking for? (optional)",
+        "saved": "Thank you, your comment was saved.",
+        "rated": "Thank you for your feedback.",
+        "passages": "Answer: {p} from {a}.",
+    },
+    "es": {
+        "call": "Llamar al {n}",
+        "text": "Enviar mensaje al {n}",
+        "none": "Nada de esto",
+        "helpful": "¿Le ayudó?",
+        "yes": "Sí",
+        "no": "No",
+        "new_tab": " (se abre en otra pestaña)",
+        "older": "artículo antiguo: pregúntenos si algo ha cambiado",
+        "you": "Usted preguntó:",
+        "chose": "Usted respondió:",
+        "thanks": "¡Gracias! ¿Algo más? (opcional)",
+        "sorry": "Lamentamos que no le ayudara. ¿Qué buscaba? (opcional)",
+        "saved": "Gracias, guardamos su comentario.",
+        "rated": "Gracias por su opinión.",
+        "passages": "Respuesta: {p} de {a}.",
+    },
 }
 
 
@@ -93,8 +114,10 @@ def _link(url: str | None, label_html: str, cls: str = "", language: str = "en")
     if not url:
         return label_html
     c = f' class="{cls}"' if cls else ""
-    return (f'<a{c} href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-            f'{label_html}<span class="ac-sr">{escape(labels(language)["new_tab"])}</span></a>')
+    return (
+        f'<a{c} href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+        f'{label_html}<span class="ac-sr">{escape(labels(language)["new_tab"])}</span></a>'
+    )
 
 
 def _trim_overlap(first: str, second: str, least: int = 20) -> str:
@@ -133,9 +156,12 @@ def card(group, today: dt.date | None = None, language: str = "en") -> str:
         previous = ex.text
         if text:
             quotes.append(f'<blockquote class="ac-excerpt">{marked(text, ex.highlights)}</blockquote>')
-    return (f'<article class="ac-card"><h2 class="ac-title">{_link(url, escape(first.title), "", language)}</h2>'
-            + (f'<p class="ac-meta">{" · ".join(meta)}</p>' if meta else "")
-            + "".join(quotes) + "</article>")
+    return (
+        f'<article class="ac-card"><h2 class="ac-title">{_link(url, escape(first.title), "", language)}</h2>'
+        + (f'<p class="ac-meta">{" · ".join(meta)}</p>' if meta else "")
+        + "".join(quotes)
+        + "</article>"
+    )
 
 
 def tel_url(number: str) -> str:
@@ -150,8 +176,10 @@ def _number(text: str) -> str:
 def contact_actions(settings: Settings) -> str:
     acts = []
     if settings.clinic_phone:
-        acts.append(f'<a class="ac-action" href="{escape(tel_url(settings.clinic_phone), quote=True)}">'
-                    f'Call {escape(settings.clinic_name)}: {escape(settings.clinic_phone)}</a>')
+        acts.append(
+            f'<a class="ac-action" href="{escape(tel_url(settings.clinic_phone), quote=True)}">'
+            f"Call {escape(settings.clinic_name)}: {escape(settings.clinic_phone)}</a>"
+        )
     booking = safe_url(settings.clinic_booking_url)
     if booking:
         acts.append(_link(booking, "Book a visit", "ac-action"))
@@ -170,34 +198,48 @@ def emergency_html(ans: Answer, settings: Settings) -> str:
     headline, rest = _split_first_sentence(ans.message)
     crisis = _number(settings.crisis_line)
     self_harm = getattr(ans, "kind", None) in ("self_harm", "suicide") or (
-        crisis and crisis in ans.message and getattr(ans, "kind", None) is None)
+        crisis and crisis in ans.message and getattr(ans, "kind", None) is None
+    )
     acts = []
     if self_harm:
-        acts.append(f'<a class="ac-action ac-urgent" href="{escape(tel_url(crisis), quote=True)}">'
-                    f'{escape(lab["call"].format(n=crisis))}</a>')
+        acts.append(
+            f'<a class="ac-action ac-urgent" href="{escape(tel_url(crisis), quote=True)}">'
+            f"{escape(lab['call'].format(n=crisis))}</a>"
+        )
         sms = "sms:" + quote("".join(ch for ch in crisis if ch.isdigit() or ch == "+"))
-        acts.append(f'<a class="ac-action ac-urgent" href="{escape(sms, quote=True)}">'
-                    f'{escape(lab["text"].format(n=crisis))}</a>')
+        acts.append(
+            f'<a class="ac-action ac-urgent" href="{escape(sms, quote=True)}">'
+            f"{escape(lab['text'].format(n=crisis))}</a>"
+        )
     number = settings.emergency_number
-    acts.append(f'<a class="ac-action ac-urgent" href="{escape(tel_url(number), quote=True)}">'
-                f'{escape(lab["call"].format(n=number))}</a>')
-    return (f'<div class="ac-alert" role="alert"><h2 class="ac-alert-head">{escape(headline)}</h2>'
-            + (f"<p>{escape(rest)}</p>" if rest else "")
-            + f'<p class="ac-actions">{"".join(acts)}</p></div>')
+    acts.append(
+        f'<a class="ac-action ac-urgent" href="{escape(tel_url(number), quote=True)}">'
+        f"{escape(lab['call'].format(n=number))}</a>"
+    )
+    return (
+        f'<div class="ac-alert" role="alert"><h2 class="ac-alert-head">{escape(headline)}</h2>'
+        + (f"<p>{escape(rest)}</p>" if rest else "")
+        + f'<p class="ac-actions">{"".join(acts)}</p></div>'
+    )
 
 
 def check_html(ans: Answer, turn: int, chosen: str | None = None) -> str:
-    """"Is any of this happening now?" with one button per red flag and "None of these";
+    """ "Is any of this happening now?" with one button per red flag and "None of these";
     once answered, the choice instead of the buttons."""
     lab = labels(getattr(ans, "language", None))
     items = list(getattr(ans, "check", None) or [])
     head = f'<h2 class="ac-check-head">{escape(ans.message)}</h2>'
     if chosen is not None:
         return head
-    buttons = [f'<button type="button" class="ac-act ac-check-item" id="ac-act-check-{turn}-'
-               f'{escape(str(c["id"]), quote=True)}">{escape(str(c["label"]))}</button>' for c in items]
-    buttons.append(f'<button type="button" class="ac-act ac-check-none" id="ac-act-check-{turn}-none">'
-                   f'{escape(lab["none"])}</button>')
+    buttons = [
+        f'<button type="button" class="ac-act ac-check-item" id="ac-act-check-{turn}-'
+        f'{escape(str(c["id"]), quote=True)}">{escape(str(c["label"]))}</button>'
+        for c in items
+    ]
+    buttons.append(
+        f'<button type="button" class="ac-act ac-check-none" id="ac-act-check-{turn}-none">'
+        f"{escape(lab['none'])}</button>"
+    )
     return head + f'<div class="ac-check-items">{"".join(buttons)}</div>'
 
 
@@ -214,13 +256,16 @@ def announcement(ans: Answer) -> str:
     return _split_first_sentence(ans.message)[0]
 
 
-def answer_html(ans: Answer, settings: Settings, today: dt.date | None = None, turn: int = 0,
-                chosen: str | None = None) -> str:
+def answer_html(
+    ans: Answer, settings: Settings, today: dt.date | None = None, turn: int = 0, chosen: str | None = None
+) -> str:
     """The assistant's turn for one Answer (its feedback row is added by conversation_html)."""
     lang = getattr(ans, "language", None) or "en"
     said = f' lang="{escape(lang, quote=True)}"' if lang != "en" else ""  # read out in its language
-    parts = [f'<section class="ac-answer ac-{escape(ans.status)}" id="ac-turn-{turn}" tabindex="-1"{said}>',
-             f'<p class="ac-announce">{escape(announcement(ans))}</p>']
+    parts = [
+        f'<section class="ac-answer ac-{escape(ans.status)}" id="ac-turn-{turn}" tabindex="-1"{said}>',
+        f'<p class="ac-announce">{escape(announcement(ans))}</p>',
+    ]
     if ans.status == Status.EMERGENCY:
         parts.append(emergency_html(ans, settings))
     elif ans.status == Status.CHECK:
@@ -234,8 +279,11 @@ def answer_html(ans: Answer, settings: Settings, today: dt.date | None = None, t
     if ans.status == Status.NO_MATCH:
         parts.append(contact_actions(settings))
     if ans.excerpts:
-        parts.append('<div class="ac-cards">' + "".join(card(g, today, lang) for g in
-                                                        group_by_article(ans.excerpts)) + "</div>")
+        parts.append(
+            '<div class="ac-cards">'
+            + "".join(card(g, today, lang) for g in group_by_article(ans.excerpts))
+            + "</div>"
+        )
     parts.append("</section>")
     return "".join(parts)
 
@@ -245,27 +293,37 @@ def feedback_html(turn: int, stage: str | None, language: str = "en") -> str:
     chat.js adds the optional comment box into `ac-comment-slot-<turn>`); after a comment, thanks."""
     lab = labels(language)
     if stage is None:
-        return (f'<div class="ac-fb"><span class="ac-fb-q">{escape(lab["helpful"])}</span>'
-                f'<button type="button" class="ac-act ac-fb-btn" id="ac-act-up-{turn}">{escape(lab["yes"])}</button>'
-                f'<button type="button" class="ac-act ac-fb-btn" id="ac-act-down-{turn}">{escape(lab["no"])}</button></div>')
+        return (
+            f'<div class="ac-fb"><span class="ac-fb-q">{escape(lab["helpful"])}</span>'
+            f'<button type="button" class="ac-act ac-fb-btn" id="ac-act-up-{turn}">{escape(lab["yes"])}</button>'
+            f'<button type="button" class="ac-act ac-fb-btn" id="ac-act-down-{turn}">{escape(lab["no"])}</button></div>'
+        )
     if stage in ("up", "down"):
         text = lab["thanks"] if stage == "up" else lab["sorry"]
-        return (f'<div class="ac-fb ac-fb-done"><p class="ac-thanks" id="ac-thanks-{turn}" tabindex="-1">'
-                f'{escape(text)}</p><div class="ac-comment-slot" id="ac-comment-slot-{turn}"></div></div>')
+        return (
+            f'<div class="ac-fb ac-fb-done"><p class="ac-thanks" id="ac-thanks-{turn}" tabindex="-1">'
+            f'{escape(text)}</p><div class="ac-comment-slot" id="ac-comment-slot-{turn}"></div></div>'
+        )
     text = lab["saved"] if stage == "commented" else lab["rated"]
-    return (f'<div class="ac-fb ac-fb-done"><p class="ac-thanks" id="ac-thanks-{turn}" tabindex="-1">'
-            f'{escape(text)}</p></div>')
+    return (
+        f'<div class="ac-fb ac-fb-done"><p class="ac-thanks" id="ac-thanks-{turn}" tabindex="-1">'
+        f"{escape(text)}</p></div>"
+    )
 
 
 def question_html(text: str, language: str = "en", kind: str = "you") -> str:
-    return (f'<p class="ac-question"><span class="ac-sr">{escape(labels(language)[kind])} </span>'
-            f'{text_html(text)}</p>')
+    return (
+        f'<p class="ac-question"><span class="ac-sr">{escape(labels(language)[kind])} </span>'
+        f"{text_html(text)}</p>"
+    )
 
 
 def notice_html(text: str, kind: str = "notice", turn: int = 0) -> str:
     """A fixed message from the app itself (rate limit, search unavailable)."""
-    return (f'<section class="ac-answer ac-{escape(kind)}" id="ac-turn-{turn}" tabindex="-1">'
-            f'<p class="ac-announce">{escape(text)}</p><p class="ac-lead">{escape(text)}</p></section>')
+    return (
+        f'<section class="ac-answer ac-{escape(kind)}" id="ac-turn-{turn}" tabindex="-1">'
+        f'<p class="ac-announce">{escape(text)}</p><p class="ac-lead">{escape(text)}</p></section>'
+    )
 
 
 def conversation_html(turns: list[dict], waiting: str | None = None, version: int = 0) -> str:

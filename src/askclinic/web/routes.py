@@ -22,8 +22,11 @@ from .runtime import RateLimiter, Runtime, Unavailable, rate_message
 from .theme import STATIC
 
 CHECK_VALUES = (*redflags.CATEGORIES, "none")  # /api/ask?check=: the reply to a check step
-BAD_TEXT = {"error": "bad_text", "message": "The text holds a lone UTF-16 surrogate (for "
-            "example \\ud800), which is not a character; send the question as plain UTF-8 text."}
+BAD_TEXT = {
+    "error": "bad_text",
+    "message": "The text holds a lone UTF-16 surrogate (for "
+    "example \\ud800), which is not a character; send the question as plain UTF-8 text.",
+}
 
 router = APIRouter()
 
@@ -61,24 +64,31 @@ def _limited(request: Request, limiter: RateLimiter):
     """The 429 response when this client is over `limiter`'s rate, else None (and counted)."""
     wait = limiter.hit(_runtime(request).client_key(request.client.host if request.client else None))
     if wait:
-        return JSONResponse({"error": "rate_limited", "message": rate_message(wait),
-                             "retry_after": max(1, round(wait))}, status_code=429,
-                            headers={"Retry-After": str(max(1, round(wait)))})
+        return JSONResponse(
+            {"error": "rate_limited", "message": rate_message(wait), "retry_after": max(1, round(wait))},
+            status_code=429,
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
     return None
 
 
 # ---------------------------------------------------------------- the JSON API
 
-def _answer_response(request: Request, q: str | None, context: str | None, count: bool = True,
-                     check: str | None = None):
+
+def _answer_response(
+    request: Request, q: str | None, context: str | None, count: bool = True, check: str | None = None
+):
     runtime = _runtime(request)
     if check is not None and check not in CHECK_VALUES:
-        return JSONResponse({"error": "bad_check", "message": "check must be one of: "
-                             + ", ".join(CHECK_VALUES) + "."}, status_code=400)
+        return JSONResponse(
+            {"error": "bad_check", "message": "check must be one of: " + ", ".join(CHECK_VALUES) + "."},
+            status_code=400,
+        )
     if q is None:
-        return JSONResponse({"error": "missing_question",
-                             "message": "Add the question as ?q=... (or POST {\"q\": ...})."},
-                            status_code=400)
+        return JSONResponse(
+            {"error": "missing_question", "message": 'Add the question as ?q=... (or POST {"q": ...}).'},
+            status_code=400,
+        )
     too_many = _limited(request, runtime.limiter) if count else None
     if too_many:
         return too_many
@@ -87,14 +97,14 @@ def _answer_response(request: Request, q: str | None, context: str | None, count
     try:
         ans = runtime.answer(q, context or None, "api", **({"check": check} if check else {}))
     except Unavailable as e:
-        return JSONResponse({"error": "unavailable", "message": UNAVAILABLE,
-                             "detail": str(e)}, status_code=503)
+        return JSONResponse(
+            {"error": "unavailable", "message": UNAVAILABLE, "detail": str(e)}, status_code=503
+        )
     return JSONResponse(ans.to_dict())
 
 
 @router.get("/api/ask")
-def api_ask(request: Request, q: str | None = None, context: str | None = None,
-            check: str | None = None):
+def api_ask(request: Request, q: str | None = None, context: str | None = None, check: str | None = None):
     return _answer_response(request, q, context, check=check)
 
 
@@ -105,8 +115,7 @@ async def api_ask_post(request: Request):
         return too_many
     body = await _json_body(request)
     if body is None:
-        return JSONResponse({"error": "bad_request", "message": "Send JSON: {\"q\": \"...\"}"},
-                            status_code=400)
+        return JSONResponse({"error": "bad_request", "message": 'Send JSON: {"q": "..."}'}, status_code=400)
     q, context, check = body.get("q", body.get("question")), body.get("context"), body.get("check")
     if not isinstance(q, str) or not isinstance(context, (str, type(None))):
         return _answer_response(request, None, None)
@@ -124,20 +133,35 @@ async def api_feedback(request: Request):
     body = await _json_body(request)
     rating = {**RATINGS, 1: 1, -1: -1}.get((body or {}).get("rating"))
     comment = (body or {}).get("comment")
-    if not body or not isinstance(body.get("id"), str) or rating is None \
-            or not isinstance(comment, (str, type(None))):
-        return JSONResponse({"error": "bad_request", "message": "Send JSON: {\"id\": \"<answer "
-                             "id>\", \"rating\": \"up\" | \"down\", \"comment\": \"optional\"}"},
-                            status_code=400)
+    if (
+        not body
+        or not isinstance(body.get("id"), str)
+        or rating is None
+        or not isinstance(comment, (str, type(None)))
+    ):
+        return JSONResponse(
+            {
+                "error": "bad_request",
+                "message": 'Send JSON: {"id": "<answer id>", "rating": "up" | "down", "comment": "optional"}',
+            },
+            status_code=400,
+        )
     if bad_text(comment):
         return JSONResponse(BAD_TEXT, status_code=400)
     stored = runtime.feedback(body["id"], rating, comment)
     if stored is None:
-        return JSONResponse({"error": "log_unavailable", "message": "Your feedback could not be "
-                             "saved right now; please try again later."}, status_code=503)
+        return JSONResponse(
+            {
+                "error": "log_unavailable",
+                "message": "Your feedback could not be saved right now; please try again later.",
+            },
+            status_code=503,
+        )
     if not stored:
-        return JSONResponse({"error": "not_found", "message": "No answer with that id (it may "
-                             "be older than the log keeps)."}, status_code=404)
+        return JSONResponse(
+            {"error": "not_found", "message": "No answer with that id (it may be older than the log keeps)."},
+            status_code=404,
+        )
     return JSONResponse({"ok": True})
 
 
@@ -149,16 +173,24 @@ def healthz(request: Request):
     except Unavailable as e:
         return JSONResponse({"status": "unavailable", "error": str(e)}, status_code=503)
     m = index.manifest
-    return {"status": "ok", "index_version": index.version, "articles": len(index.articles),
-            "chunks": len(index.chunks), "model": m.get("model"), "built_at": m.get("built_at"),
-            "reload_error": runtime._live.error, "log_error": runtime.log_error,
-            "warnings": contact_warnings(runtime.settings)}
+    return {
+        "status": "ok",
+        "index_version": index.version,
+        "articles": len(index.articles),
+        "chunks": len(index.chunks),
+        "model": m.get("model"),
+        "built_at": m.get("built_at"),
+        "reload_error": runtime._live.error,
+        "log_error": runtime.log_error,
+        "warnings": contact_warnings(runtime.settings),
+    }
 
 
 @router.get("/embed.js")
 def embed_js():
-    return FileResponse(STATIC / "embed.js", media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=3600"})
+    return FileResponse(
+        STATIC / "embed.js", media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 @router.get("/widget")
@@ -167,6 +199,7 @@ def widget_slash(request: Request):
 
 
 # ---------------------------------------------------------------- staff sign-in and export
+
 
 @router.get("/staff")
 def staff_slash():
@@ -214,15 +247,21 @@ def login(request: Request, name: str = Form(""), password: str = Form("")):
     wait = runtime.sign_in_limit.reserve(name, address)  # counted before the password is checked
     if wait:
         msg = f"Too many failed sign-ins. Try again in about {max(1, round(wait / 60))} minutes."
-        return HTMLResponse(login_page(settings, msg), 429,
-                            headers={"Retry-After": str(max(1, round(wait)))})
+        return HTMLResponse(login_page(settings, msg), 429, headers={"Retry-After": str(max(1, round(wait)))})
     if not runtime.log.check_login(name, password):
         return HTMLResponse(login_page(settings, "Wrong name or password."), 401)
     runtime.sign_in_limit.release(name, address)
     token = runtime.log.start_session(name, settings.staff_session_hours)
     resp = RedirectResponse("/staff/", 303)
-    resp.set_cookie(COOKIE, token, max_age=int(settings.staff_session_hours * 3600), path="/staff",
-                    httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    resp.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(settings.staff_session_hours * 3600),
+        path="/staff",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return resp
 
 
@@ -244,5 +283,8 @@ def export_csv(request: Request, filters: str = "", q: str = ""):
     except ValueError as e:
         return JSONResponse({"error": str(e)}, status_code=400)
     name = time.strftime("askclinic-questions-%Y%m%d-%H%M.csv")
-    return Response(to_csv(entries), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        to_csv(entries),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

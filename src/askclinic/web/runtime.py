@@ -19,6 +19,7 @@ from ..privacy import redact
 from ..safety import clean
 from . import guard
 
+
 class RateLimiter:
     """Token bucket per client: `limit` requests per `period` seconds, refilled smoothly.
     Clients are keyed by a salted hash of their address, kept in memory only."""
@@ -58,8 +59,10 @@ class RateLimiter:
 
 
 def rate_message(wait: float) -> str:
-    return (f"You have asked many questions in a short time. Please wait about "
-            f"{max(1, round(wait))} seconds and ask again.")
+    return (
+        f"You have asked many questions in a short time. Please wait about "
+        f"{max(1, round(wait))} seconds and ask again."
+    )
 
 
 def _text(value: str | None) -> str:
@@ -79,6 +82,7 @@ class Runtime:
         self.settings = settings
         if embedder is None:
             from ..embedding import get_embedder
+
             embedder = get_embedder(settings)
         self.embedder = embedder
         self.log = Log.in_folder(settings.data_path)
@@ -105,6 +109,7 @@ class Runtime:
             with self._live_lock:
                 if self._live is None and time.monotonic() >= self._retry_at:
                     from ..live import LiveIndex
+
                     try:
                         self._live = LiveIndex(self.settings.index, self.embedder, self.settings.model)
                         self._live.watch(self._stop)
@@ -141,16 +146,22 @@ class Runtime:
         `options` go to answer.ask (e.g. exclude, check)."""
         retriever = self.retriever()
         limit = self.settings.max_question_chars
-        question = _text((question or "")[:4 * limit])  # cut before any clean-up
-        context = _text((context or "")[:4 * limit]) or None
+        question = _text((question or "")[: 4 * limit])  # cut before any clean-up
+        context = _text((context or "")[: 4 * limit]) or None
         started = time.perf_counter()
         ans = ask(question, retriever, self.settings, context=context, **options)
         ms = int((time.perf_counter() - started) * 1000)
         if self.settings.log_days > 0 and ans.question.strip():
             kept = clean(context)[:limit] if context else None
             try:
-                ans.id = self.log.record(ans, redact(ans.question), redact(kept) if kept else None,
-                                         channel, retriever.index.version, ms)
+                ans.id = self.log.record(
+                    ans,
+                    redact(ans.question),
+                    redact(kept) if kept else None,
+                    channel,
+                    retriever.index.version,
+                    ms,
+                )
                 self.log_error = None
             except (sqlite3.Error, OSError) as e:  # e.g. a full disk: the patient still gets the answer
                 self._log_failed(e)
@@ -159,8 +170,7 @@ class Runtime:
     def _log_failed(self, error: Exception) -> None:
         message = f"could not write to the question log {self.log.path}: {error}"
         if self.log_error is None:  # said once, until a write works again
-            print(f"askclinic: {message}; answers are still served but not kept", file=sys.stderr,
-                  flush=True)
+            print(f"askclinic: {message}; answers are still served but not kept", file=sys.stderr, flush=True)
         self.log_error = message
 
     def feedback(self, qid: str, rating: int, comment: str | None) -> bool:
@@ -187,6 +197,7 @@ class Runtime:
 
 
 # ---------------------------------------------------------------- rebuild
+
 
 class Rebuild:
     """The console's "Rebuild index": the CLI's incremental build from the configured
@@ -227,16 +238,27 @@ class Rebuild:
         from ..update import update_index
 
         try:
-            result = update_index(self.sources, self.runtime.settings, self.runtime.embedder,
-                                  log=self.log, on_read=self._read, progress_bar=False)
+            result = update_index(
+                self.sources,
+                self.runtime.settings,
+                self.runtime.embedder,
+                log=self.log,
+                on_read=self._read,
+                progress_bar=False,
+            )
             report = result.build
             self.log(report.summary())
             if report.version:
-                self.log(f"new index version {report.version}: {report.chunks:,} passages, "
-                         f"{report.embedded:,} embedded in {report.seconds:.1f} s")
+                self.log(
+                    f"new index version {report.version}: {report.chunks:,} passages, "
+                    f"{report.embedded:,} embedded in {report.seconds:.1f} s"
+                )
                 live = self.runtime.wait_for_version(report.version)
-                self.log("the chat now answers from the new version" if live else
-                         "the chat switches to the new version within a few seconds")
+                self.log(
+                    "the chat now answers from the new version"
+                    if live
+                    else "the chat switches to the new version within a few seconds"
+                )
                 for line in result.golden_lines():  # staff's golden questions, re-asked
                     self.log(line)
             else:
@@ -248,10 +270,14 @@ class Rebuild:
 
     def status(self) -> str:
         with self.lock:
-            head = {"idle": "No rebuild has run since the server started.",
-                    "running": "Rebuilding… the chat keeps answering from the current version.",
-                    "done": "Finished.", "failed": "Failed (the current index is unchanged)."}[self.state]
+            head = {
+                "idle": "No rebuild has run since the server started.",
+                "running": "Rebuilding… the chat keeps answering from the current version.",
+                "done": "Finished.",
+                "failed": "Failed (the current index is unchanged).",
+            }[self.state]
             return "\n".join([head, *self.lines])
+
 
 def golden_results(runtime):
     """(golden.jsonl path or None, results against the served index)."""

@@ -20,14 +20,22 @@ from .render import marked, text_html
 from .runtime import golden_results
 from .theme import markup
 
-KIND_LABELS = [("No match", "no_match"), ("Thumbs down", "thumbs_down"),
-               ("Emergency", "emergency"), ("Other language", "other_language")]
-LOG_COLUMNS = ["Time", "Question", "Status", "Excerpts shown", "Index", "Feedback",
-               "Comment", "Reviewed"]
+KIND_LABELS = [
+    ("No match", "no_match"),
+    ("Thumbs down", "thumbs_down"),
+    ("Emergency", "emergency"),
+    ("Other language", "other_language"),
+]
+LOG_COLUMNS = ["Time", "Question", "Status", "Excerpts shown", "Index", "Feedback", "Comment", "Reviewed"]
 SHOWN = 200
 assert [v for _, v in KIND_LABELS] + ["unreviewed"] == list(FILTERS)
-STATUS_WORDS = {Status.ANSWERED: "Answered", Status.NO_MATCH: "Not covered", Status.EMERGENCY: "Emergency",
-                Status.CHECK: "Asked to check", Status.INVALID: "Not a question"}
+STATUS_WORDS = {
+    Status.ANSWERED: "Answered",
+    Status.NO_MATCH: "Not covered",
+    Status.EMERGENCY: "Emergency",
+    Status.CHECK: "Asked to check",
+    Status.INVALID: "Not a question",
+}
 
 
 def local_time(stamp: str | None) -> str:
@@ -56,6 +64,7 @@ def status_words(e) -> str:
 
 # ---------------------------------------------------------------- what the console shows
 
+
 def _table(rows: list[tuple[str, str]]) -> str:
     """A two-column table of (label, HTML already escaped)."""
     body = "".join(f"<tr><th scope='row'>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
@@ -63,9 +72,19 @@ def _table(rows: list[tuple[str, str]]) -> str:
 
 
 def _rows(entries) -> list[list[str]]:
-    return [[local_time(e.asked_at), e.question, status_words(e), excerpts_label(e.excerpts),
-             short_version(e.index_version), rating_words(e.rating), e.comment or "",
-             ("✓ " + (e.note or "")).strip() if e.reviewer else ""] for e in entries]
+    return [
+        [
+            local_time(e.asked_at),
+            e.question,
+            status_words(e),
+            excerpts_label(e.excerpts),
+            short_version(e.index_version),
+            rating_words(e.rating),
+            e.comment or "",
+            ("✓ " + (e.note or "")).strip() if e.reviewer else "",
+        ]
+        for e in entries
+    ]
 
 
 def _shown_html(excerpts: list[dict], articles: dict) -> str:
@@ -76,9 +95,14 @@ def _shown_html(excerpts: list[dict], articles: dict) -> str:
         url = safe_url((articles.get(x["article_id"]) or {}).get("url"))
         title = escape(x["title"])
         if url:
-            title = f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-        text = (f'<blockquote class="ac-shown">{marked(x["text"], x.get("highlights") or [])}</blockquote>'
-                if x.get("text") else "")
+            title = (
+                f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+            )
+        text = (
+            f'<blockquote class="ac-shown">{marked(x["text"], x.get("highlights") or [])}</blockquote>'
+            if x.get("text")
+            else ""
+        )
         items.append(f"<li>[{x['n']}] {title}{text}</li>")
     return f"<ol>{''.join(items)}</ol>" if items else "none"
 
@@ -86,17 +110,27 @@ def _shown_html(excerpts: list[dict], articles: dict) -> str:
 def detail_html(e, articles: dict) -> str:
     """One question in full; every value escaped."""
     if e is None:
-        return '<p class="ac-muted">Select a question in the table to see it in full and mark it reviewed.</p>'
-    rows = [("Asked", f"{local_time(e.asked_at)} ({escape(e.channel)})"),
-            ("Question", text_html(e.question)),
-            *([("Follow-up to", text_html(e.context))] if e.context else []),
-            ("Status", escape(status_words(e))),
-            ("Excerpts shown", _shown_html(e.excerpts, articles)),
-            ("Index version", escape(e.index_version or "")),
-            ("Feedback", (rating_words(e.rating) or "none")
-             + (f"<br>“{text_html(e.comment)}”" if e.comment else "")),
-            ("Reviewed", text_html(f"by {e.reviewer}, {local_time(e.reviewed_at)}" + (f": {e.note}" if e.note else ""))
-             if e.reviewer else "not yet")]
+        return (
+            '<p class="ac-muted">Select a question in the table to see it in full and mark it reviewed.</p>'
+        )
+    rows = [
+        ("Asked", f"{local_time(e.asked_at)} ({escape(e.channel)})"),
+        ("Question", text_html(e.question)),
+        *([("Follow-up to", text_html(e.context))] if e.context else []),
+        ("Status", escape(status_words(e))),
+        ("Excerpts shown", _shown_html(e.excerpts, articles)),
+        ("Index version", escape(e.index_version or "")),
+        (
+            "Feedback",
+            (rating_words(e.rating) or "none") + (f"<br>“{text_html(e.comment)}”" if e.comment else ""),
+        ),
+        (
+            "Reviewed",
+            text_html(f"by {e.reviewer}, {local_time(e.reviewed_at)}" + (f": {e.note}" if e.note else ""))
+            if e.reviewer
+            else "not yet",
+        ),
+    ]
     return _table(rows)
 
 
@@ -106,10 +140,14 @@ def index_html(runtime) -> str:
     except AskclinicError as e:
         return f'<p class="ac-alert" role="alert">No index is loaded: {escape(str(e))}</p>'
     m = index.manifest
-    rows = [("Version", index.version), ("Articles", f"{len(index.articles):,}"),
-            ("Passages", f"{len(index.chunks):,}"), ("Model", m.get("model", "")),
-            ("Built at", local_time(m.get("built_at"))),
-            ("Sources for rebuild", ", ".join(runtime.rebuild.sources) or "(none: set ASKCLINIC_ARTICLES)")]
+    rows = [
+        ("Version", index.version),
+        ("Articles", f"{len(index.articles):,}"),
+        ("Passages", f"{len(index.chunks):,}"),
+        ("Model", m.get("model", "")),
+        ("Built at", local_time(m.get("built_at"))),
+        ("Sources for rebuild", ", ".join(runtime.rebuild.sources) or "(none: set ASKCLINIC_ARTICLES)"),
+    ]
     return _table([(k, escape(str(v))) for k, v in rows])
 
 
@@ -120,15 +158,26 @@ def golden_rows(runtime) -> tuple[list[list[str]], str]:
     except AskclinicError as e:
         return [], f'<p class="ac-alert" role="alert">{escape(str(e))}</p>'
     if path is None:
-        return [], ('<p class="ac-summary">No golden questions yet: put a <code>golden.jsonl</code> '
-                    '(lines like {"question": "...", "expected": ["article_id"]}) in the articles '
-                    'folder or the data folder.</p>')
-    rows = [[r.question, ", ".join(r.expected), ", ".join(r.ranking[:TOP]),
-             "ok" if r.ok else "DROPPED: " + ", ".join(r.missing)] for r in results]
+        return [], (
+            '<p class="ac-summary">No golden questions yet: put a <code>golden.jsonl</code> '
+            '(lines like {"question": "...", "expected": ["article_id"]}) in the articles '
+            "folder or the data folder.</p>"
+        )
+    rows = [
+        [
+            r.question,
+            ", ".join(r.expected),
+            ", ".join(r.ranking[:TOP]),
+            "ok" if r.ok else "DROPPED: " + ", ".join(r.missing),
+        ]
+        for r in results
+    ]
     dropped = sum(not r.ok for r in results)
-    return rows, (f'<p class="ac-summary">{len(results) - dropped} of {len(results)} golden questions '
-                  f'({escape(str(path))}) have their expected articles in the top {TOP}; '
-                  f'{dropped} dropped.</p>')
+    return rows, (
+        f'<p class="ac-summary">{len(results) - dropped} of {len(results)} golden questions '
+        f"({escape(str(path))}) have their expected articles in the top {TOP}; "
+        f"{dropped} dropped.</p>"
+    )
 
 
 def article_rows(runtime) -> list[list[str]]:
@@ -155,21 +204,31 @@ def _selected_row(evt: gr.SelectData) -> int:
 def summary_html(filters, search, total: int, shown: int) -> str:
     """The line above the question table: how many are shown, and the CSV link for them."""
     if not total:
-        return ('<p class="ac-summary ac-empty" role="status">No questions match. '
-                + ("Untick a filter or clear the search to see more." if filters or search
-                   else "Questions patients ask will appear here.") + "</p>")
+        return (
+            '<p class="ac-summary ac-empty" role="status">No questions match. '
+            + (
+                "Untick a filter or clear the search to see more."
+                if filters or search
+                else "Questions patients ask will appear here."
+            )
+            + "</p>"
+        )
     link = "export.csv?" + urlencode({"filters": ",".join(filters or []), "q": search or ""})
-    return (f'<p class="ac-summary" role="status">Showing {shown:,} of {total:,} questions (newest first). '
-            f'<a href="{escape(link, quote=True)}" download>Export these as CSV</a></p>')
+    return (
+        f'<p class="ac-summary" role="status">Showing {shown:,} of {total:,} questions (newest first). '
+        f'<a href="{escape(link, quote=True)}" download>Export these as CSV</a></p>'
+    )
 
 
 def groups_info(questions: int, groups: int) -> str:
     if not groups:
         return '<p class="ac-summary ac-empty" role="status">No unanswered questions to group.</p>'
-    return (f'<p class="ac-summary" role="status">{questions:,} questions in {groups:,} groups, '
-            'most asked first: topics patients asked about that our articles did not cover, '
-            'in English or another language. Select a group and press "Not relevant" to hide '
-            'it for good.</p>')
+    return (
+        f'<p class="ac-summary" role="status">{questions:,} questions in {groups:,} groups, '
+        "most asked first: topics patients asked about that our articles did not cover, "
+        'in English or another language. Select a group and press "Not relevant" to hide '
+        "it for good.</p>"
+    )
 
 
 class Console:
@@ -202,11 +261,21 @@ class Console:
         kinds = ["no_match", "other_language"] + (["thumbs_down"] if include_down else [])
         entries, _ = self.log.entries(kinds, "", 2000)
         hidden = self.log.dismissed()
-        rows = [(e.question, e.asked_at) for e in entries
-                if e.status != Status.EMERGENCY and question_key(e.question) not in hidden]
+        rows = [
+            (e.question, e.asked_at)
+            for e in entries
+            if e.status != Status.EMERGENCY and question_key(e.question) not in hidden
+        ]
         found = group_questions(rows, self.runtime.embedder)
-        table = [[g.count, g.example, "; ".join(g.others[:5]) + (" …" if len(g.others) > 5 else ""),
-                  local_time(g.last_asked)] for g in found]
+        table = [
+            [
+                g.count,
+                g.example,
+                "; ".join(g.others[:5]) + (" …" if len(g.others) > 5 else ""),
+                local_time(g.last_asked),
+            ]
+            for g in found
+        ]
         return table, [[g.example, *g.others] for g in found], groups_info(len(rows), len(found))
 
     def pick_group(self, found, evt: gr.SelectData):
@@ -228,38 +297,59 @@ class Console:
     def poll(self):
         rebuild = self.runtime.rebuild
         running = rebuild.running
-        return (rebuild.status(), gr.Timer(active=running), index_html(self.runtime),
-                article_rows(self.runtime))
+        return (
+            rebuild.status(),
+            gr.Timer(active=running),
+            index_html(self.runtime),
+            article_rows(self.runtime),
+        )
 
     def golden(self):
         return golden_rows(self.runtime)
 
     def on_load(self, kinds, unreviewed, search, request: gr.Request):
         rows, ids, info = self.refresh(kinds, unreviewed, search)
-        who = (f'<div class="ac-staffbar"><span>Signed in as <strong>{escape(request.username or "")}'
-               f'</strong></span><a class="ac-signout" href="logout">Sign out</a></div>')
+        who = (
+            f'<div class="ac-staffbar"><span>Signed in as <strong>{escape(request.username or "")}'
+            f'</strong></span><a class="ac-signout" href="logout">Sign out</a></div>'
+        )
         rebuild = self.runtime.rebuild
-        return (rows, ids, info, who, index_html(self.runtime), article_rows(self.runtime),
-                rebuild.status(), gr.Timer(active=rebuild.running))
+        return (
+            rows,
+            ids,
+            info,
+            who,
+            index_html(self.runtime),
+            article_rows(self.runtime),
+            rebuild.status(),
+            gr.Timer(active=rebuild.running),
+        )
 
 
 # ---------------------------------------------------------------- the layout
 
+
 def _questions_tab(c: Console, ids) -> list:
     """The question log: filters, the table, one question in full, the review note."""
     with gr.Row(equal_height=True):
-        kinds = gr.CheckboxGroup(KIND_LABELS, label="Show questions that are (any of)",
-                                 scale=3, elem_id="ac-kinds")
+        kinds = gr.CheckboxGroup(
+            KIND_LABELS, label="Show questions that are (any of)", scale=3, elem_id="ac-kinds"
+        )
         unreviewed = gr.Checkbox(label="Not yet reviewed only", scale=1, elem_id="ac-unreviewed")
-        search = gr.Textbox(label="Search questions, comments and notes", scale=2,
-                            elem_id="ac-log-search")
+        search = gr.Textbox(label="Search questions, comments and notes", scale=2, elem_id="ac-log-search")
         refresh_btn = gr.Button("Refresh", scale=0, min_width=100)
     info = markup("")
-    table = gr.Dataframe(headers=LOG_COLUMNS, type="array", interactive=False, wrap=True,
-                         datatype="str", max_height=520, elem_id="ac-log",
-                         column_widths=["11%", "25%", "9%", "19%", "8%", "9%", "11%", "8%"])
-    detail = markup(detail_html(None, {}),
-                    elem_id="ac-log-detail")
+    table = gr.Dataframe(
+        headers=LOG_COLUMNS,
+        type="array",
+        interactive=False,
+        wrap=True,
+        datatype="str",
+        max_height=520,
+        elem_id="ac-log",
+        column_widths=["11%", "25%", "9%", "19%", "8%", "9%", "11%", "8%"],
+    )
+    detail = markup(detail_html(None, {}), elem_id="ac-log-detail")
     with gr.Row(equal_height=True):
         note = gr.Textbox(label="Review note (optional)", scale=4, elem_id="ac-note")
         mark_btn = gr.Button("Mark reviewed", variant="primary", scale=1, elem_id="ac-mark")
@@ -278,10 +368,15 @@ def _groups_tab(c: Console) -> None:
         group_btn = gr.Button("Group unanswered questions", variant="primary")
         dismiss_btn = gr.Button("Not relevant: hide the selected group", elem_id="ac-dismiss")
     group_info = markup("")
-    group_table = gr.Dataframe(headers=["Times asked", "Example question", "Similar questions",
-                                        "Last asked"], type="array", interactive=False,
-                               wrap=True, datatype="str", elem_id="ac-groups",
-                               column_widths=["10%", "35%", "40%", "15%"])
+    group_table = gr.Dataframe(
+        headers=["Times asked", "Example question", "Similar questions", "Last asked"],
+        type="array",
+        interactive=False,
+        wrap=True,
+        datatype="str",
+        elem_id="ac-groups",
+        column_widths=["10%", "35%", "40%", "15%"],
+    )
     found, chosen = gr.State([]), gr.State(None)
     group_btn.click(c.groups, [include_down], [group_table, found, group_info], **PRIVATE)
     group_table.select(c.pick_group, [found], [chosen], **PRIVATE)
@@ -293,16 +388,28 @@ def _index_tab(c: Console, timer) -> list:
     questions."""
     index_info = markup("", elem_id="ac-index")
     rebuild_btn = gr.Button("Rebuild index", variant="primary", elem_id="ac-rebuild")
-    progress = gr.Textbox(label="Rebuild progress", lines=8, max_lines=16,
-                          interactive=False, elem_id="ac-progress")
-    articles = gr.Dataframe(headers=["Title", "Published", "Passages", "Id"], type="array",
-                            interactive=False, wrap=True, datatype="str",
-                            label="Articles in the index")
+    progress = gr.Textbox(
+        label="Rebuild progress", lines=8, max_lines=16, interactive=False, elem_id="ac-progress"
+    )
+    articles = gr.Dataframe(
+        headers=["Title", "Published", "Passages", "Id"],
+        type="array",
+        interactive=False,
+        wrap=True,
+        datatype="str",
+        label="Articles in the index",
+    )
     golden_btn = gr.Button("Check golden questions", elem_id="ac-golden-check")
     golden_info = markup("")
-    golden_table = gr.Dataframe(headers=["Question", "Expected", f"Top {TOP} now", "Result"],
-                                type="array", interactive=False, wrap=True, datatype="str",
-                                elem_id="ac-golden", label="Golden questions")
+    golden_table = gr.Dataframe(
+        headers=["Question", "Expected", f"Top {TOP} now", "Result"],
+        type="array",
+        interactive=False,
+        wrap=True,
+        datatype="str",
+        elem_id="ac-golden",
+        label="Golden questions",
+    )
     rebuild_btn.click(c.start_rebuild, None, [progress, timer], **PRIVATE)
     timer.tick(c.poll, None, [progress, timer, index_info, articles], **PRIVATE)
     golden_btn.click(c.golden, None, [golden_table, golden_info], **PRIVATE)
@@ -311,8 +418,9 @@ def _index_tab(c: Console, timer) -> list:
 
 def build(runtime) -> gr.Blocks:
     c = Console(runtime)
-    with gr.Blocks(title="Staff console – askclinic", analytics_enabled=False,
-                   elem_classes=["ac-staff"]) as demo:
+    with gr.Blocks(
+        title="Staff console – askclinic", analytics_enabled=False, elem_classes=["ac-staff"]
+    ) as demo:
         with gr.Row(elem_classes=["ac-staffhead"]):
             markup("<h1>Staff console</h1>")
             who = markup("")
@@ -327,6 +435,7 @@ def build(runtime) -> gr.Blocks:
         timer.render()  # after the tabs, outside them: it ticks whichever tab is shown
         demo.load(c.on_load, shown, [table, ids, info, who, *index_outputs, timer], **PRIVATE)
     return demo
+
 
 def _articles(runtime) -> dict:
     try:

@@ -29,9 +29,18 @@ def theme():
     """Gradio's default look with system fonts (nothing fetched) and a blue dark enough for
     white button text (blue-700: 6.7:1)."""
     system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
-    return gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=system,
-                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
-        button_primary_background_fill="#1d4ed8", button_primary_background_fill_hover="#1e40af",
-        button_primary_background_fill_dark="#1d4ed8", button_primary_background_fill_hover_dark="#1e3a8a",
-        button_primary_text_color="#ffffff", button_primary_text_color_dark="#ffffff",
-        input_placeholder_color="#64748b", input_placeholder_color_dark="#94a3b8")
+    return gr.themes.Default(
+        primary_hue="blue",
+        neutral_hue="slate",
+        font=system,
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    ).set(
+        button_primary_background_fill="#1d4ed8",
+        button_primary_background_fill_hover="#1e40af",
+        button_primary_background_fill_dark="#1d4ed8",
+        button_primary_background_fill_hover_dark="#1e3a8a",
+        button_primary_text_color="#ffffff",
+        button_primary_text_color_dark="#ffffff",
+        input_placeholder_color="#64748b",
+        input_placeholder_color_dark="#94a3b8",
+    )
