@@ -133,7 +133,8 @@ def run_clinic(questions: list[dict], retriever, settings, mode: str) -> tuple[d
 
 
 def clinic_index(articles: Path, work: Path, embedder):
-    from askclinic.index import build_index, load_index
+    from askclinic.build import build_index
+    from askclinic.index import load_index
     from askclinic.sources import load_sources
 
     found, problems = load_sources([articles])

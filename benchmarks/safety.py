@@ -32,7 +32,8 @@ from askclinic.answer import ask  # noqa: E402
 from askclinic.config import Settings, load_settings  # noqa: E402
 from askclinic.embedding import get_embedder  # noqa: E402
 from askclinic.errors import IngestError  # noqa: E402
-from askclinic.index import build_index, load_index  # noqa: E402
+from askclinic.build import build_index  # noqa: E402
+from askclinic.index import load_index  # noqa: E402
 from askclinic.retrieve import Retriever  # noqa: E402
 from askclinic.sources import load_sources  # noqa: E402
 from askclinic.sources.jsonl import _article  # noqa: E402

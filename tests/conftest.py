@@ -93,7 +93,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def sample_index_dir(tmp_path_factory, embedder):
     """The bundled sample articles indexed with the real model (built once per session)."""
-    from askclinic.index import build_index
+    from askclinic.build import build_index
     from askclinic.sources import load_sources
 
     articles, problems = load_sources([ROOT / "articles"])

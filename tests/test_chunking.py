@@ -74,7 +74,8 @@ def test_overlap_repeats_a_short_last_sentence():
 
 def test_the_window_is_the_embedders_own(tmp_path, fake_embedder):
     """A model with a smaller window gets smaller passages, and the index records its window."""
-    from askclinic.index import build_index, read_manifest
+    from askclinic.build import build_index
+    from askclinic.index import read_manifest
 
     fake_embedder.window = 40
     para = " ".join(f"Point {i} is about migraine diaries, sleep and caffeine triggers." for i in range(30))

@@ -16,7 +16,8 @@ import pytest
 from askclinic import privacy, safety
 from askclinic.answer import ask
 from askclinic.config import Settings
-from askclinic.index import build_index, load_index
+from askclinic.build import build_index
+from askclinic.index import load_index
 from askclinic.retrieve import Retriever
 from askclinic.sources import MAX_FILE_BYTES, load_sources
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from askclinic import index as ix
+from askclinic.build import LOCK, already_current, build_index
 from askclinic.chunking import embed_text
 from askclinic.errors import AskclinicError, IndexMismatch, IndexMissing
 from askclinic.lexical import BM25, lexical_tokens
@@ -31,16 +32,16 @@ BASE = [
 
 def test_incremental_update_embeds_only_what_changed(tmp_path, fake_embedder):
     root = tmp_path / "idx"
-    first = ix.build_index(arts(*BASE), root, fake_embedder, log=lambda m: None)
+    first = build_index(arts(*BASE), root, fake_embedder, log=lambda m: None)
     assert (first.new, first.embedded, first.chunks) == (3, 3, 3)
 
     fake_embedder.embedded = 0
-    again = ix.build_index(arts(*BASE), root, fake_embedder, log=lambda m: None)
+    again = build_index(arts(*BASE), root, fake_embedder, log=lambda m: None)
     assert again.summary() == "0 new, 0 changed, 0 removed, 3 unchanged"
     assert (again.version, fake_embedder.embedded) == (None, 0)
 
     changed = [BASE[0], ("cluster", "Cluster headache strikes at night"), ("weather", "Storms")]
-    rep = ix.build_index(arts(*changed), root, fake_embedder, log=lambda m: None)
+    rep = build_index(arts(*changed), root, fake_embedder, log=lambda m: None)
     assert rep.summary() == "1 new, 1 changed, 1 removed, 1 unchanged"
     assert fake_embedder.embedded == 2  # only the changed and the new article
     idx = ix.load_index(root)
@@ -54,7 +55,7 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, fake_embedder):
 
 
 def test_manifest_records_what_built_it(tmp_path, fake_embedder):
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
     m = ix.read_manifest(tmp_path)
     assert m["schema_version"] == ix.SCHEMA_VERSION and m["model"] == "fake-hash-64"
     assert m["dimension"] == 64 and m["counts"] == {"articles": 3, "chunks": 3}
@@ -63,7 +64,7 @@ def test_manifest_records_what_built_it(tmp_path, fake_embedder):
 
 
 def test_loading_with_another_model_says_how_to_rebuild(tmp_path, fake_embedder):
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
     with pytest.raises(IndexMismatch, match=r"built with model 'fake-hash-64'.*askclinic index .*--rebuild"):
         ix.load_index(tmp_path, "all-MiniLM-L6-v2")
     m_path = current_version(tmp_path) / "manifest.json"
@@ -75,15 +76,15 @@ def test_loading_with_another_model_says_how_to_rebuild(tmp_path, fake_embedder)
 
 
 def test_already_current_reads_only_the_manifest(tmp_path, fake_embedder):
-    assert ix.already_current(tmp_path, arts(*BASE), fake_embedder.name) is None  # no index yet
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
-    rep = ix.already_current(tmp_path, arts(*BASE), fake_embedder.name)
+    assert already_current(tmp_path, arts(*BASE), fake_embedder.name) is None  # no index yet
+    build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    rep = already_current(tmp_path, arts(*BASE), fake_embedder.name)
     assert (rep.summary(), rep.chunks, rep.version) == ("0 new, 0 changed, 0 removed, 3 unchanged", 3, None)
-    assert ix.already_current(tmp_path, arts(*BASE), fake_embedder.name, fake_embedder.window) is not None
-    assert ix.already_current(tmp_path, arts(*BASE), fake_embedder.name, 128) is None  # another window
-    assert ix.already_current(tmp_path, arts(*BASE), "all-MiniLM-L6-v2") is None
-    assert ix.already_current(tmp_path, arts(*BASE[:2]), fake_embedder.name) is None
-    assert ix.already_current(tmp_path, arts(*BASE[:2], ("sleep", "Sleep")), fake_embedder.name) is None
+    assert already_current(tmp_path, arts(*BASE), fake_embedder.name, fake_embedder.window) is not None
+    assert already_current(tmp_path, arts(*BASE), fake_embedder.name, 128) is None  # another window
+    assert already_current(tmp_path, arts(*BASE), "all-MiniLM-L6-v2") is None
+    assert already_current(tmp_path, arts(*BASE[:2]), fake_embedder.name) is None
+    assert already_current(tmp_path, arts(*BASE[:2], ("sleep", "Sleep")), fake_embedder.name) is None
 
 
 def test_missing_index_message(tmp_path):
@@ -92,7 +93,7 @@ def test_missing_index_message(tmp_path):
 
 
 def test_crash_while_writing_leaves_previous_version(tmp_path, fake_embedder, monkeypatch):
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
     before = current_version(tmp_path)
 
     def crash(*a, **k):
@@ -100,32 +101,30 @@ def test_crash_while_writing_leaves_previous_version(tmp_path, fake_embedder, mo
 
     monkeypatch.setattr("askclinic.versions._switch_current", crash)
     with pytest.raises(OSError):
-        ix.build_index(
-            arts(("weather", "Storms bring migraines")), tmp_path, fake_embedder, log=lambda m: None
-        )
+        build_index(arts(("weather", "Storms bring migraines")), tmp_path, fake_embedder, log=lambda m: None)
     monkeypatch.undo()
     assert current_version(tmp_path) == before
     assert sorted(ix.load_index(tmp_path).articles) == ["botox", "cluster", "sleep"]
-    assert not (tmp_path / ix.LOCK).exists()
-    rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
+    assert not (tmp_path / LOCK).exists()
+    rep = build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
     assert rep.summary() == "1 new, 0 changed, 0 removed, 3 unchanged"
 
 
 def test_second_build_is_refused_while_one_runs(tmp_path, fake_embedder):
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / ix.LOCK)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / LOCK)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(AskclinicError, match=rf"another index build \(pid {holder.pid}\)"):
-            ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+            build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
     finally:
         holder.kill()
         holder.wait()
     # the holder died without cleaning up: its lock is stale and is taken over
-    assert (tmp_path / ix.LOCK).read_text() == str(holder.pid)
+    assert (tmp_path / LOCK).read_text() == str(holder.pid)
     msgs = []
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=msgs.append)
+    build_index(arts(*BASE), tmp_path, fake_embedder, log=msgs.append)
     assert any("stale build lock" in m for m in msgs)
 
 
@@ -145,15 +144,15 @@ def test_incremental_keyword_search_matches_a_full_rebuild(tmp_path, fake_embedd
     rebuild."""
     quiet = dict(log=lambda m: None)
     later = [BASE[0], ("cluster", "Cluster headache strikes at night"), ("weather", "Storms cause headaches")]
-    ix.build_index(arts(*BASE), tmp_path / "inc", fake_embedder, **quiet)
-    ix.build_index(arts(*later), tmp_path / "inc", fake_embedder, **quiet)
-    ix.build_index(arts(*BASE), tmp_path / "old", fake_embedder, **quiet)
+    build_index(arts(*BASE), tmp_path / "inc", fake_embedder, **quiet)
+    build_index(arts(*later), tmp_path / "inc", fake_embedder, **quiet)
+    build_index(arts(*BASE), tmp_path / "old", fake_embedder, **quiet)
     (current_version(tmp_path / "old") / LEXICAL).unlink()  # as written by askclinic 0.1
-    ix.build_index(arts(*later), tmp_path / "old", fake_embedder, **quiet)
-    ix.build_index(arts(*BASE), tmp_path / "bad", fake_embedder, **quiet)
+    build_index(arts(*later), tmp_path / "old", fake_embedder, **quiet)
+    build_index(arts(*BASE), tmp_path / "bad", fake_embedder, **quiet)
     (current_version(tmp_path / "bad") / LEXICAL).write_bytes(b"PK\x03\x04 damaged")
-    ix.build_index(arts(*later), tmp_path / "bad", fake_embedder, **quiet)
-    ix.build_index(arts(*later), tmp_path / "full", fake_embedder, rebuild=True, **quiet)
+    build_index(arts(*later), tmp_path / "bad", fake_embedder, **quiet)
+    build_index(arts(*later), tmp_path / "full", fake_embedder, rebuild=True, **quiet)
     loaded = {name: ix.load_index(tmp_path / name) for name in ("inc", "old", "bad", "full")}
     for q in ("headache at night", "botox migraine", "storms", "sleep"):
         found = {
@@ -191,7 +190,7 @@ def test_fast_bm25_scores_as_bm25s_does():
 
 def test_old_versions_are_cleaned_up(tmp_path, fake_embedder):
     for n in range(5):
-        ix.build_index(arts(*BASE[: n % 3 + 1]), tmp_path, fake_embedder, log=lambda m: None)
+        build_index(arts(*BASE[: n % 3 + 1]), tmp_path, fake_embedder, log=lambda m: None)
     versions = [p.name for p in tmp_path.iterdir() if p.name.startswith("v-")]
     assert len(versions) == 1 + KEEP_OLD_VERSIONS
     assert current_version(tmp_path).name in versions

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from askclinic.chunking import ChunkSettings, chunk_article
-from askclinic.index import build_index, load_index
+from askclinic.build import build_index
+from askclinic.index import load_index
 from askclinic.models import Article
 
 INTRO = (

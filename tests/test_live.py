@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-from askclinic import index as ix
 from askclinic import live as live_module
+from askclinic.build import build_index
 from askclinic.live import LiveIndex
 from askclinic.models import Article
 
@@ -34,12 +34,12 @@ def test_an_idle_server_loads_and_prepares_a_new_version_before_its_next_questio
         return real(index, embedder)
 
     monkeypatch.setattr(live_module, "Retriever", retriever)
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
     live = LiveIndex(tmp_path, fake_embedder, poll=0.05)
     stop = threading.Event()
     live.watch(stop)
     try:
-        rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
+        rep = build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
         deadline = time.monotonic() + 10
         while live.version != rep.version and time.monotonic() < deadline:  # no get(): no requests
             time.sleep(0.02)
@@ -50,10 +50,10 @@ def test_an_idle_server_loads_and_prepares_a_new_version_before_its_next_questio
 
 
 def test_live_index_swaps_in_a_new_version_without_blocking(tmp_path, fake_embedder):
-    ix.build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
+    build_index(arts(*BASE), tmp_path, fake_embedder, log=lambda m: None)
     live = LiveIndex(tmp_path, fake_embedder, poll=0.0)
     old = live.get()
-    rep = ix.build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
+    rep = build_index(arts(*BASE, ("weather", "Storms")), tmp_path, fake_embedder, log=lambda m: None)
     assert live.wait_for(rep.version, timeout=10)
     assert "weather" in live.get().index.articles
     assert live.get().embedder is fake_embedder

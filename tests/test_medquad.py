@@ -10,7 +10,8 @@ import pytest
 from askclinic.answer import ask
 from askclinic.config import Settings
 from askclinic.evaluate import evaluate
-from askclinic.index import build_index, load_index
+from askclinic.build import build_index
+from askclinic.index import load_index
 from askclinic.models import Article
 from askclinic.retrieve import Retriever
 from askclinic.sources.jsonl import _article

@@ -15,6 +15,7 @@ import pytest
 
 from askclinic import index as ix
 from askclinic.answer import ask
+from askclinic.build import LOCK
 from askclinic.config import Settings
 from askclinic.retrieve import Retriever
 from askclinic.versions import KEEP_OLD_VERSIONS, current_version
@@ -28,7 +29,7 @@ BUILD = textwrap.dedent(f"""
     sys.path.insert(0, {str(TESTS)!r})
     from conftest import FakeEmbedder
     from askclinic.errors import AskclinicError
-    from askclinic.index import build_index
+    from askclinic.build import build_index
     from askclinic.sources import load_sources
 
     class Slow(FakeEmbedder):
@@ -89,7 +90,7 @@ def test_build_killed_at_any_point_leaves_a_working_index(tmp_path, fake_embedde
     write_posts(articles, {"weather": "Thunderstorms and falling air pressure bring on migraine."})
     killed = build(articles, index, env={"ASKCLINIC_CRASH_AT": point})
     assert killed.returncode == -signal.SIGKILL
-    assert (index / ix.LOCK).exists()  # the dead build's lock is left behind
+    assert (index / LOCK).exists()  # the dead build's lock is left behind
 
     # readers still get a complete index: the old one, or (killed after the switch) the new one
     after = current_version(index).name
@@ -102,7 +103,7 @@ def test_build_killed_at_any_point_leaves_a_working_index(tmp_path, fake_embedde
     assert answers(index, "Do thunderstorms bring on migraine?", fake_embedder)[0] == "weather"
     assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
     assert len([p for p in index.iterdir() if p.name.startswith("v-")]) <= 1 + KEEP_OLD_VERSIONS
-    assert not (index / ix.LOCK).exists()
+    assert not (index / LOCK).exists()
 
 
 def test_a_second_build_stops_or_waits_while_one_runs(tmp_path, fake_embedder):

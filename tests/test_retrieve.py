@@ -54,7 +54,8 @@ def test_a_message_of_only_courtesies_is_kept_as_it_was():
 # ---------------------------------------------------------------- fusion and naming articles
 
 from askclinic import retrieve  # noqa: E402
-from askclinic.index import build_index, load_index  # noqa: E402
+from askclinic.build import build_index  # noqa: E402
+from askclinic.index import load_index  # noqa: E402
 from askclinic.models import Article, Chunk, Hit  # noqa: E402
 
 LIBRARY = [

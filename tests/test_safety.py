@@ -357,7 +357,8 @@ def test_input_limits():
 def botox_index(tmp_path_factory):
     """The two Botox sample articles, indexed with the fake embedder (plumbing only)."""
     from conftest import ROOT, FakeEmbedder
-    from askclinic.index import build_index, load_index
+    from askclinic.build import build_index
+    from askclinic.index import load_index
     from askclinic.sources import load_sources
 
     articles, _ = load_sources(
@@ -402,7 +403,8 @@ def test_real_consumer_questions_with_an_answer_are_not_refused(tmp_path_factory
     from conftest import MEDQUAD
     from askclinic.answer import ask
     from askclinic.errors import IngestError
-    from askclinic.index import build_index, load_index
+    from askclinic.build import build_index
+    from askclinic.index import load_index
     from askclinic.retrieve import Retriever
     from askclinic.sources.jsonl import _article
 

@@ -29,7 +29,7 @@ HOSTILE = Article(
 
 def web_index(sample_index_dir: Path, dest: Path, embedder) -> Path:
     """A copy of the sample index with HOSTILE added (only that article is embedded)."""
-    from askclinic.index import build_index
+    from askclinic.build import build_index
     from conftest import ROOT
     from askclinic.sources import load_sources
 

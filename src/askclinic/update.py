@@ -17,7 +17,7 @@ from .config import Settings
 from .errors import AskclinicError
 from .fetch import Limits
 from .golden import GoldenResult, check_golden, find_golden, format_results
-from .index import BuildReport, already_current, build_index
+from .build import BuildReport, already_current, build_index
 from .sources import Problem, load_sources
 from .sync import SyncReport, sync
 
