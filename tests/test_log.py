@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from askclinic.errors import AskclinicError
-from askclinic.log import MIGRATIONS, Log, to_csv
+from askclinic.log import Log, to_csv
+from askclinic.logdb import MIGRATIONS
 from askclinic.models import Answer, Excerpt
 
 
