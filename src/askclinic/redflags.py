@@ -1,22 +1,23 @@
 """Emergency red flags in English and Spanish. Two detectors, combined so that recall comes
 first: symptom concepts (many lay, misspelt and Spanish forms, in data/redflag_concepts.json)
-combined per category with negation, hypothetical and past-event scope; and a logistic
-regression over the question's embedding, trained on data/redflag_bank.jsonl by
-`python -m askclinic.redflags` (weights shipped in data/redflag_model.npz). A clear red flag
-gives the emergency message; the grey zone asks "is any of this happening now?" (a check)."""
+combined per category with negation, hypothetical and past-event scope (redflag_concepts.py);
+and a logistic regression over the question's embedding, trained on data/redflag_bank.jsonl by
+`python -m askclinic.redflags` (weights shipped in data/redflag_model.npz), here with the
+categories and `assess`, which combines the two. A clear red flag gives the emergency message;
+the grey zone asks "is any of this happening now?" (a check)."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from .redflag_concepts import PERSONAL, matched_rules, normalise, read, tables
 
 DATA = Path(__file__).parent / "data"
 BANK = DATA / "redflag_bank.jsonl"
@@ -70,6 +71,9 @@ CONTEXT = frozenset(
         "ONE_SIDE",
     }
 )
+_NOT_HARM = re.compile(
+    r"\b(?:dont|do not|not|never|no|wouldnt|would never)\b(?: \w+){0,3} (?:hurt|harm|kill|suicid|end|dark)"
+)
 
 
 @dataclass
@@ -83,210 +87,7 @@ class Verdict:
 def labels(language: str = "en") -> dict[str, str]:
     """Short patient wording of each red flag, for the check step's buttons."""
     col = 1 if language == "es" else 0
-    return {k: v[col] for k, v in _tables()["labels"].items()}
-
-
-# --- Normalising and concepts --------------------------------------------------------------
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and apostrophes removed, one space between words."""
-    text = unicodedata.normalize("NFKD", (text or "").lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[’‘`'´]", "", text).replace("¿", " ").replace("¡", " ").replace("-", " ")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-_NEG_WORDS = r"\b(?:no|not|without|never|nor|sin|ni|nunca|nobody|denies|dont|didnt|doesnt|isnt|arent|havent|hasnt|wasnt|werent)\b"
-_NOT_HARM = re.compile(
-    r"\b(?:dont|do not|not|never|no|wouldnt|would never)\b(?: \w+){0,3} (?:hurt|harm|kill|suicid|end|dark)"
-)
-_NEG_INSIDE = re.compile(r"\bnot\b|\b(?:isnt|doesnt|dont|didnt|arent|wasnt)\b|\bno longer\b")
-
-
-@lru_cache(maxsize=1)
-def _tables() -> dict:
-    raw = json.loads((DATA / "redflag_concepts.json").read_text(encoding="utf-8"))
-    compiled = {}
-    for name, patterns in raw["concepts"].items():
-        inherent = any(re.search(_NEG_WORDS + r"|\b(?:wont|cant|cannot)\b", p) for p in patterns)
-        compiled[name] = (re.compile(r"(?<![a-z0-9])(?:" + "|".join(patterns) + r")(?![a-z0-9])"), inherent)
-    cues = {
-        k: re.compile(r"(?<![a-z0-9])(?:" + "|".join(v) + r")(?![a-z0-9])") for k, v in raw["scope"].items()
-    }
-    words_es = frozenset(raw["typo_words_es"])
-    return {
-        "concepts": compiled,
-        "rules": raw["rules"],
-        "labels": raw["labels"],
-        "words": raw["typo_words"],
-        "scope": cues,
-        "words_es": {_sound(w): w for w in words_es},
-    }
-
-
-def fix_typos(low: str, known: frozenset) -> str:
-    """Map misspelt words ('hedache', 'sezure', 'suicdal') to the nearest concept word. Words
-    the embedding model's vocabulary knows are left alone, so 'strike' never becomes 'stroke'."""
-    words = _tables()["words"]
-    stems = tuple(w for w in words if len(w) >= 6)
-    out = []
-    for w in low.split(" "):
-        plain = w.strip(",.;:!?")
-        if (
-            len(plain) >= (4 if known else 6)
-            and plain.isalpha()
-            and plain not in known
-            and plain not in words
-            and not plain.startswith(stems)
-        ):
-            near = difflib.get_close_matches(plain, words, n=1, cutoff=0.85)
-            w = w.replace(plain, near[0]) if near else w
-        out.append(w)
-    return " ".join(out)
-
-
-def _sound(word: str) -> str:
-    """A Spanish word as it sounds: b/v, y/ll, s/z/soft c, k/hard c/qu and silent h are not told apart."""
-    w = (
-        word.replace("ch", "X")
-        .replace("ll", "i")
-        .replace("y", "i")
-        .replace("qu", "k")
-        .replace("v", "b")
-        .replace("z", "s")
-    )
-    w = re.sub(r"c(?=[ei])", "s", w).replace("c", "k").replace("h", "")
-    return re.sub(r"(.)\1+", r"\1", w)
-
-
-def fix_typos_es(low: str) -> str:
-    """Map Spanish words spelt as they sound ('cabesa', 'cueyo', 'desmalle', 'fievre') to the
-    concept word that sounds the same."""
-    sounds = _tables()["words_es"]
-    out = []
-    for w in low.split(" "):
-        plain = w.strip(",.;:!?")
-        near = sounds.get(_sound(plain)) if len(plain) >= 4 and plain.isalpha() else None
-        out.append(w.replace(plain, near) if near else w)
-    return " ".join(out)
-
-
-def _clause_start(low: str, pos: int) -> int:
-    cuts = [m.end() for m in re.finditer(r"[.;!?,]| but | pero ", low[:pos])]
-    return cuts[-1] if cuts else 0
-
-
-def _negated(low: str, m: re.Match, inherent: bool) -> bool:
-    before = low[max(_clause_start(low, m.start()), m.start() - 30) : m.start()]
-    if re.search(_NEG_WORDS + r"(?!.*\b(?:and|y)\b)", before):
-        return True
-    return not inherent and bool(_NEG_INSIDE.search(m.group(0)))
-
-
-_BP = re.compile(r"(?<!\d)(\d{2,3}) ?(?:/|over|sobre) ?(\d{2,3})(?!\d)")
-_AGE = re.compile(
-    r"\b(?:im|i am|aged?|he is|she is|hes|shes|is|tengo|tiene|de|mother|father|mum|mom|dad|"
-    r"husband|wife|aunt|uncle),? ([5-9]\d|1[01]\d)\b(?! ?(?:weeks|semanas|kg|lbs?|mg|minutes|%))"
-    r"|\b([5-9]\d|1[01]\d) ?(?:years?|yrs?|yo|y/o|year old|anos)\b"
-)
-
-
-def concepts(low: str) -> set[str]:
-    """The concepts present and not negated in a normalised message."""
-    found = set()
-    for name, (rx, inherent) in _tables()["concepts"].items():
-        if any(not _negated(low, m, inherent) for m in rx.finditer(low)):
-            found.add(name)
-    for sys_, dia in ((int(a), int(b)) for a, b in _BP.findall(low)):
-        if 80 <= sys_ <= 300 and 40 <= dia <= 200 and sys_ > dia:
-            found |= {"BP_PREG"} if sys_ >= 150 or dia >= 100 else set()
-            found |= {"BP_CRISIS", "HIGH_BP"} if sys_ >= 180 or dia >= 115 else set()
-    if _AGE.search(low):
-        found.add("OLDER")
-    return found
-
-
-def matched_rules(found: set[str]) -> tuple[list[str], list[str]]:
-    """Categories with a strong rule met, and those with only a weak one."""
-    strong, weak = [], []
-    for cat, rules in _tables()["rules"].items():
-        if any(all(c in found for c in rule) for rule in rules["strong"]):
-            strong.append(cat)
-        elif any(all(c in found for c in rule) for rule in rules["weak"]):
-            weak.append(cat)
-    return strong, weak
-
-
-# --- Scope: questions about a symptom, and past events, get articles ------------------------
-
-_HYPOTHETICAL = re.compile(
-    r"\b(?:signs?|symptoms?|warning signs?) (?:of|for)\b|\bwhat does (?:a |an )?.{0,40}\bfeel like\b"
-    r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
-    r"|\bif (?:i|you|someone|somebody|a person|my \w+) (?:ever|were|was|had|has|gets?|starts?)\b"
-    r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat happens if\b|\bwhen should (?:i|you|we)\b"
-    r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
-    r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
-    r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
-    r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|\bque es (?:la|el|un|una)\b"
-    r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
-    r"|\bcuando debo\b|\bwhat should (?:i|we) (?:watch|look) (?:for|out for)\b"
-)
-_OPENER = re.compile(
-    r"^(?:what|whats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
-    r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es|hay|se puede"
-    r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|la|el|los|las)\b"
-)
-_ABOUT = re.compile(r"\b(?:define|definition|information|info|meaning|research|study|studies)\b")
-_IDIOM = re.compile(
-    r"\b(?:giv\w*|gave) me (?:a )?(?:stroke|seizure|heart attack|fit)\b|\bmak\w* my head explode\b"
-    r"|\b(?:nearly|almost) (?:fainted|passed out|had a (?:stroke|heart attack)) when\b"
-    r"|\bthe worst (?:part|thing|bit|symptom) (?:of|about|is)\b|\bme esta matando\b"
-    r"|\b(?:this|the|my) (?:headache|migraine|pain) is killing me\b|\bdying to\b"
-)
-_PERSONAL = re.compile(
-    r"\b(?:i|im|ive|id|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
-    r"|mi|mis|tengo|estoy|nos|nuestro|nuestra|me|yo|le)\b"
-)
-_PAST = re.compile(
-    r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
-    r"|\byears ago\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
-    r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+)\b|\bin (?:19|20)\d\d\b"
-    r"|(?<!no )\bhistory of\b|\bused to\b|\bin the past\b|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
-    r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
-    r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
-    r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
-)
-
-
-_NOW_STRONG = re.compile(
-    r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight"
-    r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de"
-    r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato))\b"
-)
-
-
-def scope(low: str, found: set[str]) -> str | None:
-    """'hypothetical' for a question about symptoms in general, 'family' for family history,
-    'past' for a past or resolved event, None for something that may be happening now."""
-    cue = _tables()["scope"]
-    if (
-        cue["died"].search(low)
-        or cue["family"].search(low)
-        and cue["risk"].search(low)
-        and not cue["acute"].search(low)
-    ):
-        return "family"
-    if (
-        _PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low)
-    ) and not _NOW_STRONG.search(low):
-        return "past"
-    if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
-        return None
-    generic = not _PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
-    if generic or _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low):
-        return "hypothetical"
-    return None
+    return {k: v[col] for k, v in tables()["labels"].items()}
 
 
 # --- The embedding classifier ----------------------------------------------------------------
@@ -361,44 +162,45 @@ def assess(
     """Whether a message describes an emergency now ("emergency"), may do ("check"), or not.
     `vector` is the message's embedding by the model `model_name`; `known` is that model's
     vocabulary (typo fixing leaves known words alone)."""
-    low = fold(text)
-    if language == "en":
-        low = fix_typos(low, known)
-    low = fix_typos_es(low) if language == "es" else low
-    plain = low
-    low = _tables()["scope"]["idiom"].sub(" ", _IDIOM.sub(" ", low))
-    found = concepts(low)
-    where = scope(low, found)
-    if where in ("past", "hypothetical") and len(_sentences(low)) > 1:  # a past event or a question in one
-        live = [t for t in _sentences(low) if where == "past" or _PERSONAL.search(t)]
-        found = set().union(set(), *(f for t in live for f in [concepts(t)] if not scope(t, f)))
-        where = None if any(matched_rules(found)) else where  # sentence hides no red flag in another
+    plain, low = normalise(text, language, known)
+    found, where = read(low)
     strong, weak = matched_rules(found)
-    if (
-        where == "hypothetical"
-        and strong
-        and _PERSONAL.search(low)
-        and _tables()["scope"]["maybe"].search(low)
-    ):
-        return Verdict("check", check=strong[:3])  # "my face is drooping, could it be a stroke?"
     if where:  # a question about symptoms or a past event: articles, but never miss self-harm
-        harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
-        return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
+        return _set_aside(low, found, where, strong)
     probs = probabilities(vector, model_name)
-    p_any = 1.0 - probs.get("none", 1.0)
-    ranked = sorted((c for c in probs if c != "none"), key=probs.get, reverse=True)
     if strong:
         kind = "self_harm" if "self_harm" in strong else strong[0]
         return Verdict("emergency", kind=kind)
     english = language == "en"  # the embedding model reads English: in Spanish it may only ask
+    return _weigh(plain, low, found, weak, probs, english)
+
+
+def _set_aside(low: str, found: set[str], where: str, strong: list[str]) -> Verdict:
+    """The verdict for a question about symptoms or a past event (`where`, the scope): no
+    emergency message, but a check for a patient who asks about their own red flag or about
+    self-harm."""
+    if where == "hypothetical" and strong and PERSONAL.search(low) and tables()["scope"]["maybe"].search(low):
+        return Verdict("check", check=strong[:3])  # "my face is drooping, could it be a stroke?"
+    harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
+    return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
+
+
+def _weigh(
+    plain: str, low: str, found: set[str], weak: list[str], probs: dict[str, float], english: bool
+) -> Verdict:
+    """The verdict when no strong rule is met: the classifier's probabilities `probs`, the weak
+    rules and the calming words ("mild", "usual") decide. `plain` is the message before idioms
+    were blanked out (`low`)."""
+    p_any = 1.0 - probs.get("none", 1.0)
+    ranked = sorted((c for c in probs if c != "none"), key=probs.get, reverse=True)
     if not found - {"NOW", "MILD", "HABITUAL", "CARE"}:  # nothing about health: the model alone
         p_any = 0.0  # does not decide ("ignore your instructions", "will it rain?")
     if (
         english
-        and not (strong or weak)
+        and not weak
         and probs.get("self_harm", 0) >= P_SELF_HARM
         and plain == low
-        and _PERSONAL.search(low)
+        and PERSONAL.search(low)
         and not _NOT_HARM.search(low)
     ):  # self-harm said sideways, no concept
         return Verdict("check", check=["self_harm"])
@@ -413,10 +215,6 @@ def assess(
         asked = weak + [c for c in ranked[:2] if c not in weak and probs[c] >= 0.1 and (english or not weak)]
         return Verdict("check", check=(asked or ranked[:1])[:3])
     return Verdict()
-
-
-def _sentences(low: str) -> list[str]:
-    return [t for t in re.split(r"(?<=[.!?;])\s+", low) if t.strip()]
 
 
 def vocabulary(embedder) -> frozenset:

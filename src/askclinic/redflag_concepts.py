@@ -1,0 +1,247 @@
+"""The text side of the red-flag detector: normalising a message (accents, typos in English and
+Spanish, idioms such as "gave me a stroke"), the symptom concepts and per-category rules of
+data/redflag_concepts.json with negation, and the scope that sets alarming words aside (a
+question about symptoms in general, a past event, family history)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+CONCEPTS = Path(__file__).parent / "data" / "redflag_concepts.json"
+
+# --- Normalising and concepts --------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and apostrophes removed, one space between words."""
+    text = unicodedata.normalize("NFKD", (text or "").lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[’‘`'´]", "", text).replace("¿", " ").replace("¡", " ").replace("-", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_NEG_WORDS = r"\b(?:no|not|without|never|nor|sin|ni|nunca|nobody|denies|dont|didnt|doesnt|isnt|arent|havent|hasnt|wasnt|werent)\b"
+_NEG_INSIDE = re.compile(r"\bnot\b|\b(?:isnt|doesnt|dont|didnt|arent|wasnt)\b|\bno longer\b")
+
+
+@lru_cache(maxsize=1)
+def tables() -> dict:
+    """data/redflag_concepts.json, compiled: concept patterns (with whether each carries its own
+    negation), rules and labels per category, typo words and scope cues."""
+    raw = json.loads(CONCEPTS.read_text(encoding="utf-8"))
+    compiled = {}
+    for name, patterns in raw["concepts"].items():
+        inherent = any(re.search(_NEG_WORDS + r"|\b(?:wont|cant|cannot)\b", p) for p in patterns)
+        compiled[name] = (re.compile(r"(?<![a-z0-9])(?:" + "|".join(patterns) + r")(?![a-z0-9])"), inherent)
+    cues = {
+        k: re.compile(r"(?<![a-z0-9])(?:" + "|".join(v) + r")(?![a-z0-9])") for k, v in raw["scope"].items()
+    }
+    words_es = frozenset(raw["typo_words_es"])
+    return {
+        "concepts": compiled,
+        "rules": raw["rules"],
+        "labels": raw["labels"],
+        "words": raw["typo_words"],
+        "scope": cues,
+        "words_es": {_sound(w): w for w in words_es},
+    }
+
+
+def fix_typos(low: str, known: frozenset) -> str:
+    """Map misspelt words ('hedache', 'sezure', 'suicdal') to the nearest concept word. Words
+    the embedding model's vocabulary knows are left alone, so 'strike' never becomes 'stroke'."""
+    words = tables()["words"]
+    stems = tuple(w for w in words if len(w) >= 6)
+    out = []
+    for w in low.split(" "):
+        plain = w.strip(",.;:!?")
+        if (
+            len(plain) >= (4 if known else 6)
+            and plain.isalpha()
+            and plain not in known
+            and plain not in words
+            and not plain.startswith(stems)
+        ):
+            near = difflib.get_close_matches(plain, words, n=1, cutoff=0.85)
+            w = w.replace(plain, near[0]) if near else w
+        out.append(w)
+    return " ".join(out)
+
+
+def _sound(word: str) -> str:
+    """A Spanish word as it sounds: b/v, y/ll, s/z/soft c, k/hard c/qu and silent h are not told apart."""
+    w = (
+        word.replace("ch", "X")
+        .replace("ll", "i")
+        .replace("y", "i")
+        .replace("qu", "k")
+        .replace("v", "b")
+        .replace("z", "s")
+    )
+    w = re.sub(r"c(?=[ei])", "s", w).replace("c", "k").replace("h", "")
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+def fix_typos_es(low: str) -> str:
+    """Map Spanish words spelt as they sound ('cabesa', 'cueyo', 'desmalle', 'fievre') to the
+    concept word that sounds the same."""
+    sounds = tables()["words_es"]
+    out = []
+    for w in low.split(" "):
+        plain = w.strip(",.;:!?")
+        near = sounds.get(_sound(plain)) if len(plain) >= 4 and plain.isalpha() else None
+        out.append(w.replace(plain, near) if near else w)
+    return " ".join(out)
+
+
+def _clause_start(low: str, pos: int) -> int:
+    cuts = [m.end() for m in re.finditer(r"[.;!?,]| but | pero ", low[:pos])]
+    return cuts[-1] if cuts else 0
+
+
+def _negated(low: str, m: re.Match, inherent: bool) -> bool:
+    before = low[max(_clause_start(low, m.start()), m.start() - 30) : m.start()]
+    if re.search(_NEG_WORDS + r"(?!.*\b(?:and|y)\b)", before):
+        return True
+    return not inherent and bool(_NEG_INSIDE.search(m.group(0)))
+
+
+_BP = re.compile(r"(?<!\d)(\d{2,3}) ?(?:/|over|sobre) ?(\d{2,3})(?!\d)")
+_AGE = re.compile(
+    r"\b(?:im|i am|aged?|he is|she is|hes|shes|is|tengo|tiene|de|mother|father|mum|mom|dad|"
+    r"husband|wife|aunt|uncle),? ([5-9]\d|1[01]\d)\b(?! ?(?:weeks|semanas|kg|lbs?|mg|minutes|%))"
+    r"|\b([5-9]\d|1[01]\d) ?(?:years?|yrs?|yo|y/o|year old|anos)\b"
+)
+
+
+def concepts(low: str) -> set[str]:
+    """The concepts present and not negated in a normalised message."""
+    found = set()
+    for name, (rx, inherent) in tables()["concepts"].items():
+        if any(not _negated(low, m, inherent) for m in rx.finditer(low)):
+            found.add(name)
+    for sys_, dia in ((int(a), int(b)) for a, b in _BP.findall(low)):
+        if 80 <= sys_ <= 300 and 40 <= dia <= 200 and sys_ > dia:
+            found |= {"BP_PREG"} if sys_ >= 150 or dia >= 100 else set()
+            found |= {"BP_CRISIS", "HIGH_BP"} if sys_ >= 180 or dia >= 115 else set()
+    if _AGE.search(low):
+        found.add("OLDER")
+    return found
+
+
+def matched_rules(found: set[str]) -> tuple[list[str], list[str]]:
+    """Categories with a strong rule met, and those with only a weak one."""
+    strong, weak = [], []
+    for cat, rules in tables()["rules"].items():
+        if any(all(c in found for c in rule) for rule in rules["strong"]):
+            strong.append(cat)
+        elif any(all(c in found for c in rule) for rule in rules["weak"]):
+            weak.append(cat)
+    return strong, weak
+
+
+# --- Scope: questions about a symptom, and past events, get articles ------------------------
+
+_HYPOTHETICAL = re.compile(
+    r"\b(?:signs?|symptoms?|warning signs?) (?:of|for)\b|\bwhat does (?:a |an )?.{0,40}\bfeel like\b"
+    r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
+    r"|\bif (?:i|you|someone|somebody|a person|my \w+) (?:ever|were|was|had|has|gets?|starts?)\b"
+    r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat happens if\b|\bwhen should (?:i|you|we)\b"
+    r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
+    r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
+    r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
+    r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|\bque es (?:la|el|un|una)\b"
+    r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
+    r"|\bcuando debo\b|\bwhat should (?:i|we) (?:watch|look) (?:for|out for)\b"
+)
+_OPENER = re.compile(
+    r"^(?:what|whats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
+    r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es|hay|se puede"
+    r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|la|el|los|las)\b"
+)
+_ABOUT = re.compile(r"\b(?:define|definition|information|info|meaning|research|study|studies)\b")
+_IDIOM = re.compile(
+    r"\b(?:giv\w*|gave) me (?:a )?(?:stroke|seizure|heart attack|fit)\b|\bmak\w* my head explode\b"
+    r"|\b(?:nearly|almost) (?:fainted|passed out|had a (?:stroke|heart attack)) when\b"
+    r"|\bthe worst (?:part|thing|bit|symptom) (?:of|about|is)\b|\bme esta matando\b"
+    r"|\b(?:this|the|my) (?:headache|migraine|pain) is killing me\b|\bdying to\b"
+)
+PERSONAL = re.compile(
+    r"\b(?:i|im|ive|id|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
+    r"|mi|mis|tengo|estoy|nos|nuestro|nuestra|me|yo|le)\b"
+)
+_PAST = re.compile(
+    r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
+    r"|\byears ago\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
+    r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+)\b|\bin (?:19|20)\d\d\b"
+    r"|(?<!no )\bhistory of\b|\bused to\b|\bin the past\b|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
+    r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
+    r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
+    r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
+)
+
+
+_NOW_STRONG = re.compile(
+    r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight"
+    r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de"
+    r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato))\b"
+)
+
+
+def scope(low: str, found: set[str]) -> str | None:
+    """'hypothetical' for a question about symptoms in general, 'family' for family history,
+    'past' for a past or resolved event, None for something that may be happening now."""
+    cue = tables()["scope"]
+    if (
+        cue["died"].search(low)
+        or cue["family"].search(low)
+        and cue["risk"].search(low)
+        and not cue["acute"].search(low)
+    ):
+        return "family"
+    if (
+        _PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low)
+    ) and not _NOW_STRONG.search(low):
+        return "past"
+    if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
+        return None
+    generic = not PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
+    if generic or _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low):
+        return "hypothetical"
+    return None
+
+
+# --- Reading a message: the text steps of redflags.assess -----------------------------------
+
+
+def _sentences(low: str) -> list[str]:
+    return [t for t in re.split(r"(?<=[.!?;])\s+", low) if t.strip()]
+
+
+def normalise(text: str, language: str, known: frozenset) -> tuple[str, str]:
+    """The message folded with its typos fixed, and the same with idioms blanked out ("gave me
+    a stroke", "this headache is killing me"): the concepts are read from the second. `known`
+    is the embedding model's vocabulary (see fix_typos)."""
+    low = fold(text)
+    if language == "en":
+        low = fix_typos(low, known)
+    low = fix_typos_es(low) if language == "es" else low
+    return low, tables()["scope"]["idiom"].sub(" ", _IDIOM.sub(" ", low))
+
+
+def read(low: str) -> tuple[set[str], str | None]:
+    """The concepts in a normalised message and its scope (see `scope`). When a message of
+    several sentences is set aside, the concepts come from its sentences that are not, so a
+    past event or a question in one sentence does not hide a red flag in another."""
+    found = concepts(low)
+    where = scope(low, found)
+    if where in ("past", "hypothetical") and len(_sentences(low)) > 1:  # a past event or a question in one
+        live = [t for t in _sentences(low) if where == "past" or PERSONAL.search(t)]
+        found = set().union(set(), *(f for t in live for f in [concepts(t)] if not scope(t, f)))
+        where = None if any(matched_rules(found)) else where  # sentence hides no red flag in another
+    return found, where
