@@ -125,12 +125,31 @@ def ask(
     a red-flag category id (the emergency message) or "none" (the answer, grey zone skipped)."""
     if check is not None and check != "none" and check not in redflags.CATEGORIES:
         raise ValueError(f'check must be a red-flag category id or "none", not {check!r}')
-    embedder = retriever.embedder
     checked = safety.check(
-        question, settings, embedder=embedder, check=check, model_words=retriever.model_words
+        question, settings, embedder=retriever.embedder, check=check, model_words=retriever.model_words
     )
     lang = "es" if checked.language == "es" else "en"
     msgs = messages(settings, lang)
+    stopped = _stopped(checked, retriever, msgs, lang, mode)
+    if stopped is not None:
+        return stopped
+    query, qvec, hits = _search(checked, retriever, settings, mode, context)
+    ranking = retrieve.rank_articles(hits)
+    picks = _picks(retriever, hits, checked, query, qvec, settings, mode, exclude, with_highlights)
+    ranking = list(dict.fromkeys([p.hit.chunk.article_id for p in picks] + ranking))[: len(ranking)]
+    if not picks:  # refused: still ranked, for scoring
+        return Answer(
+            checked.question, Status.NO_MATCH, msgs["no_match"], ranking=ranking, notice=checked.notice
+        )
+    excerpts = _excerpts(retriever, picks, with_highlights)
+    return Answer(
+        checked.question, Status.ANSWERED, msgs["answered"], excerpts, ranking, notice=checked.notice
+    )
+
+
+def _stopped(checked, retriever: Retriever, msgs: dict[str, str], lang: str, mode: str) -> Answer | None:
+    """The answer when the safety checks stop the question before the search (not a question,
+    not in English, an emergency) or first ask about red flags (a check step); None to go on."""
     if checked.status == Status.INVALID:
         foreign = checked.kind == "language"
         return Answer(
@@ -152,6 +171,12 @@ def ask(
         )
     if checked.status == Status.CHECK:
         return _check_step(checked, retriever, msgs["check"], lang, mode)
+    return None
+
+
+def _search(checked, retriever: Retriever, settings: Settings, mode: str, context: str | None):
+    """Search for the question, after the conversation's previous one (`context`). Returns the
+    query the excerpts are chosen for, its vector (None with bm25) and the hits."""
     context, _ = safety.shorten(context, settings.max_question_chars)
     query = f"{context} {checked.question}" if context else checked.question
     if mode == "hybrid":
@@ -160,33 +185,37 @@ def ask(
     qvec = None
     if mode != "bm25":  # the model reads what is searched: misspellings fixed, generic names added
         reuse = checked.vector is not None and searched == checked.question
-        qvec = checked.vector if reuse else embedder.encode([searched])[0]
-    hits = retriever.search(searched, qvec, mode)
-    ranking = retrieve.rank_articles(hits)
-    picks = []
-    if hits and checked.status != Status.NO_MATCH:
-        shown = _unseen(hits, exclude)
-        picks = (
-            excerpts_.choose(
-                retriever,
-                shown,
-                query,
-                qvec,
-                settings.min_score,
-                settings.max_excerpts,
-                settings.per_article,
-                checked.vector,
-            )
-            if mode == "hybrid"
-            else excerpts_.plain(
-                retriever, shown, qvec, settings.min_score, 4, settings.per_article, with_highlights
-            )
+        qvec = checked.vector if reuse else retriever.embedder.encode([searched])[0]
+    return query, qvec, retriever.search(searched, qvec, mode)
+
+
+def _picks(
+    retriever: Retriever, hits, checked, query: str, qvec, settings: Settings, mode, exclude, with_highlights
+):
+    """The passages to show, best first, leaving out those already shown; none when the
+    checks found the question not covered."""
+    if not hits or checked.status == Status.NO_MATCH:
+        return []
+    shown = _unseen(hits, exclude)
+    if mode == "hybrid":
+        return excerpts_.choose(
+            retriever,
+            shown,
+            query,
+            qvec,
+            settings.min_score,
+            settings.max_excerpts,
+            settings.per_article,
+            checked.vector,
         )
-    ranking = list(dict.fromkeys([p.hit.chunk.article_id for p in picks] + ranking))[: len(ranking)]
-    if not picks:  # refused: still ranked, for scoring
-        return Answer(
-            checked.question, Status.NO_MATCH, msgs["no_match"], ranking=ranking, notice=checked.notice
-        )
+    return excerpts_.plain(
+        retriever, shown, qvec, settings.min_score, 4, settings.per_article, with_highlights
+    )
+
+
+def _excerpts(retriever: Retriever, picks, with_highlights: bool) -> list[Excerpt]:
+    """The numbered excerpts of the picked passages, with their article's title, safe URL,
+    date and (when asked for) highlighted sentences."""
     excerpts = []
     for n, pick in enumerate(picks, 1):
         hit, marked = pick.hit, pick.highlights if with_highlights else []
@@ -205,9 +234,7 @@ def ask(
                 deep_url=deep_url(url, _first(hit.chunk.text, marked)),
             )
         )
-    return Answer(
-        checked.question, Status.ANSWERED, msgs["answered"], excerpts, ranking, notice=checked.notice
-    )
+    return excerpts
 
 
 def _unseen(hits, exclude):

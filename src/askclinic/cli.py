@@ -244,26 +244,35 @@ def cmd_staff(args, settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from .retrieve import MODES
-
     p = argparse.ArgumentParser(prog="askclinic", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"askclinic {__version__}")
     p.add_argument("--index", help="index folder (default ./index, or ASKCLINIC_INDEX)")
     p.add_argument("--model", help="embedding model name or path (ASKCLINIC_MODEL)")
     sub = p.add_subparsers(dest="command", required=True)
+    _index_options(_subcommand(sub, "index", cmd_index))
+    _sync_options(_subcommand(sub, "sync", cmd_sync))
+    _serve_options(_subcommand(sub, "serve", cmd_serve))
+    _staff_options(_subcommand(sub, "staff", cmd_staff))
+    _question_options(sub)
+    return p
 
-    def add(name, fn):
-        sp = sub.add_parser(name, help=fn.__doc__.splitlines()[0], description=fn.__doc__)
-        sp.add_argument("--index", default=argparse.SUPPRESS, help="index folder")
-        sp.set_defaults(fn=fn)
-        return sp
 
-    sp = add("index", cmd_index)
+def _subcommand(sub, name: str, fn) -> argparse.ArgumentParser:
+    """A sub-command running `fn`; its docstring is the help text."""
+    sp = sub.add_parser(name, help=fn.__doc__.splitlines()[0], description=fn.__doc__)
+    sp.add_argument("--index", default=argparse.SUPPRESS, help="index folder")
+    sp.set_defaults(fn=fn)
+    return sp
+
+
+def _index_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("sources", nargs="+", help="folders and files of articles")
     sp.add_argument("--rebuild", action="store_true", help="re-embed everything")
     sp.add_argument("--strict", action="store_true", help="exit 1 if any file was skipped")
     sp.add_argument("--wait", action="store_true", help="wait for a running build to finish")
-    sp = add("sync", cmd_sync)
+
+
+def _sync_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("source", help="feed or sitemap URL, or a feed / WordPress export file")
     sp.add_argument(
         "--articles", help="folder the posts are saved in (default ./articles, or ASKCLINIC_ARTICLES)"
@@ -284,7 +293,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--wait", action="store_true", help="wait for a running sync or build to finish")
     sp.add_argument("--strict", action="store_true", help="exit 1 if any page failed")
-    sp = add("serve", cmd_serve)
+
+
+def _serve_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     sp.add_argument(
@@ -296,7 +307,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--sync-every", metavar="DURATION", help="time between syncs, e.g. 6h, 30m, 1d (default 6h)"
     )
-    sp = add("staff", cmd_staff)
+
+
+def _staff_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("action", choices=("add", "passwd", "remove", "list"))
     sp.add_argument("name", nargs="?", help="staff user name")
     sp.add_argument(
@@ -304,8 +317,14 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read the password from the first line of standard input",
     )
+
+
+def _question_options(sub) -> None:
+    """`ask` and `eval`: both search the index with a --retriever and can print JSON."""
+    from .retrieve import MODES
+
     for name, fn in (("ask", cmd_ask), ("eval", cmd_eval)):
-        sp = add(name, fn)
+        sp = _subcommand(sub, name, fn)
         sp.add_argument("--retriever", choices=MODES, default="hybrid")
         sp.add_argument("--json", action="store_true", help="print JSON")
     sub.choices["ask"].add_argument("question", nargs="*")
@@ -319,7 +338,6 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.choices["eval"].add_argument("questions", help="question file (JSON Lines)")
     sub.choices["eval"].add_argument("--limit", type=int, help="only the first N questions")
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

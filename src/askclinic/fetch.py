@@ -1,13 +1,15 @@
-"""Fetching from the clinic's own site for `askclinic sync`: the address rules (same site,
-canonical form), the limits of one sync, and `Fetcher`, which makes polite GET requests
-with a size limit (also on unpacked bytes), deadlines, redirects kept within the site and
-ETag / Last-Modified revalidation."""
+"""Fetching from the clinic's own site for `askclinic sync`: the address rules (which sources
+can be synced, same site, canonical form), the limits of one sync, and `Fetcher`, which makes
+polite GET requests with a size limit (also on unpacked bytes), deadlines, redirects kept within
+the site and ETag / Last-Modified revalidation (and for sitemaps, whether a lastmod is newer)."""
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -80,6 +82,35 @@ def absolute(base: str, link: str) -> str:
         return canonical(urljoin(base, link))
     except ValueError as e:
         raise IngestError(f"not a valid web address ({e})") from None
+
+
+def source_address(source: str) -> tuple[str, bool]:
+    """A sync source as it is recorded, and whether it is a web address: the canonical URL of
+    an http(s) address, else the file's absolute path. Other schemes and broken addresses are
+    an AskclinicError."""
+    is_url = bool(re.match(r"https?://", source, re.I))
+    if not is_url and re.match(r"[a-z][a-z0-9+.-]*://", source, re.I):
+        raise AskclinicError(f"{source}: only http:// and https:// addresses can be synced")
+    try:
+        return (canonical(source) if is_url else str(Path(source).resolve())), is_url
+    except IngestError as e:
+        raise AskclinicError(f"{source}: {e}; give the feed or sitemap address") from None
+
+
+def newer(lastmod: str, before: str | None) -> bool:
+    """Whether a sitemap's lastmod is later than the one recorded (`before`); dates that do
+    not parse are compared as text."""
+    from dateutil import parser as dateparser
+
+    if not before:
+        return True
+    try:
+        a, b = dateparser.isoparse(lastmod), dateparser.isoparse(before)
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+        return a > b
+    except (ValueError, OverflowError):
+        return lastmod != before
 
 
 # ---------------------------------------------------------------- fetching

@@ -112,6 +112,24 @@ class State:
     def save(self) -> None:
         _write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True).encode())
 
+    def remember(self, source: str, validators: dict | None, listings: dict[str, dict]) -> None:
+        """After a complete sync: the source's validators (None: keep the old ones) and the
+        sitemap listings read, each {"validators", "index", "items"} by its URL."""
+        if validators is not None:
+            self.http[source] = validators
+        for url, listing in listings.items():
+            self.data["sitemaps"][url] = {"index": listing["index"], "items": listing["items"]}
+            if url != source:
+                self.http[url] = listing["validators"]
+
+    def remove_post(self, key: str) -> str:
+        """Forget a post and delete its file; returns the file (relative to the folder). A
+        file outside the folder is left alone (IngestError), the post forgotten all the same."""
+        rel = self.posts.pop(key)["file"]
+        self.http.pop(key, None)
+        inside(self.folder, rel).unlink(missing_ok=True)
+        return rel
+
     def _new_path(self, art: Article, key: str, subfolder: str) -> Path:
         """A free file name for a new post; a file already holding this url is reused."""
         taken = {p["file"] for p in self.posts.values()}

@@ -5,17 +5,26 @@ what changed since the last sync is fetched; updating the index afterwards is up
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
 from .errors import AskclinicError, IngestError
-from .fetch import Fetcher, FetchError, Limits, SyncStopped, absolute, canonical, same_site
+from .fetch import (
+    Fetcher,
+    FetchError,
+    Limits,
+    SyncStopped,
+    absolute,
+    canonical,
+    newer,
+    same_site,
+    source_address,
+)
 from .locking import BuildLock
 from .models import Article
-from .posts import State, inside, site_folder, slug_from_url
+from .posts import State, site_folder, slug_from_url
 from .sources import feed, html, sitemap, wordpress
 from .sources.common import require_body
 
@@ -50,20 +59,6 @@ class SyncReport:
             f"removed, {self.unchanged:,} unchanged, {len(self.failed):,} failed "
             f"({self.requests:,} requests" + ("; stopped early" if self.stopped else "") + ")"
         )
-
-
-def _newer(lastmod: str, before: str | None) -> bool:
-    from dateutil import parser as dateparser
-
-    if not before:
-        return True
-    try:
-        a, b = dateparser.isoparse(lastmod), dateparser.isoparse(before)
-        if (a.tzinfo is None) != (b.tzinfo is None):
-            a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
-        return a > b
-    except (ValueError, OverflowError):
-        return lastmod != before
 
 
 class _Run:
@@ -257,7 +252,7 @@ def _sync_sitemap(run: _Run, data: bytes | None, validators: dict) -> set[str] |
                 return
             present.add(url)
             known = run.state.posts.get(url)
-            if known and lastmod and not run.force and not _newer(lastmod, known.get("lastmod")):
+            if known and lastmod and not run.force and not newer(lastmod, known.get("lastmod")):
                 run.report.unchanged += 1
                 return
             run.log(f"[{n}/{len(pages)}]")
@@ -293,10 +288,8 @@ def _prune(run: _Run, present: set[str], prune: bool) -> None:
         if not prune:
             run.report.gone.append(key)
             continue
-        rel = state.posts.pop(key)["file"]
-        state.http.pop(key, None)
         try:
-            inside(run.folder, rel).unlink(missing_ok=True)
+            rel = state.remove_post(key)
         except IngestError as e:
             run.fail(key, str(e))
             continue
@@ -357,17 +350,6 @@ def _sync_kind(run: _Run, kind: str, data: bytes | None, validators: dict, is_ur
         _prune(run, present, prune)
 
 
-def _remember(run: _Run, data: bytes | None, validators: dict) -> None:
-    """After a complete sync: the source's validators and the sitemap listings read."""
-    state = run.state
-    if data is not None:
-        state.http[run.source] = validators
-    for url, listing in run.pending.items():
-        state.data["sitemaps"][url] = {"index": listing["index"], "items": listing["items"]}
-        if url != run.source:
-            state.http[url] = listing["validators"]
-
-
 def sync(
     source: str,
     folder: str | Path,
@@ -382,13 +364,7 @@ def sync(
 ) -> SyncReport:
     """Bring the posts of `source` (feed/sitemap URL, feed or WordPress export file) into
     `folder` as Markdown files. Only what changed since the last sync is fetched."""
-    is_url = bool(re.match(r"https?://", source, re.I))
-    if not is_url and re.match(r"[a-z][a-z0-9+.-]*://", source, re.I):
-        raise AskclinicError(f"{source}: only http:// and https:// addresses can be synced")
-    try:
-        source = canonical(source) if is_url else str(Path(source).resolve())
-    except IngestError as e:
-        raise AskclinicError(f"{source}: {e}; give the feed or sitemap address") from None
+    source, is_url = source_address(source)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with BuildLock(folder, wait=wait, log=log, name=LOCK, what="sync"):
@@ -407,7 +383,7 @@ def sync(
                 run.report.stopped = str(e)
                 out(f"stopped: {e}")
             if not run.report.failed and not run.report.stopped:  # else the next sync looks again
-                _remember(run, data if is_url else None, validators)
+                state.remember(source, validators if is_url and data is not None else None, run.pending)
         finally:
             run.report.requests = run.fetcher.requests if run.fetcher else 0
             if run.fetcher:
