@@ -592,7 +592,7 @@ def test_sync_every_reads_durations_and_names_the_flag_when_wrong():
 def test_staff_console_golden_panel_lists_each_question(tmp_path, fake_embedder, site, env):
     from askclinic.golden import format_results
     from askclinic.web.runtime import Runtime, golden_results
-    from askclinic.web.staff import golden_rows
+    from askclinic.web.staff_render import golden_rows
 
     site.put("/feed.xml", feed_xml(site, ["botox-neck", "cluster-bouts"]))
     env(site.url("/feed.xml"))

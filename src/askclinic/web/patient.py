@@ -273,11 +273,74 @@ class Chat:
         return "", self.html(state), state
 
 
+PRIVATE = dict(api_visibility="private", show_progress="hidden")  # no public API, no spinners
+
+
+def _bottom(settings, compact: bool) -> tuple:
+    """Pinned below the conversation: the suggested-question buttons, the question box with Ask
+    and Clear, the "Clear this conversation?" confirmation, the disclaimer."""
+    with gr.Column(elem_id="ac-bottom", scale=0):
+        with gr.Row(elem_classes=["ac-starters"]):
+            starters = [
+                gr.Button(q, size="sm", variant="secondary", elem_classes=["ac-starter"], visible=bool(q))
+                for q in ([*settings.starters] + [""] * 6)[:6]
+            ]
+        with gr.Row(elem_classes=["ac-ask"], equal_height=True):
+            box = gr.Textbox(
+                label="Your question",
+                show_label=False,
+                container=False,
+                max_length=4000,
+                placeholder="Type your question",
+                lines=1,
+                max_lines=4,
+                scale=5,
+                autofocus=not compact,
+                elem_id="ac-question",
+            )
+            send = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="ac-send")
+            clear = gr.Button("Clear", variant="secondary", scale=0, min_width=72, elem_id="ac-clear")
+        with gr.Row(visible=False, elem_id="ac-confirm") as confirm:
+            markup('<p class="ac-confirm-q">Clear this conversation?</p>')
+            yes = gr.Button("Yes, clear it", variant="stop", scale=0, min_width=120, elem_id="ac-clear-yes")
+            keep = gr.Button("Keep it", variant="secondary", scale=0, min_width=96, elem_id="ac-clear-no")
+        markup(notes_html(settings))
+    return starters, box, send, clear, confirm, yes, keep
+
+
+def _ask_events(chat: Chat, conv, state, box, send, starters, action, go) -> None:
+    """Asking: the question box, the suggested questions and the buttons inside the
+    conversation (through the hidden action box) each show the question, then answer it."""
+    for trigger in (box.submit, send.click):
+        trigger(chat.add_question, [box, state], [box, conv, state], queue=False, **PRIVATE).then(
+            chat.respond, [state], [conv, state], **PRIVATE
+        )
+    for b in starters:
+        b.click(chat.add_question, [b, state], [box, conv, state], queue=False, **PRIVATE).then(
+            chat.respond, [state], [conv, state], **PRIVATE
+        )
+    go.click(chat.action, [action, state], [action, conv, state], queue=False, **PRIVATE).then(
+        chat.respond, [state], [conv, state], **PRIVATE
+    )
+
+
+def _clear_events(settings, conv, state, clear, confirm, yes, keep) -> None:
+    """Clear asks first; "Yes, clear it" starts a fresh conversation."""
+    clear.click(lambda: gr.update(visible=True), None, [confirm], queue=False, **PRIVATE)
+    keep.click(lambda: gr.update(visible=False), None, [confirm], queue=False, **PRIVATE)
+    yes.click(
+        lambda: (fresh_state(), intro_html(settings), gr.update(visible=False)),
+        None,
+        [state, conv, confirm],
+        queue=False,
+        **PRIVATE,
+    )
+
+
 def build(runtime, compact: bool) -> gr.Blocks:
     settings = runtime.settings
     chat = Chat(runtime, "widget" if compact else "chat")
     title = f"Ask our articles – {settings.clinic_name}" + (" (chat panel)" if compact else "")
-    private = dict(api_visibility="private", show_progress="hidden")
     with gr.Blocks(
         title=title,
         analytics_enabled=False,
@@ -286,60 +349,14 @@ def build(runtime, compact: bool) -> gr.Blocks:
     ) as demo:
         markup(header_html(settings, compact))
         conv = markup(intro_html(settings), elem_id="ac-conv", scale=1)
-        with gr.Column(elem_id="ac-bottom", scale=0):
-            with gr.Row(elem_classes=["ac-starters"]):
-                starters = [
-                    gr.Button(q, size="sm", variant="secondary", elem_classes=["ac-starter"], visible=bool(q))
-                    for q in ([*settings.starters] + [""] * 6)[:6]
-                ]
-            with gr.Row(elem_classes=["ac-ask"], equal_height=True):
-                box = gr.Textbox(
-                    label="Your question",
-                    show_label=False,
-                    container=False,
-                    max_length=4000,
-                    placeholder="Type your question",
-                    lines=1,
-                    max_lines=4,
-                    scale=5,
-                    autofocus=not compact,
-                    elem_id="ac-question",
-                )
-                send = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="ac-send")
-                clear = gr.Button("Clear", variant="secondary", scale=0, min_width=72, elem_id="ac-clear")
-            with gr.Row(visible=False, elem_id="ac-confirm") as confirm:
-                markup('<p class="ac-confirm-q">Clear this conversation?</p>')
-                yes = gr.Button(
-                    "Yes, clear it", variant="stop", scale=0, min_width=120, elem_id="ac-clear-yes"
-                )
-                keep = gr.Button("Keep it", variant="secondary", scale=0, min_width=96, elem_id="ac-clear-no")
-            markup(notes_html(settings))
+        starters, box, send, clear, confirm, yes, keep = _bottom(settings, compact)
         action = gr.Textbox(
             elem_id="ac-action", elem_classes=["ac-hidden"], show_label=False, container=False, label="action"
         )
         go = gr.Button("action", elem_id="ac-action-go", elem_classes=["ac-hidden"])
         state = gr.State(fresh_state())
-
-        for trigger in (box.submit, send.click):
-            trigger(chat.add_question, [box, state], [box, conv, state], queue=False, **private).then(
-                chat.respond, [state], [conv, state], **private
-            )
-        for b in starters:
-            b.click(chat.add_question, [b, state], [box, conv, state], queue=False, **private).then(
-                chat.respond, [state], [conv, state], **private
-            )
-        go.click(chat.action, [action, state], [action, conv, state], queue=False, **private).then(
-            chat.respond, [state], [conv, state], **private
-        )
-        clear.click(lambda: gr.update(visible=True), None, [confirm], queue=False, **private)
-        keep.click(lambda: gr.update(visible=False), None, [confirm], queue=False, **private)
-        yes.click(
-            lambda: (fresh_state(), intro_html(settings), gr.update(visible=False)),
-            None,
-            [state, conv, confirm],
-            queue=False,
-            **private,
-        )
+        _ask_events(chat, conv, state, box, send, starters, action, go)
+        _clear_events(settings, conv, state, clear, confirm, yes, keep)
 
         def offer():
             qs = suggestions(runtime)[: len(starters)]
@@ -347,6 +364,6 @@ def build(runtime, compact: bool) -> gr.Blocks:
                 len(starters) - len(qs)
             )
 
-        demo.load(offer, None, starters, queue=False, **private)
+        demo.load(offer, None, starters, queue=False, **PRIVATE)
     demo.queue(default_concurrency_limit=4, max_size=256)
     return demo
