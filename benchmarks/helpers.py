@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 from askclinic.files import json_lines
@@ -37,6 +38,14 @@ def medquad() -> Path | None:
         return None
     folder = Path(value)
     return folder if all((folder / name).is_file() for name in MEDQUAD_FILES) else None
+
+
+def git_commit() -> str:
+    """The short hash of the checked-out commit, for "Run ... at commit X" lines ("?" outside git)."""
+    run = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True
+    )
+    return run.stdout.strip() or "?"
 
 
 def write_section(path: Path, start: str, end: str, body: str, heading: str | None = None) -> None:

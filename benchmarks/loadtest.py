@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
-from helpers import free_port, write_section
+from helpers import free_port, git_commit, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -147,12 +147,7 @@ def report(results: list, elapsed: float, clients: int, questions: int, own: boo
             errors[err] = errors.get(err, 0) + 1
         else:
             statuses[status] = statuses.get(status, 0) + 1
-    commit = (
-        subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-        ).stdout.strip()
-        or "?"
-    )
+    commit = git_commit()
     lines = [
         f"## Load test: {clients} concurrent clients × {questions} questions on /api/ask",
         "",

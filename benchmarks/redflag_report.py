@@ -7,14 +7,13 @@ check costs per question."""
 from __future__ import annotations
 
 import statistics
-import subprocess
 import time
 from collections import defaultdict
 from pathlib import Path
 
 from askclinic import redflags, safety
 from askclinic.config import Settings
-from helpers import medquad, read_rows
+from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"
@@ -254,12 +253,7 @@ def overall(name: str, summary: dict) -> str:
 
 
 def report(res: dict) -> str:
-    commit = (
-        subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        or "?"
-    )
+    commit = git_commit()
     lines = [
         "## Red flags",
         "",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ from askclinic.index import load_index  # noqa: E402
 from askclinic.retrieve import Retriever  # noqa: E402
 from askclinic.sources import load_sources  # noqa: E402
 from askclinic.sources.jsonl import _article  # noqa: E402
-from helpers import NO_MEDQUAD, medquad, read_rows, write_section  # noqa: E402
+from helpers import NO_MEDQUAD, git_commit, medquad, read_rows, write_section  # noqa: E402
 
 MEDQUAD = medquad()
 
@@ -143,12 +142,7 @@ def run(args) -> dict:
 
 def markdown(res: dict) -> str:
     o, i = res["offtopic"], res["inscope"]
-    commit = (
-        subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        or "?"
-    )
+    commit = git_commit()
     lines = [
         "## Safety",
         "",
