@@ -16,7 +16,8 @@ from askclinic.config import Settings
 from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"
+HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round3.jsonl"  # scored, never tuned on
+ROUND2 = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"  # the previous round: scored often, partly seen
 DEV = ROOT / "benchmarks" / "redflags" / "dev.jsonl"  # written for tuning, before the second round
 MEDQUAD = medquad()  # its dev questions are all non-emergencies
 OLD_KINDS = {
@@ -143,6 +144,7 @@ def evaluate(embedder) -> dict:
     res, timings = {}, []
     sets = [
         ("heldout", heldout() if HELDOUT.exists() else []),
+        ("round2", heldout(ROUND2) if ROUND2.exists() else []),
         ("dev", heldout(DEV) if DEV.exists() else []),
         ("bank", bank()),
         ("tests", old_set()),
@@ -259,8 +261,8 @@ def report(res: dict) -> str:
         "",
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
         "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
-        "The held-out set (`benchmarks/redflags/heldout.jsonl`) was written apart from the detector and "
-        "not tuned on.",
+        "The held-out set (`benchmarks/redflags/heldout_round3.jsonl`, round 3) was written by an author "
+        "who did not build or tune the detector, and no change was made after scoring it.",
         "",
     ]
     if "heldout" not in res:
@@ -282,14 +284,16 @@ def report(res: dict) -> str:
     ]
     lines += [
         "",
-        "The same measures on the examples the detector was built and tuned on (in-sample: the "
-        "classifier was trained on the bank, the concepts written while reading both):",
+        "The same measures on the previous held-out round and on the examples the detector was built and "
+        "tuned on (in-sample: the classifier was trained on the bank, the concepts written while reading "
+        "the dev set):",
         "",
         "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
         "| --- | --- | --- | --- | --- | --- | --- |",
         overall("held-out (for comparison)", h),
     ]
     for name, label in (
+        ("round2", "round 2 held-out `benchmarks/redflags/heldout.jsonl` (scored often, partly seen)"),
         ("dev", "dev set `benchmarks/redflags/dev.jsonl` (tuned on)"),
         ("bank", "tuning bank `src/askclinic/data/redflag_bank.jsonl`"),
         ("tests", "`tests/data/emergency.jsonl`"),

@@ -4,7 +4,9 @@ judges an answer."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +157,31 @@ def test_the_benchmark_summary_counts_refusals():
     )
     assert (s["unanswerable_refused"], s["offtopic_refused"], s["p50_ms"]) == (1.0, 0.0, 25.0)
     assert clinic.covers("There are 31 sites.", "there are 31  sites.")
+
+
+@pytest.mark.parametrize(
+    "articles, files",
+    [
+        ("articles", ["clinic_a_dev.jsonl", "clinic_a_test.jsonl", "clinic_a_fresh.jsonl"]),
+        ("benchmarks/clinic/clinic_b/articles", ["clinic_b_questions.jsonl"]),
+        ("benchmarks/clinic/clinic_c/articles", ["clinic_c_questions.jsonl"]),
+    ],
+)
+def test_every_labelled_sentence_is_in_its_article(articles, files):
+    """The benchmark's labels still match the articles as askclinic loads them (a changed
+    loader or an edited article would otherwise silently turn hits into misses)."""
+    root = Path(__file__).resolve().parents[1]
+    paths = [str(root / "benchmarks" / "clinic" / f) for f in files]
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(root / "benchmarks/clinic/check_labels.py"),
+            "--articles",
+            str(root / articles),
+            *paths,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
