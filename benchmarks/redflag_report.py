@@ -262,9 +262,8 @@ def report(res: dict) -> str:
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
         "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
         "The held-out set (`benchmarks/redflags/heldout_round3.jsonl`, round 3) was written by an author "
-        "who did not build or tune the detector. It was scored twice, its misses never read: before and "
-        "after 623 training examples by a third author were added to the bank (kept because both "
-        "held-out rounds gained; see benchmarks/redflags/README.md).",
+        "who did not build or tune the detector. It was scored twice, its misses never read: with this "
+        "detector, and with one retrained on 623 more examples (dropped; see benchmarks/redflags/README.md).",
         "",
     ]
     if "heldout" not in res:
