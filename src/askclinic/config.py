@@ -132,7 +132,11 @@ def _coerce(name: str, raw, where: str):
         if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
             raise ConfigError(f"{where}: {name} must be a list of texts; fix or remove it")
         return tuple(i.strip() for i in items if i.strip())
-    if isinstance(raw, bool) or (kind is str and not isinstance(raw, str)):
+    if (
+        isinstance(raw, bool)
+        or (kind is str and not isinstance(raw, str))
+        or (kind is int and isinstance(raw, float))
+    ):
         raise ConfigError(f"{where}: {name}={raw!r} is not a {kind.__name__}; fix or remove it")
     try:
         return kind(raw)
