@@ -21,6 +21,11 @@ MARKS, MARK_MARGIN = 3, 0.2  # highlight up to 3 sentences, within this of the p
 # passage and to its closest sentence, the share of the question's words (weighed by rarity)
 # in the passage, and its BM25 score relative to the best one found for the question.
 WEIGHTS = {"passage": 1.0, "sentence": 0.5, "words": 0.2, "bm25": 0.2}
+# The search's own article order (RRF with title and heading boosts) also counts when
+# ordering excerpts, though not in `score` (so not in what is refused): the n-th article
+# found adds PRIOR / n. 0.05 on clinic A dev and the MedQuAD dev questions (0.1 and more
+# raised MedQuAD further but lowered clinic A dev).
+PRIOR = 0.05
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Pick:
     highlights: list[str] = field(default_factory=list)
     covers: float = 0.0  # share of the question's words in the passage, weighed by rarity
     vectors: np.ndarray = field(default=None, repr=False)  # its sentences' vectors
+    prior: float = 0.0  # PRIOR / the place of its article in the search's order
 
 
 def score(passage: float, sentence: float, words: float, bm25: float) -> float:
@@ -67,12 +73,13 @@ def choose(
     words |= {c for c in map(retriever.correct, words) if c}
     weight = {w: retriever.idf(w) for w in words}
     top_bm25 = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
+    prior = {a: PRIOR / n for n, a in enumerate(dict.fromkeys(h.chunk.article_id for h in hits), 1)}
     looked = []
     for h in hits:
         have = retriever.words(h.chunk)
         covers = sum(v for w, v in weight.items() if w in have) / (sum(weight.values()) or 1.0)
         looked.append((h, covers, (h.lexical or 0.0) / top_bm25))
-    looked.sort(key=lambda x: -first_look(x[0].dense, x[1], x[2]))
+    looked.sort(key=lambda x: -first_look(x[0].dense, x[1], x[2]) - prior[x[0].chunk.article_id])
     named = _named(retriever.index, question, {h.chunk.article_id for h in hits})
     looked = looked[:RERANK] + [x for x in looked[RERANK:] if x[0].chunk.article_id in named][:2]
     spans = [marking_spans(h.chunk.text) for h, _, _ in looked]
@@ -91,12 +98,14 @@ def choose(
                 _marks(h.chunk.text, sp, marking[mine]),
                 covers,
                 vectors[mine],
+                prior[h.chunk.article_id],
             )
         )
-    picks.sort(key=lambda p: -p.score)
-    if picks[0].score < floor or not _mentions(question, picks[:3]):
+    picks.sort(key=lambda p: -p.score - p.prior)
+    top = max(p.score for p in picks)
+    if top < floor or not _mentions(question, picks[:3]):
         return []
-    bar = max(floor, picks[0].score - MARGIN)
+    bar = max(floor, top - MARGIN)
     shown = [p for p in picks if p.score >= bar or (p.hit.chunk.article_id in named and p.score >= floor)]
     shown.sort(key=lambda p: p.hit.chunk.article_id not in named)  # stable: best first within each
     return _distinct(shown, most, per_article)
