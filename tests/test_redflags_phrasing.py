@@ -15,6 +15,7 @@ from askclinic.config import Settings
 
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
+ROUND2 = DEV.with_name("heldout.jsonl")  # the second round's held-out set, tuned on since round 4
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +116,49 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
     alarmed = [r["text"] for r in calm if status[r["text"]] == "emergency"]
     assert len(missed) <= 1, missed
     assert len(alarmed) <= 3, alarmed
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text",
+    [
+        "temperature of 39 and it hurts to bring my chin down to my chest",
+        "my son hit his head on a low beam, now the headache gets more and more and he keeps dozing off",
+        "had a shaking fit for two minutes, never had one before",
+        "le dio un ataque de combulsiones a mi esposo",
+        "my 3 week old feels hot, 38.4",
+        "my daughter has a headache and doesn't recognise me",
+        "my grandad is 88, this morning he didn't know what day it was and his head hurts",
+        "se me torcio la boca y no puedo mover bien la mano",
+        "after the botox se me cierra la garganta",
+        "we all have pounding heads and the dog is wobbly since we turned the heating on",
+    ],
+)
+def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
+    assert flagged(text, embedder, model_words).status in ("emergency", "check"), text
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plan a three-day trip to Rome for me.",
+        "how long should i keep a headache diary",
+        "my laptop had a fit and lost my migraine diary",
+        "wats a thunderclap headache",
+    ],
+)
+def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
+    assert flagged(text, embedder, model_words).status not in ("emergency", "check"), text
+
+
+@pytest.mark.model
+def test_the_second_round_set_is_caught_as_tuned(embedder, model_words):
+    """The second round's held-out set, read and tuned on when round 4 was written: at least
+    99% of its emergencies caught, at most 3% of its non-emergencies sent to the alarm."""
+    rows = [json.loads(line) for line in ROUND2.read_text(encoding="utf-8").splitlines() if line.strip()]
+    status = [flagged(r["text"], embedder, model_words).status for r in rows]
+    urgent = [s for r, s in zip(rows, status) if r["emergency"]]
+    calm = [s for r, s in zip(rows, status) if not r["emergency"]]
+    assert sum(s in ("emergency", "check") for s in urgent) / len(urgent) >= 0.99
+    assert sum(s == "emergency" for s in calm) / len(calm) <= 0.03

@@ -155,12 +155,12 @@ _HYPOTHETICAL = re.compile(
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
     r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
-    r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|\bque es (?:la|el|un|una)\b"
+    r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|(?<!dice )(?<!dijo )(?<!creo )\bque es (?:la|el|un|una)\b"
     r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
     r"|\bcuando debo\b|\bwhat should (?:i|we) (?:watch|look) (?:for|out for)\b"
 )
 _OPENER = re.compile(
-    r"^(?:what|whats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
+    r"^(?:what|whats|wat|wats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
     r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es|hay|se puede"
     r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|la|el|los|las)\b"
 )
@@ -197,6 +197,7 @@ def scope(low: str, found: set[str]) -> str | None:
     """'hypothetical' for a question about symptoms in general, 'family' for family history,
     'past' for a past or resolved event, None for something that may be happening now."""
     cue = tables()["scope"]
+    low = re.sub(r"\([^)]*\)", " ", low)  # an aside: "my mum (who died years ago)"
     if (
         cue["died"].search(low)
         or cue["family"].search(low)

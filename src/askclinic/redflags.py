@@ -69,6 +69,7 @@ CONTEXT = frozenset(
         "CANCER",
         "ANTICOAG",
         "ONE_SIDE",
+        "INFANT",
     }
 )
 _NOT_HARM = re.compile(
