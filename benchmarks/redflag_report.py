@@ -16,8 +16,9 @@ from askclinic.config import Settings
 from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round3.jsonl"  # scored, never tuned on
-ROUND2 = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"  # the previous round: scored often, partly seen
+HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round4.jsonl"  # scored, never tuned on
+ROUND3 = ROOT / "benchmarks" / "redflags" / "heldout_round3.jsonl"  # scored three times, never read
+ROUND2 = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"  # read and tuned on since round 4
 DEV = ROOT / "benchmarks" / "redflags" / "dev.jsonl"  # written for tuning, before the second round
 MEDQUAD = medquad()  # its dev questions are all non-emergencies
 OLD_KINDS = {
@@ -144,6 +145,7 @@ def evaluate(embedder) -> dict:
     res, timings = {}, []
     sets = [
         ("heldout", heldout() if HELDOUT.exists() else []),
+        ("round3", heldout(ROUND3) if ROUND3.exists() else []),
         ("round2", heldout(ROUND2) if ROUND2.exists() else []),
         ("dev", heldout(DEV) if DEV.exists() else []),
         ("bank", bank()),
@@ -261,9 +263,9 @@ def report(res: dict) -> str:
         "",
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
         "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
-        "The held-out set (`benchmarks/redflags/heldout_round3.jsonl`, round 3) was written by an author "
-        "who did not build or tune the detector. It was scored twice, its misses never read: with this "
-        "detector, and with one retrained on 623 more examples (dropped; see benchmarks/redflags/README.md).",
+        "The held-out set (`benchmarks/redflags/heldout_round4.jsonl`, round 4) was written by an author "
+        "who did not build or tune the detector, before this detector was committed, and scored once; "
+        "its misses were not read (see benchmarks/redflags/README.md).",
         "",
     ]
     if "heldout" not in res:
@@ -287,14 +289,18 @@ def report(res: dict) -> str:
         "",
         "The same measures on the previous held-out round and on the examples the detector was built and "
         "tuned on (in-sample: the classifier was trained on the bank, the concepts written while reading "
-        "the dev set):",
+        "the dev set and round 2):",
         "",
         "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
         "| --- | --- | --- | --- | --- | --- | --- |",
         overall("held-out (for comparison)", h),
     ]
     for name, label in (
-        ("round2", "round 2 held-out `benchmarks/redflags/heldout.jsonl` (scored often, partly seen)"),
+        (
+            "round3",
+            "round 3 `benchmarks/redflags/heldout_round3.jsonl` (scored three times, misses never read)",
+        ),
+        ("round2", "round 2 `benchmarks/redflags/heldout.jsonl` (read and tuned on since round 4)"),
         ("dev", "dev set `benchmarks/redflags/dev.jsonl` (tuned on)"),
         ("bank", "tuning bank `src/askclinic/data/redflag_bank.jsonl`"),
         ("tests", "`tests/data/emergency.jsonl`"),
