@@ -16,6 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 ROUND2 = DEV.with_name("heldout.jsonl")  # the second round's held-out set, tuned on since round 4
+ROUND4 = DEV.with_name("heldout_round4.jsonl")  # scored once, then tuned on (round 5 is held out)
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +133,11 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "se me torcio la boca y no puedo mover bien la mano",
         "after the botox se me cierra la garganta",
         "we all have pounding heads and the dog is wobbly since we turned the heating on",
+        "is it normal that my throat feels like it's closing since the injection this morning?",
+        "is it normal for a baby to scream for hours and not be comforted? she feels hot",
+        "history of lung cancer, new headache this week and today my arm is weak",
+        "mi abuela, que fallecio hace anos, ... no, perdon: mi madre de 80 anos hoy no sabia donde estaba",
+        "i keep thinking about how many of my pills it would take",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
@@ -146,6 +152,9 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "how long should i keep a headache diary",
         "my laptop had a fit and lost my migraine diary",
         "wats a thunderclap headache",
+        "hypothetically, if someone fainted in a migraine, is that an emergency?",
+        "had a funny turn last month, the scan was clear, can I restart my preventive?",
+        "this essay is killing me, my head is about to explode lol",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -153,10 +162,25 @@ def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, mode
 
 
 @pytest.mark.model
-def test_the_second_round_set_is_caught_as_tuned(embedder, model_words):
-    """The second round's held-out set, read and tuned on when round 4 was written: at least
-    99% of its emergencies caught, at most 3% of its non-emergencies sent to the alarm."""
-    rows = [json.loads(line) for line in ROUND2.read_text(encoding="utf-8").splitlines() if line.strip()]
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm 70, get the odd headache, no jaw pain, no scalp tenderness, eyesight unchanged",
+        "we got a carbon monoxide alarm fitted yesterday, can fumes trigger migraine?",
+    ],
+)
+def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embedder, model_words):
+    """At most the check: the classifier alone does not send a message with two denials
+    to the emergency message, and an alarm being fitted is not carbon monoxide."""
+    assert flagged(text, embedder, model_words).status != "emergency", text
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("path", [ROUND2, ROUND4], ids=["round2", "round4"])
+def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
+    """The second and fourth rounds' held-out sets, read and tuned on once scored: at least
+    99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
     urgent = [s for r, s in zip(rows, status) if r["emergency"]]
     calm = [s for r, s in zip(rows, status) if not r["emergency"]]

@@ -150,7 +150,8 @@ def matched_rules(found: set[str]) -> tuple[list[str], list[str]]:
 _HYPOTHETICAL = re.compile(
     r"\b(?:signs?|symptoms?|warning signs?) (?:of|for)\b|\bwhat does (?:a |an )?.{0,40}\bfeel like\b"
     r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
-    r"|\bif (?:i|you|someone|somebody|a person|my \w+) (?:ever|were|was|had|has|gets?|starts?)\b"
+    r"|\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
+    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi alguna vez\b|\bwhat does it mean when\b"
     r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat happens if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
@@ -177,15 +178,18 @@ PERSONAL = re.compile(
 )
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
-    r"|\byears ago\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
+    r"|\byears (?:ago|back)\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+)\b|\bin (?:19|20)\d\d\b"
-    r"|(?<!no )\bhistory of\b|\bused to\b|\bin the past\b|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
+    r"|(?<!no )\bhistory of\b(?! (?:\w+ )?cancer)|\bused to\b|\bin the past\b|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
     r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
 )
 
 
+_ASIDE = re.compile(
+    r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
+)
 _NOW_STRONG = re.compile(
     r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de"
@@ -197,7 +201,7 @@ def scope(low: str, found: set[str]) -> str | None:
     """'hypothetical' for a question about symptoms in general, 'family' for family history,
     'past' for a past or resolved event, None for something that may be happening now."""
     cue = tables()["scope"]
-    low = re.sub(r"\([^)]*\)", " ", low)  # an aside: "my mum (who died years ago)"
+    low = _ASIDE.sub(" ", low)  # "my mum (who died years ago)", "su marido, que fallecio hace anos,"
     if (
         cue["died"].search(low)
         or cue["family"].search(low)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .redflag_concepts import PERSONAL, matched_rules, normalise, read, tables
+from .redflag_concepts import PERSONAL, concepts, matched_rules, normalise, read, tables
 
 DATA = Path(__file__).parent / "data"
 BANK = DATA / "redflag_bank.jsonl"
@@ -70,8 +70,10 @@ CONTEXT = frozenset(
         "ANTICOAG",
         "ONE_SIDE",
         "INFANT",
+        "ASKS_NORMAL",
     }
 )
+_NO = re.compile(r"\b(?:no|not|without|sin|ni|nobody|none)\b")
 _NOT_HARM = re.compile(
     r"\b(?:dont|do not|not|never|no|wouldnt|would never)\b(?: \w+){0,3} (?:hurt|harm|kill|suicid|end|dark)"
 )
@@ -178,10 +180,13 @@ def assess(
 
 def _set_aside(low: str, found: set[str], where: str, strong: list[str]) -> Verdict:
     """The verdict for a question about symptoms or a past event (`where`, the scope): no
-    emergency message, but a check for a patient who asks about their own red flag or about
-    self-harm."""
-    if where == "hypothetical" and strong and PERSONAL.search(low) and tables()["scope"]["maybe"].search(low):
-        return Verdict("check", check=strong[:3])  # "my face is drooping, could it be a stroke?"
+    emergency message, but a check for a patient who asks about their own red flag ("my face
+    is drooping, could it be a stroke?", "is it normal that my throat is closing?", read
+    whole) or about self-harm."""
+    if where == "hypothetical" and PERSONAL.search(low) and tables()["scope"]["maybe"].search(low):
+        strong = strong or matched_rules(concepts(low))[0]
+        if strong:
+            return Verdict("check", check=strong[:3])
     harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
     return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
 
@@ -206,10 +211,20 @@ def _weigh(
     ):  # self-harm said sideways, no concept
         return Verdict("check", check=["self_harm"])
     if (
-        english and p_any >= P_EMERGENCY and plain == low and "MILD" not in found
-    ):  # not "the traffic was murder"
+        english
+        and p_any >= P_EMERGENCY
+        and plain == low
+        and "MILD" not in found
+        and len(_NO.findall(low)) < 2
+    ):  # not "the traffic was murder", not "no jaw pain, no scalp tenderness"
         return Verdict("emergency", kind=ranked[0])
-    calm = found & {"HABITUAL", "CARE"} or "MILD" in found and not set(weak) & SERIOUS
+    calm = (
+        found & {"HABITUAL", "CARE"}
+        or "ASKS_NORMAL" in found
+        and not weak  # "is it normal for a baby to scream for hours?" is asked about
+        or "MILD" in found
+        and not set(weak) & SERIOUS
+    )
     if calm and not found & {"NOW", "MULTI_PEOPLE"}:  # "a mild headache", "is it safe?"
         return Verdict(scope="mild")
     if weak or p_any >= (P_CHECK if found - CONTEXT else P_CHECK_ALONE if english else 2.0):
