@@ -162,7 +162,10 @@ def test_the_benchmark_summary_counts_refusals():
 @pytest.mark.parametrize(
     "articles, files",
     [
-        ("articles", ["clinic_a_dev.jsonl", "clinic_a_test.jsonl", "clinic_a_fresh.jsonl"]),
+        (
+            "articles",
+            ["clinic_a_dev.jsonl", "clinic_a_test.jsonl", "clinic_a_fresh.jsonl", "clinic_a_fresh2.jsonl"],
+        ),
         ("benchmarks/clinic/clinic_b/articles", ["clinic_b_questions.jsonl"]),
         ("benchmarks/clinic/clinic_c/articles", ["clinic_c_questions.jsonl"]),
     ],
