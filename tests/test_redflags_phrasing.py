@@ -16,7 +16,8 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 ROUND2 = DEV.with_name("heldout.jsonl")  # the second round's held-out set, tuned on since round 4
-ROUND4 = DEV.with_name("heldout_round4.jsonl")  # scored once, then tuned on (round 5 is held out)
+ROUND4 = DEV.with_name("heldout_round4.jsonl")  # scored once, then tuned on
+ROUND5 = DEV.with_name("heldout_round5.jsonl")  # scored once, then tuned on (round 6 is held out)
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +139,14 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "history of lung cancer, new headache this week and today my arm is weak",
         "mi abuela, que fallecio hace anos, ... no, perdon: mi madre de 80 anos hoy no sabia donde estaba",
         "i keep thinking about how many of my pills it would take",
+        "woke up on the kitchen floor with a bitten tongue, first time ever",
+        "can a migraine make my eye rock hard with rings round the lights? started an hour ago",
+        "my grandad 91 didn't know my mum this morning and says his head hurts",
+        "my mum had chemo last year and now has a new headache and is unsteady",
+        "third seizure in the past hour",
+        "es normal no poder doblar el cuello con fiebre de 39?",
+        "my bp monitor keeps reading over 210 on top and my chest hurts",
+        "the boilers old and our heads only hurt at home, they clear at work",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
@@ -155,6 +164,8 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "hypothetically, if someone fainted in a migraine, is that an emergency?",
         "had a funny turn last month, the scan was clear, can I restart my preventive?",
         "this essay is killing me, my head is about to explode lol",
+        "si algun dia tengo el peor dolor de cabeza de mi vida, que hago?",
+        "at university I overdosed once, I'm doing well now, which preventive is safe with my history?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -176,9 +187,9 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("path", [ROUND2, ROUND4], ids=["round2", "round4"])
+@pytest.mark.parametrize("path", [ROUND2, ROUND4, ROUND5], ids=["round2", "round4", "round5"])
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The second and fourth rounds' held-out sets, read and tuned on once scored: at least
+    """The second, fourth and fifth rounds' held-out sets, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

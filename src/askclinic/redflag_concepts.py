@@ -151,7 +151,7 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:signs?|symptoms?|warning signs?) (?:of|for)\b|\bwhat does (?:a |an )?.{0,40}\bfeel like\b"
     r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
     r"|\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
-    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi alguna vez\b|\bwhat does it mean when\b"
+    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia)\b|\bwhat does it mean when\b"
     r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat happens if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
@@ -174,13 +174,13 @@ _IDIOM = re.compile(
 )
 PERSONAL = re.compile(
     r"\b(?:i|im|ive|id|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
-    r"|mi|mis|tengo|estoy|nos|nuestro|nuestra|me|yo|le)\b"
+    r"|mi|mis|tengo|estoy|llevo|nos|nuestro|nuestra|me|yo|le)\b"
 )
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
     r"|\byears (?:ago|back)\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
-    r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+)\b|\bin (?:19|20)\d\d\b"
-    r"|(?<!no )\bhistory of\b(?! (?:\w+ )?cancer)|\bused to\b|\bin the past\b|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
+    r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
+    r"|(?<!no )\bhistory of\b(?! (?:\w+ )?cancer)|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
     r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
@@ -210,8 +210,10 @@ def scope(low: str, found: set[str]) -> str | None:
     ):
         return "family"
     if (
-        _PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low)
-    ) and not _NOW_STRONG.search(low):
+        (_PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low))
+        and not _NOW_STRONG.search(low)
+        and "NEW_HEADACHE" not in found  # "had melanoma removed last year, now a new headache"
+    ):
         return "past"
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
