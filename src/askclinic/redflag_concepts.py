@@ -131,6 +131,8 @@ def concepts(low: str) -> set[str]:
             found |= {"BP_CRISIS", "HIGH_BP"} if sys_ >= 180 or dia >= 115 else set()
     if _AGE.search(low):
         found.add("OLDER")
+    if "ONLY_ME" in found:  # "only I have a headache, no one else feels ill"
+        found.discard("MULTI_PEOPLE")
     return found
 
 
@@ -182,7 +184,7 @@ _PAST = re.compile(
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
     r"|(?<!no )\bhistory of\b(?! (?:\w+ )?cancer)|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
-    r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
+    r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\ba los \d+ anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
 )
 
@@ -213,6 +215,7 @@ def scope(low: str, found: set[str]) -> str | None:
         (_PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low))
         and not _NOW_STRONG.search(low)
         and "NEW_HEADACHE" not in found  # "had melanoma removed last year, now a new headache"
+        and not {"CANCER", "NOW"} <= found  # a cancer treated years ago, symptoms this week
     ):
         return "past"
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):

@@ -71,9 +71,10 @@ CONTEXT = frozenset(
         "ONE_SIDE",
         "INFANT",
         "ASKS_NORMAL",
+        "ONLY_ME",
     }
 )
-_NO = re.compile(r"\b(?:no|not|without|sin|ni|nobody|none)\b")
+_NO = re.compile(r"\b(?:no|not|without|sin|ni|nobody|none|never|didnt|dont|doesnt|wasnt|isnt)\b")
 _NOT_HARM = re.compile(
     r"\b(?:dont|do not|not|never|no|wouldnt|would never)\b(?: \w+){0,3} (?:hurt|harm|kill|suicid|end|dark)"
 )
@@ -215,9 +216,9 @@ def _weigh(
         english
         and p_any >= P_EMERGENCY
         and plain == low
-        and "MILD" not in found
+        and not found & {"MILD", "ONLY_ME"}
         and len(_NO.findall(low)) < 2
-    ):  # not "the traffic was murder", not "no jaw pain, no scalp tenderness"
+    ):  # not "the traffic was murder", "no jaw pain, no scalp tenderness", "only I have a headache"
         return Verdict("emergency", kind=ranked[0])
     calm = (
         found & {"HABITUAL", "CARE"}
