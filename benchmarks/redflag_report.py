@@ -16,10 +16,11 @@ from askclinic.config import Settings
 from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round6.jsonl"  # scored, never tuned on
+HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round7.jsonl"  # scored, never tuned on
+ROUND6 = ROOT / "benchmarks" / "redflags" / "heldout_round6.jsonl"  # scored once, then tuned on
 ROUND5 = ROOT / "benchmarks" / "redflags" / "heldout_round5.jsonl"  # scored once, then tuned on
 ROUND4 = ROOT / "benchmarks" / "redflags" / "heldout_round4.jsonl"  # scored once, then tuned on
-ROUND3 = ROOT / "benchmarks" / "redflags" / "heldout_round3.jsonl"  # scored five times, never read
+ROUND3 = ROOT / "benchmarks" / "redflags" / "heldout_round3.jsonl"  # scored six times, never read
 ROUND2 = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"  # read and tuned on since round 4
 DEV = ROOT / "benchmarks" / "redflags" / "dev.jsonl"  # written for tuning, before the second round
 MEDQUAD = medquad()  # its dev questions are all non-emergencies
@@ -147,6 +148,7 @@ def evaluate(embedder) -> dict:
     res, timings = {}, []
     sets = [
         ("heldout", heldout() if HELDOUT.exists() else []),
+        ("round6", heldout(ROUND6) if ROUND6.exists() else []),
         ("round5", heldout(ROUND5) if ROUND5.exists() else []),
         ("round4", heldout(ROUND4) if ROUND4.exists() else []),
         ("round3", heldout(ROUND3) if ROUND3.exists() else []),
@@ -267,7 +269,7 @@ def report(res: dict) -> str:
         "",
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
         "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
-        "The held-out set (`benchmarks/redflags/heldout_round6.jsonl`, round 6) was written by an author "
+        "The held-out set (`benchmarks/redflags/heldout_round7.jsonl`, round 7) was written by an author "
         "who did not build or tune the detector, before this detector was committed, and scored once; "
         "its misses were not read (see benchmarks/redflags/README.md).",
         "",
@@ -293,7 +295,7 @@ def report(res: dict) -> str:
         "",
         "The same measures on the previous held-out round and on the examples the detector was built and "
         "tuned on (in-sample: the classifier was trained on the bank, the concepts written while reading "
-        "the dev set and rounds 2, 4 and 5):",
+        "the dev set and rounds 2, 4, 5 and 6):",
         "",
         "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -310,7 +312,7 @@ def report(res: dict) -> str:
         ),
         (
             "round3",
-            "round 3 `benchmarks/redflags/heldout_round3.jsonl` (scored five times, misses never read)",
+            "round 3 `benchmarks/redflags/heldout_round3.jsonl` (scored six times, misses never read)",
         ),
         ("round2", "round 2 `benchmarks/redflags/heldout.jsonl` (read and tuned on since round 4)"),
         ("dev", "dev set `benchmarks/redflags/dev.jsonl` (tuned on)"),
