@@ -20,7 +20,7 @@ HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round7.jsonl"  # scored, n
 ROUND6 = ROOT / "benchmarks" / "redflags" / "heldout_round6.jsonl"  # scored once, then tuned on
 ROUND5 = ROOT / "benchmarks" / "redflags" / "heldout_round5.jsonl"  # scored once, then tuned on
 ROUND4 = ROOT / "benchmarks" / "redflags" / "heldout_round4.jsonl"  # scored once, then tuned on
-ROUND3 = ROOT / "benchmarks" / "redflags" / "heldout_round3.jsonl"  # scored six times, never read
+ROUND3 = ROOT / "benchmarks" / "redflags" / "heldout_round3.jsonl"  # scored at every round since, never read
 ROUND2 = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"  # read and tuned on since round 4
 DEV = ROOT / "benchmarks" / "redflags" / "dev.jsonl"  # written for tuning, before the second round
 MEDQUAD = medquad()  # its dev questions are all non-emergencies
@@ -270,8 +270,8 @@ def report(res: dict) -> str:
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
         "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
         "The held-out set (`benchmarks/redflags/heldout_round7.jsonl`, round 7) was written by an author "
-        "who did not build or tune the detector, before this detector was committed, and scored once; "
-        "its misses were not read (see benchmarks/redflags/README.md).",
+        "who did not build or tune the detector, before this detector was committed, and scored only "
+        "with this detector; its misses were not read (see benchmarks/redflags/README.md).",
         "",
     ]
     if "heldout" not in res:
@@ -301,18 +301,15 @@ def report(res: dict) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
         overall("held-out (for comparison)", h),
     ]
+    tuned = "scored once, then read and tuned on"
     for name, label in (
-        (
-            "round5",
-            "round 5 `benchmarks/redflags/heldout_round5.jsonl` (scored once, then read and tuned on)",
-        ),
-        (
-            "round4",
-            "round 4 `benchmarks/redflags/heldout_round4.jsonl` (scored once, then read and tuned on)",
+        *(
+            (f"round{n}", f"round {n} `benchmarks/redflags/heldout_round{n}.jsonl` ({tuned})")
+            for n in (6, 5, 4)
         ),
         (
             "round3",
-            "round 3 `benchmarks/redflags/heldout_round3.jsonl` (scored six times, misses never read)",
+            "round 3 `benchmarks/redflags/heldout_round3.jsonl` (scored at every round since, misses never read)",
         ),
         ("round2", "round 2 `benchmarks/redflags/heldout.jsonl` (read and tuned on since round 4)"),
         ("dev", "dev set `benchmarks/redflags/dev.jsonl` (tuned on)"),
