@@ -184,9 +184,10 @@ def _set_aside(low: str, found: set[str], where: str, strong: list[str]) -> Verd
     emergency message, but a check for a patient who asks about their own red flag ("my face
     is drooping, could it be a stroke?", "is it normal that my throat is closing?", read
     whole) or about self-harm."""
-    asks_me = PERSONAL.search(low) or "ASKS_NORMAL" in concepts(low)  # "¿es normal no poder...?"
+    whole = concepts(low) if where == "hypothetical" else found
+    asks_me = PERSONAL.search(low) or "ASKS_NORMAL" in whole  # "¿es normal no poder...?"
     if where == "hypothetical" and asks_me and tables()["scope"]["maybe"].search(low):
-        strong = strong or matched_rules(concepts(low))[0]
+        strong = strong or matched_rules(whole)[0]
         if strong:
             return Verdict("check", check=strong[:3])
     harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
