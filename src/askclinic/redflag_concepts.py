@@ -129,6 +129,7 @@ def concepts(low: str) -> set[str]:
         if 80 <= sys_ <= 300 and 40 <= dia <= 200 and sys_ > dia:
             found |= {"BP_PREG"} if sys_ >= 150 or dia >= 100 else set()
             found |= {"BP_CRISIS", "HIGH_BP"} if sys_ >= 180 or dia >= 115 else set()
+            found |= {"BP_NORMAL"} if sys_ < 140 and dia < 90 else set()
     if _AGE.search(low):
         found.add("OLDER")
     if "ONLY_ME" in found:  # "only I have a headache, no one else feels ill"
@@ -153,7 +154,7 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:signs?|symptoms?|warning signs?) (?:of|for)\b|\bwhat does (?:a |an )?.{0,40}\bfeel like\b"
     r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
     r"|\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
-    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia)\b|\bwhat does it mean when\b"
+    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia|un dia)\b|\bwhat does it mean (?:when|if)\b"
     r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat happens if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
@@ -176,7 +177,7 @@ _IDIOM = re.compile(
 )
 PERSONAL = re.compile(
     r"\b(?:i|im|ive|id|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
-    r"|mi|mis|tengo|estoy|llevo|nos|nuestro|nuestra|me|yo|le)\b"
+    r"|mi|mis|tengo|estoy|llevo|veo|siento|noto|estamos|nos|nuestro|nuestra|me|yo|le)\b"
 )
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
@@ -184,7 +185,7 @@ _PAST = re.compile(
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
     r"|(?<!no )\bhistory of\b(?! (?:\w+ )?cancer)|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
-    r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\ba los \d+ anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
+    r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+ anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
 )
 

@@ -72,6 +72,7 @@ CONTEXT = frozenset(
         "INFANT",
         "ASKS_NORMAL",
         "ONLY_ME",
+        "BP_NORMAL",
     }
 )
 _NO = re.compile(r"\b(?:no|not|without|sin|ni|nobody|none|never|didnt|dont|doesnt|wasnt|isnt)\b")
@@ -217,9 +218,9 @@ def _weigh(
         english
         and p_any >= P_EMERGENCY
         and plain == low
-        and not found & {"MILD", "ONLY_ME"}
+        and not found & {"MILD", "ONLY_ME", "BP_NORMAL"}
         and len(_NO.findall(low)) < 2
-    ):  # not "the traffic was murder", "no jaw pain, no scalp tenderness", "only I have a headache"
+    ):  # not "the traffic was murder", "no jaw pain, no scalp tenderness", "only I have a headache", "bp 118/76"
         return Verdict("emergency", kind=ranked[0])
     calm = (
         found & {"HABITUAL", "CARE"}
