@@ -203,7 +203,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 
 @pytest.mark.model
 @pytest.mark.parametrize(
-    "path", [ROUND2, ROUND4, ROUND5, ROUND6], ids=["round2", "round4", "round5", "round6"]
+    "path", [ROUND2, ROUND4, ROUND5, ROUND6, ROUND7], ids=["round2", "round4", "round5", "round6", "round7"]
 )
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
     """The held-out sets of rounds 2 and 4 to 7, read and tuned on once scored: at least
