@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from askclinic import excerpts
 from askclinic.answer import ask
 from askclinic.config import Settings
 from askclinic.terms import with_generics
@@ -32,7 +33,11 @@ def test_excerpts_are_few_distinct_and_best_first(sample_retriever, question):
     ans = ask(question, sample_retriever, S)
     assert ans.status == "answered" and 1 <= len(ans.excerpts) <= 5
     scores = [e.score for e in ans.excerpts]
-    assert all(0 <= s <= 1 for s in scores) and scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 1 for s in scores)
+    # best first: by score, give or take the ordering bonuses (the search's article order, and
+    # a post's opening passage giving way), which never move an excerpt past a clearly better one
+    slack = excerpts.PRIOR + excerpts.LEAD + 0.001
+    assert all(a >= b - slack for a, b in zip(scores, scores[1:])), scores
     assert scores[-1] >= S.min_score  # none under the floor
     chunks = {c.text: c for c in sample_retriever.index.chunks}
     by_article: dict[str, list] = {}
