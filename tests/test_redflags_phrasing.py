@@ -19,7 +19,8 @@ ROUND2 = DEV.with_name("heldout.jsonl")  # the second round's held-out set, tune
 ROUND4 = DEV.with_name("heldout_round4.jsonl")  # scored once, then tuned on
 ROUND5 = DEV.with_name("heldout_round5.jsonl")  # scored once, then tuned on
 ROUND6 = DEV.with_name("heldout_round6.jsonl")  # scored once, then tuned on
-ROUND7 = DEV.with_name("heldout_round7.jsonl")  # scored once, then tuned on (round 8 is held out)
+ROUND7 = DEV.with_name("heldout_round7.jsonl")  # scored once, then tuned on
+ROUND8 = DEV.with_name("heldout_round8.jsonl")  # scored once, then tuned on (round 9 is held out)
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +158,11 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "es normal perder el conocimiento con dolor de cabeza? me acaba de pasar",
         "found myself on the kitchen floor with a sore tongue, lost about 10 minutes",
         "es peligroso tener 220/130 con dolor de cabeza? veo borroso",
+        "just swallowed the hole bottle of my pills",
+        "grandma's away with the fairies today, can't tell me what day it is",
+        "the pain came on like a switch flipped, worse than any migraine I've had",
+        "my temple is sore to touch and my jaw cramps when I chew",
+        "se me nublo todo y cai redonda, ahora me duele mucho la cabeza",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
@@ -178,6 +184,9 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "at university I overdosed once, I'm doing well now, which preventive is safe with my history?",
         "tuve una convulsion a los 15 anos y nunca mas, puedo tomar topiramato?",
         "what does it mean if a rash doesn't blanch? saw it in a leaflet",
+        "if my dad (he's 84) got suddenly confused, what would cause it?",
+        "que debo hacer si algun dia me da un dolor de cabeza de repente muy fuerte?",
+        "I was discharged last week after a thunderclap headache, the scans and tests were clear",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -203,10 +212,12 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 
 @pytest.mark.model
 @pytest.mark.parametrize(
-    "path", [ROUND2, ROUND4, ROUND5, ROUND6, ROUND7], ids=["round2", "round4", "round5", "round6", "round7"]
+    "path",
+    [ROUND2, ROUND4, ROUND5, ROUND6, ROUND7, ROUND8],
+    ids=["round2", "round4", "round5", "round6", "round7", "round8"],
 )
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2 and 4 to 7, read and tuned on once scored: at least
+    """The held-out sets of rounds 2 and 4 to 8, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

@@ -154,7 +154,7 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:signs?|symptoms?|warning signs?) (?:of|for)\b|\bwhat does (?:a |an )?.{0,40}\bfeel like\b"
     r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
     r"|\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
-    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia|un dia)\b|\bwhat does it mean (?:when|if)\b"
+    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia|un dia)\b|\bwhat does .{0,40}\bmean\b"
     r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat happens if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
@@ -185,11 +185,15 @@ _PAST = re.compile(
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
     r"|(?<!no )\bhistory of\b(?! (?:\w+ )?cancer)|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
-    r"|\bhace (?:\d+ |unos |muchos |varios )?anos\b|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+ anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
+    r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+ anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
 )
 
 
+_IF_EVER = re.compile(
+    r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ )?(?:ever|got|were|felt|fainted)\b|\bhypothetically\b"
+    r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b"
+)
 _ASIDE = re.compile(
     r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
 )
@@ -204,7 +208,9 @@ def scope(low: str, found: set[str]) -> str | None:
     """'hypothetical' for a question about symptoms in general, 'family' for family history,
     'past' for a past or resolved event, None for something that may be happening now."""
     cue = tables()["scope"]
-    low = _ASIDE.sub(" ", low)  # "my mum (who died years ago)", "su marido, que fallecio hace anos,"
+    low = re.sub(
+        r"\s+", " ", _ASIDE.sub(" ", low)
+    )  # "my mum (who died years ago)", "su marido, que fallecio hace anos,"
     if (
         cue["died"].search(low)
         or cue["family"].search(low)
@@ -219,6 +225,8 @@ def scope(low: str, found: set[str]) -> str | None:
         and not {"CANCER", "NOW"} <= found  # a cancer treated years ago, symptoms this week
     ):
         return "past"
+    if _IF_EVER.search(low) and not _NOW_STRONG.search(low):
+        return "hypothetical"  # "if my mum suddenly got confused...", "si algun dia de repente..."
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
     generic = not PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
