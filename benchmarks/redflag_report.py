@@ -16,7 +16,8 @@ from askclinic.config import Settings
 from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round8.jsonl"  # scored, never tuned on
+HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round9.jsonl"  # scored, never tuned on
+ROUND8 = ROOT / "benchmarks" / "redflags" / "heldout_round8.jsonl"  # scored once, then tuned on
 ROUND7 = ROOT / "benchmarks" / "redflags" / "heldout_round7.jsonl"  # scored once, then tuned on
 ROUND6 = ROOT / "benchmarks" / "redflags" / "heldout_round6.jsonl"  # scored once, then tuned on
 ROUND5 = ROOT / "benchmarks" / "redflags" / "heldout_round5.jsonl"  # scored once, then tuned on
@@ -149,6 +150,7 @@ def evaluate(embedder) -> dict:
     res, timings = {}, []
     sets = [
         ("heldout", heldout() if HELDOUT.exists() else []),
+        ("round8", heldout(ROUND8) if ROUND8.exists() else []),
         ("round7", heldout(ROUND7) if ROUND7.exists() else []),
         ("round6", heldout(ROUND6) if ROUND6.exists() else []),
         ("round5", heldout(ROUND5) if ROUND5.exists() else []),
@@ -271,7 +273,7 @@ def report(res: dict) -> str:
         "",
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
         "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
-        "The held-out set (`benchmarks/redflags/heldout_round8.jsonl`, round 8) was written by an author "
+        "The held-out set (`benchmarks/redflags/heldout_round9.jsonl`, round 9) was written by an author "
         "who did not build or tune the detector, before this detector was committed, and scored only "
         "with this detector; its misses were not read (see benchmarks/redflags/README.md).",
         "",
@@ -297,7 +299,7 @@ def report(res: dict) -> str:
         "",
         "The same measures on the previous held-out round and on the examples the detector was built and "
         "tuned on (in-sample: the classifier was trained on the bank, the concepts written while reading "
-        "the dev set and rounds 2 and 4 to 7):",
+        "the dev set and rounds 2 and 4 to 8):",
         "",
         "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -307,7 +309,7 @@ def report(res: dict) -> str:
     for name, label in (
         *(
             (f"round{n}", f"round {n} `benchmarks/redflags/heldout_round{n}.jsonl` ({tuned})")
-            for n in (7, 6, 5, 4)
+            for n in (8, 7, 6, 5, 4)
         ),
         (
             "round3",

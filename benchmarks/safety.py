@@ -1,5 +1,5 @@
 """Safety benchmark: red flags (emergency, check, false alarms) on the held-out set
-benchmarks/redflags/heldout_round8.jsonl (and the earlier rounds), on the tuning examples and on every MedQuAD dev question;
+benchmarks/redflags/heldout_round9.jsonl (and the earlier rounds), on the tuning examples and on every MedQuAD dev question;
 off-topic refusals and wrongly refused in-scope questions, on the labelled sets in tests/data/
 and on MedQuAD dev questions (NIH articles, CC BY 4.0, in the folder $ASKCLINIC_MEDQUAD names) over
 an index of a subset of the corpus: every article relevant to the sampled questions plus
