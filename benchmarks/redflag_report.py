@@ -16,15 +16,16 @@ from askclinic.config import Settings
 from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-HELDOUT = ROOT / "benchmarks" / "redflags" / "heldout_round9.jsonl"  # scored, never tuned on
-ROUND8 = ROOT / "benchmarks" / "redflags" / "heldout_round8.jsonl"  # scored once, then tuned on
-ROUND7 = ROOT / "benchmarks" / "redflags" / "heldout_round7.jsonl"  # scored once, then tuned on
-ROUND6 = ROOT / "benchmarks" / "redflags" / "heldout_round6.jsonl"  # scored once, then tuned on
-ROUND5 = ROOT / "benchmarks" / "redflags" / "heldout_round5.jsonl"  # scored once, then tuned on
-ROUND4 = ROOT / "benchmarks" / "redflags" / "heldout_round4.jsonl"  # scored once, then tuned on
-ROUND3 = ROOT / "benchmarks" / "redflags" / "heldout_round3.jsonl"  # scored at every round since, never read
-ROUND2 = ROOT / "benchmarks" / "redflags" / "heldout.jsonl"  # read and tuned on since round 4
-DEV = ROOT / "benchmarks" / "redflags" / "dev.jsonl"  # written for tuning, before the second round
+SETS = ROOT / "benchmarks" / "redflags"
+HELDOUT = SETS / "heldout_round9.jsonl"  # scored, never tuned on
+DEV = SETS / "dev.jsonl"  # written for tuning, before the second round
+TUNED = "scored once, then read and tuned on"
+# The earlier rounds and the dev set, shown for comparison: (name, file, what was done with it).
+EARLIER = [
+    *((f"round{n}", f"heldout_round{n}.jsonl", TUNED) for n in (8, 7, 6, 5, 4)),
+    ("round3", "heldout_round3.jsonl", "scored at every round since, misses never read"),
+    ("round2", "heldout.jsonl", "read and tuned on since round 4"),
+]
 MEDQUAD = medquad()  # its dev questions are all non-emergencies
 OLD_KINDS = {
     "neuro": "stroke",
@@ -150,13 +151,7 @@ def evaluate(embedder) -> dict:
     res, timings = {}, []
     sets = [
         ("heldout", heldout() if HELDOUT.exists() else []),
-        ("round8", heldout(ROUND8) if ROUND8.exists() else []),
-        ("round7", heldout(ROUND7) if ROUND7.exists() else []),
-        ("round6", heldout(ROUND6) if ROUND6.exists() else []),
-        ("round5", heldout(ROUND5) if ROUND5.exists() else []),
-        ("round4", heldout(ROUND4) if ROUND4.exists() else []),
-        ("round3", heldout(ROUND3) if ROUND3.exists() else []),
-        ("round2", heldout(ROUND2) if ROUND2.exists() else []),
+        *((name, heldout(SETS / f) if (SETS / f).exists() else []) for name, f, _ in EARLIER),
         ("dev", heldout(DEV) if DEV.exists() else []),
         ("bank", bank()),
         ("tests", old_set()),
@@ -305,17 +300,8 @@ def report(res: dict) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
         overall("held-out (for comparison)", h),
     ]
-    tuned = "scored once, then read and tuned on"
     for name, label in (
-        *(
-            (f"round{n}", f"round {n} `benchmarks/redflags/heldout_round{n}.jsonl` ({tuned})")
-            for n in (8, 7, 6, 5, 4)
-        ),
-        (
-            "round3",
-            "round 3 `benchmarks/redflags/heldout_round3.jsonl` (scored at every round since, misses never read)",
-        ),
-        ("round2", "round 2 `benchmarks/redflags/heldout.jsonl` (read and tuned on since round 4)"),
+        *((name, f"{name[:5]} {name[5:]} `benchmarks/redflags/{f}` ({done})") for name, f, done in EARLIER),
         ("dev", "dev set `benchmarks/redflags/dev.jsonl` (tuned on)"),
         ("bank", "tuning bank `src/askclinic/data/redflag_bank.jsonl`"),
         ("tests", "`tests/data/emergency.jsonl`"),
