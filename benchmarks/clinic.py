@@ -42,7 +42,7 @@ MEDQUAD_SETS = ("liveqa", "medquad")
 START, END = "<!-- clinic:start -->", "<!-- clinic:end -->"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from helpers import NO_MEDQUAD, medquad, write_section  # noqa: E402
+from helpers import NO_MEDQUAD, medquad, publish  # noqa: E402
 
 from askclinic.errors import IngestError  # noqa: E402
 from askclinic.files import json_lines  # noqa: E402
@@ -421,14 +421,7 @@ def main() -> None:
     table = report(results, command)
     print(table)
     if not args.no_write:
-        write_section(ROOT / "docs" / "benchmarks.md", START, END, table)
-        write_section(
-            ROOT / "README.md",
-            START,
-            END,
-            table.replace("## Clinic", "### Clinic", 1),
-            heading="## Benchmarks",
-        )
+        publish(table, START, END, ROOT / "docs" / "benchmarks.md")
 
 
 if __name__ == "__main__":

@@ -62,3 +62,11 @@ def write_section(path: Path, start: str, end: str, body: str, heading: str | No
         new = old.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new, encoding="utf-8")
+
+
+def publish(table: str, start: str, end: str, doc: Path) -> None:
+    """The table (it opens with a "## " heading) between its markers in `doc` and, a heading
+    level down, in the README's Benchmarks section."""
+    write_section(doc, start, end, table)
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    write_section(readme, start, end, table.replace("## ", "### ", 1), heading="## Benchmarks")

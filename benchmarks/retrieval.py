@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import NO_MEDQUAD, free_port, medquad, write_section
+from helpers import NO_MEDQUAD, free_port, medquad, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDQUAD = medquad()
@@ -492,18 +492,6 @@ def _model_path() -> str:
     return resolve_model("all-MiniLM-L6-v2")
 
 
-def publish(table: str, doc: Path) -> None:
-    """The table into `doc` and, a heading level down, into the README's Benchmarks."""
-    write_section(doc, START, END, table)
-    write_section(
-        ROOT / "README.md",
-        START,
-        END,
-        table.replace("## Retrieval", "### Retrieval", 1),
-        heading="## Benchmarks",
-    )
-
-
 def embedded_texts(index, chunks) -> list[str]:
     """What the build embedded for `chunks`: title and heading, then the passage."""
     from askclinic.chunking import embed_text
@@ -573,7 +561,7 @@ def main() -> None:
         p.error(NO_MEDQUAD)
     if args.report_only:
         r = json.loads((Path(args.index) / "benchmark-results.json").read_text())
-        publish(report(r), Path(args.out))
+        publish(report(r), START, END, Path(args.out))
         return
     import tempfile
 
@@ -617,7 +605,7 @@ def main() -> None:
     (index_dir / "benchmark-results.json").write_text(json.dumps(r, indent=2))
     table = report(r)
     print(table)
-    publish(table, Path(args.out))
+    publish(table, START, END, Path(args.out))
 
 
 if __name__ == "__main__":
