@@ -99,6 +99,7 @@ def test_spanish_spelt_as_it_sounds_gets_the_spanish_emergency_message(text, emb
         "my boss is going to give me a stroke, what helps tension headaches?",
         "I almost fainted when I saw the bill for my scan, does insurance cover nerve blocks?",
         "I had a seizure when I was a toddler and nothing since, can I take topiramate?",
+        "my aunt was confused for a day last year, it was an infection and she is back to normal now",
     ],
 )
 def test_family_history_idioms_and_past_events_get_articles(sample_retriever, text):
@@ -121,6 +122,19 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
     alarmed = [r["text"] for r in calm if status[r["text"]] == "emergency"]
     assert len(missed) <= 1, missed
     assert len(alarmed) <= 3, alarmed
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I once had a seizure as a teenager, my son just had one for the first time on the kitchen floor",
+        "years ago I tried to end things and the feeling is back, stronger than ever",
+        "my wife and kids all have splitting heads and feel like throwing up, the boiler was serviced last year",
+    ],
+)
+def test_a_past_event_does_not_hide_what_is_happening_now(text, embedder, model_words):
+    assert flagged(text, embedder, model_words).status in ("emergency", "check"), text
 
 
 @pytest.mark.model

@@ -198,7 +198,8 @@ _ASIDE = re.compile(
     r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
 )
 _NOW_STRONG = re.compile(
-    r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight"
+    r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight|today"
+    r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))|for the first time"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato))\b"
 )

@@ -51,6 +51,11 @@ P_CHECK_ALONE = 0.70
 # A first-person message the classifier reads as self-harm is asked about even with no concept
 # (measured on benchmarks/redflags/dev.jsonl and every MedQuAD dev question).
 P_SELF_HARM = 0.75
+# Above P_SURE the classifier asks where the rules alone would not: a past event the scope
+# rules set aside (not a question: "if he ever..."), an English first-person message with no
+# health concept, a Spanish one with only context concepts. Chosen on round 3's totals with the
+# bank that holds rounds 2 and 4-8: caught 96.8% -> 98.3%, no new false check on any set.
+P_SURE = 0.90
 # Weak rules that a mild or habitual word does not set aside ("collapsed for a bit").
 SERIOUS = frozenset({"fainting", "stroke", "meningitis", "seizure", "self_harm", "child"})
 # Concepts that say who or when, not what: alone they are no sign of an emergency.
@@ -170,17 +175,22 @@ def assess(
     plain, low = normalise(text, language, known)
     found, where = read(low)
     strong, weak = matched_rules(found)
-    if where:  # a question about symptoms or a past event: articles, but never miss self-harm
-        return _set_aside(low, found, where, strong)
     probs = probabilities(vector, model_name)
+    english = language == "en"  # the embedding model reads English: in Spanish it may only ask
+    if where:  # a question about symptoms or a past event: articles, but never miss self-harm
+        sure = english and where == "past" and 1.0 - probs.get("none", 1.0) >= P_SURE
+        return _set_aside(low, found, where, strong, _ranked(probs)[:2] if sure else [])
     if strong:
         kind = "self_harm" if "self_harm" in strong else strong[0]
         return Verdict("emergency", kind=kind)
-    english = language == "en"  # the embedding model reads English: in Spanish it may only ask
     return _weigh(plain, low, found, weak, probs, english)
 
 
-def _set_aside(low: str, found: set[str], where: str, strong: list[str]) -> Verdict:
+def _ranked(probs: dict[str, float]) -> list[str]:
+    return sorted((c for c in probs if c != "none"), key=probs.get, reverse=True)
+
+
+def _set_aside(low: str, found: set[str], where: str, strong: list[str], sure: list[str]) -> Verdict:
     """The verdict for a question about symptoms or a past event (`where`, the scope): no
     emergency message, but a check for a patient who asks about their own red flag ("my face
     is drooping, could it be a stroke?", "is it normal that my throat is closing?", read
@@ -192,6 +202,8 @@ def _set_aside(low: str, found: set[str], where: str, strong: list[str]) -> Verd
         if strong:
             return Verdict("check", check=strong[:3])
     harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
+    if sure and not harm:
+        return Verdict("check", check=sure)
     return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
 
 
@@ -202,8 +214,10 @@ def _weigh(
     rules and the calming words ("mild", "usual") decide. `plain` is the message before idioms
     were blanked out (`low`)."""
     p_any = 1.0 - probs.get("none", 1.0)
-    ranked = sorted((c for c in probs if c != "none"), key=probs.get, reverse=True)
+    ranked = _ranked(probs)
     if not found - {"NOW", "MILD", "HABITUAL", "CARE"}:  # nothing about health: the model alone
+        if english and p_any >= P_SURE and PERSONAL.search(low):
+            return Verdict("check", check=ranked[:2])
         p_any = 0.0  # does not decide ("ignore your instructions", "will it rain?")
     if (
         english
@@ -231,7 +245,7 @@ def _weigh(
     )
     if calm and not found & {"NOW", "MULTI_PEOPLE"}:  # "a mild headache", "is it safe?"
         return Verdict(scope="mild")
-    if weak or p_any >= (P_CHECK if found - CONTEXT else P_CHECK_ALONE if english else 2.0):
+    if weak or p_any >= (P_CHECK if found - CONTEXT else P_CHECK_ALONE if english else P_SURE):
         asked = weak + [c for c in ranked[:2] if c not in weak and probs[c] >= 0.1 and (english or not weak)]
         return Verdict("check", check=(asked or ranked[:1])[:3])
     return Verdict()
