@@ -15,12 +15,9 @@ from askclinic.config import Settings
 
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
-ROUND2 = DEV.with_name("heldout.jsonl")  # the second round's held-out set, tuned on since round 4
-ROUND4 = DEV.with_name("heldout_round4.jsonl")  # scored once, then tuned on
-ROUND5 = DEV.with_name("heldout_round5.jsonl")  # scored once, then tuned on
-ROUND6 = DEV.with_name("heldout_round6.jsonl")  # scored once, then tuned on
-ROUND7 = DEV.with_name("heldout_round7.jsonl")  # scored once, then tuned on
-ROUND8 = DEV.with_name("heldout_round8.jsonl")  # scored once, then tuned on (rounds 9 and 10 are held out)
+# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 11 stay held out).
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10)}
+TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +97,9 @@ def test_spanish_spelt_as_it_sounds_gets_the_spanish_emergency_message(text, emb
         "I almost fainted when I saw the bill for my scan, does insurance cover nerve blocks?",
         "I had a seizure when I was a toddler and nothing since, can I take topiramate?",
         "my aunt was confused for a day last year, it was an infection and she is back to normal now",
+        "what if I faint during a migraine attack, is that dangerous?",
+        "my brother has epilepsy, do migraines and seizures run together in families?",
+        "dad had a stroke in his 70s, can I still take triptans?",
     ],
 )
 def test_family_history_idioms_and_past_events_get_articles(sample_retriever, text):
@@ -131,6 +131,10 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "I once had a seizure as a teenager, my son just had one for the first time on the kitchen floor",
         "years ago I tried to end things and the feeling is back, stronger than ever",
         "my wife and kids all have splitting heads and feel like throwing up, the boiler was serviced last year",
+        "can a headache go from nothing to full blast in a second? mine just did, never had one like it",
+        "la abuela de 90 años está desorientada y con fiebre desde ayer",
+        "my 3 year old has a temperature and I can't wake her properly, she just groans",
+        "no quiero bibir mas con este dolor",
     ],
 )
 def test_a_past_event_does_not_hide_what_is_happening_now(text, embedder, model_words):
@@ -225,13 +229,9 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 
 
 @pytest.mark.model
-@pytest.mark.parametrize(
-    "path",
-    [ROUND2, ROUND4, ROUND5, ROUND6, ROUND7, ROUND8],
-    ids=["round2", "round4", "round5", "round6", "round7", "round8"],
-)
+@pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2 and 4 to 8, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
@@ -242,6 +242,5 @@ def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
 
 
 def test_the_training_bank_holds_no_held_out_round():
-    """Rounds 3, 9 and 10 are only scored: the bank may copy the sets already tuned on."""
-    tuned = {None, "dev", "round2", "round4", "round5", "round6", "round7", "round8"}
-    assert {r.get("source") for r in redflags.bank()} <= tuned
+    """Rounds 3, 9 and 11 are only scored: the bank may copy the sets already tuned on."""
+    assert {r.get("source") for r in redflags.bank()} <= {None, "dev", *TUNED}

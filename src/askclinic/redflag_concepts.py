@@ -154,7 +154,7 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:signs?|symptoms?|warning signs?) (?:of|for)\b|\bwhat does (?:a |an )?.{0,40}\bfeel like\b"
     r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
     r"|\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
-    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia|un dia)\b|\bwhat does .{0,40}\bmean\b"
+    r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia|un dia)\b|\bwhat does .{0,40}\bmean\b|\bwhat if\b|^y si\b"
     r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat happens if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
@@ -166,7 +166,7 @@ _HYPOTHETICAL = re.compile(
 _OPENER = re.compile(
     r"^(?:what|whats|wat|wats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
     r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es|hay|se puede"
-    r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|la|el|los|las)\b"
+    r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|(?:la|el|los|las)\b(?=.*\?))\b"
 )
 _ABOUT = re.compile(r"\b(?:define|definition|information|info|meaning|research|study|studies)\b")
 _IDIOM = re.compile(
@@ -182,6 +182,7 @@ PERSONAL = re.compile(
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
     r"|\byears (?:ago|back)\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
+    r"|\bin (?:his|her|my|their) (?:[2-9]0s|twenties|thirties|forties|fifties|sixties|seventies|eighties)\b"
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
     r"|(?<!no )\bhistory of\b(?! (?:\w+ )?cancer)|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
@@ -191,7 +192,8 @@ _PAST = re.compile(
 
 
 _IF_EVER = re.compile(
-    r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ )?(?:ever|got|were|felt|fainted)\b|\bhypothetically\b"
+    r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ )?(?:ever|got|were|felt|fainted|became|began)\b"
+    r"|\bhypothetically\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b"
 )
 _ASIDE = re.compile(
@@ -199,8 +201,8 @@ _ASIDE = re.compile(
 )
 _NOW_STRONG = re.compile(
     r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight|today"
-    r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))|for the first time"
-    r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de"
+    r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
+    r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato))\b"
 )
 
@@ -231,7 +233,8 @@ def scope(low: str, found: set[str]) -> str | None:
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
     generic = not PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
-    if generic or _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low):
+    mine_now = PERSONAL.search(low) and _NOW_STRONG.search(low)  # "can a migraine ...? mine just did"
+    if not mine_now and (generic or _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low)):
         return "hypothetical"
     return None
 
