@@ -23,7 +23,7 @@ TUNED = "scored once, then read and tuned on"
 # The earlier rounds and the dev set, shown for comparison: (name, file, what was done with it).
 EARLIER = [
     ("round10", "heldout_round10.jsonl", TUNED),
-    ("round9", "heldout_round9.jsonl", "held out at round 9, scored again at round 10, misses never read"),
+    ("round9", "heldout_round9.jsonl", "held out at round 9, scored at each round since, misses never read"),
     *((f"round{n}", f"heldout_round{n}.jsonl", TUNED) for n in (8, 7, 6, 5, 4)),
     ("round3", "heldout_round3.jsonl", "scored at every round since, misses never read"),
     ("round2", "heldout.jsonl", "read and tuned on since round 4"),
