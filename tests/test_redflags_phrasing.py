@@ -128,23 +128,6 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
 @pytest.mark.parametrize(
     "text",
     [
-        "I once had a seizure as a teenager, my son just had one for the first time on the kitchen floor",
-        "years ago I tried to end things and the feeling is back, stronger than ever",
-        "my wife and kids all have splitting heads and feel like throwing up, the boiler was serviced last year",
-        "can a headache go from nothing to full blast in a second? mine just did, never had one like it",
-        "la abuela de 90 años está desorientada y con fiebre desde ayer",
-        "my 3 year old has a temperature and I can't wake her properly, she just groans",
-        "no quiero bibir mas con este dolor",
-    ],
-)
-def test_a_past_event_does_not_hide_what_is_happening_now(text, embedder, model_words):
-    assert flagged(text, embedder, model_words).status in ("emergency", "check"), text
-
-
-@pytest.mark.model
-@pytest.mark.parametrize(
-    "text",
-    [
         "temperature of 39 and it hurts to bring my chin down to my chest",
         "my son hit his head on a low beam, now the headache gets more and more and he keeps dozing off",
         "had a shaking fit for two minutes, never had one before",
@@ -181,6 +164,14 @@ def test_a_past_event_does_not_hide_what_is_happening_now(text, embedder, model_
         "the pain came on like a switch flipped, worse than any migraine I've had",
         "my temple is sore to touch and my jaw cramps when I chew",
         "se me nublo todo y cai redonda, ahora me duele mucho la cabeza",
+        # a past event or a general question does not hide what is happening now
+        "I once had a seizure as a teenager, my son just had one for the first time on the kitchen floor",
+        "years ago I tried to end things and the feeling is back, stronger than ever",
+        "my wife and kids all have splitting heads and feel like throwing up, the boiler was serviced last year",
+        "can a headache go from nothing to full blast in a second? mine just did, never had one like it",
+        "la abuela de 90 años está desorientada y con fiebre desde ayer",
+        "my 3 year old has a temperature and I can't wake her properly, she just groans",
+        "no quiero bibir mas con este dolor",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
