@@ -25,7 +25,7 @@ def sentence_keys(texts: list[str]) -> np.ndarray:
 @dataclass
 class Sentences:
     """Stored sentence vectors, one per distinct sentence text: `keys` (sentence_keys, sorted)
-    and their `vectors` (float16, one row per key)."""
+    and their `vectors` (one row per key; build.SENTENCE_DTYPE)."""
 
     keys: np.ndarray
     vectors: np.ndarray
