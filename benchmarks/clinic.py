@@ -135,6 +135,21 @@ def run_clinic(questions: list[dict], retriever, settings, mode: str) -> tuple[d
     return summarise(rows, ms), misses
 
 
+def answer_row(key: str, mode: str, q: dict, ans) -> dict:
+    """One question's answer as shown, for --answers."""
+    return {
+        "set": key,
+        "mode": mode,
+        "id": q.get("id"),
+        "status": ans.status,
+        "ranking": ans.ranking,
+        "excerpts": [
+            {"article": e.article_id, "text": e.text, "score": e.score, "highlights": e.highlights}
+            for e in ans.excerpts
+        ],
+    }
+
+
 def clinic_index(articles: Path, work: Path, embedder):
     from askclinic.build import build_index
     from askclinic.index import load_index
@@ -351,6 +366,11 @@ def main() -> None:
     p.add_argument("--misses", help="write each answerable miss of askclinic to this JSONL file")
     p.add_argument("--json", help="also write the figures to this JSON file")
     p.add_argument(
+        "--answers",
+        help="write every clinic question's answer (status, excerpts, highlights) to this JSONL file, "
+        "to compare two versions question by question",
+    )
+    p.add_argument(
         "--merge",
         help="start from the figures of an earlier run (its --json file), replacing the sets run now",
     )
@@ -366,7 +386,7 @@ def main() -> None:
     if args.merge:
         results = json.loads(Path(args.merge).read_text())
         results["skipped"] = []
-    misses_out = []
+    misses_out, answers_out = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for key in [s for s in sets if s in CLINIC_SETS]:
             name, articles, qfile = CLINIC_SETS[key]
@@ -382,6 +402,7 @@ def main() -> None:
                 results["sets"].setdefault(key, {})[mode], misses = run_clinic(
                     questions, retriever, settings, mode
                 )
+                answers_out += [answer_row(key, mode, q, a) for q, a, _ in misses]
                 if mode == "hybrid":
                     misses_out += [
                         {
@@ -413,6 +434,8 @@ def main() -> None:
                 results["sets"].setdefault(s, {})[mode] = medquad_row(per[s])
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
+    if args.answers:
+        Path(args.answers).write_text("".join(json.dumps(a) + "\n" for a in answers_out))
     if args.misses:
         Path(args.misses).write_text("".join(json.dumps(m) + "\n" for m in misses_out))
     command = "python benchmarks/clinic.py" + (" --medquad-index DIR" if args.medquad_index else "")

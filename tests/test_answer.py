@@ -43,8 +43,10 @@ class Counting:
 def test_a_repeated_question_highlights_the_same_sentences_without_embedding_them_again(
     sample_index, embedder
 ):
-    model = Counting(embedder)
-    counted = Retriever(sample_index, model)
+    import dataclasses
+
+    model = Counting(embedder)  # an index without stored sentence vectors: they are remembered
+    counted = Retriever(dataclasses.replace(sample_index, sentences=None), model)
     q = "How fast does oxygen stop a cluster headache attack?"
     first = ask(q, counted, S)
     embedded_first, model.texts = model.texts, 0

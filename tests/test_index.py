@@ -43,7 +43,9 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, fake_embedder):
     changed = [BASE[0], ("cluster", "Cluster headache strikes at night"), ("weather", "Storms")]
     rep = build_index(arts(*changed), root, fake_embedder, log=lambda m: None)
     assert rep.summary() == "1 new, 1 changed, 1 removed, 1 unchanged"
-    assert fake_embedder.embedded == 2  # only the changed and the new article
+    assert rep.embedded == 2  # only the changed and the new article
+    assert rep.sentences_embedded == 2  # their sentences: the kept article's are reused
+    assert fake_embedder.embedded == rep.embedded + rep.sentences_embedded
     idx = ix.load_index(root)
     assert sorted(idx.articles) == ["botox", "cluster", "weather"]
     assert {c.article_id for c in idx.chunks} == {"botox", "cluster", "weather"}

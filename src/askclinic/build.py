@@ -1,7 +1,8 @@
 """Building a new index version: compare the articles with the current version, keep the
 unchanged articles' passages, vectors and word counts as they are, chunk and embed the new
-and changed ones (reusing a vector wherever the embedded text is unchanged), and publish the
-result as a new version under the build lock. Also says, from the manifest alone, whether
+and changed ones (reusing a vector wherever the embedded text is unchanged), store the
+vectors of the passages' sentences (for highlights, reused wherever a sentence is unchanged)
+and publish the result as a new version under the build lock. Also says, from the manifest alone, whether
 the current version is already up to date (loading a version is index.py)."""
 
 from __future__ import annotations
@@ -19,13 +20,21 @@ from . import __version__
 from .chunking import ChunkSettings, chunk_article, embed_text
 from .embedding import Embedder
 from .errors import IndexMissing
+from .excerpts import passage_sentences
 from .index import SCHEMA_VERSION, Index, load_index, read_manifest
 from .lexical import TermCounts, lexical_text, lexical_tokens
 from .locking import BuildLock
 from .models import Article, Chunk
+from .sentences import Sentences, sentence_keys
 from .versions import clean_old_versions, crash_point, current_version, publish, read_counts, write_version
 
 LOCK = "build.lock"  # held by a build (locking.BuildLock)
+# Stored sentence vectors are float32, as embedded: every answer is then the same as with the
+# vectors embedded at question time (MedQuAD's 1,052 dev questions and the clinic sets).
+# float16 would halve the file (MedQuAD: 106 MB, not 210 MB) and changed no answer on the
+# clinic sets, but on MedQuAD it changed 2 of 1,052 (a third highlight at the margin, two
+# excerpts of equal score swapped).
+SENTENCE_DTYPE = np.float32
 
 # ---------------------------------------------------------------- up to date?
 
@@ -40,6 +49,7 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     embedded: int = 0  # passages embedded in this run
+    sentences_embedded: int = 0  # sentences embedded in this run (their vectors are stored)
     chunks: int = 0
     version: str | None = None  # None: nothing changed, no new version written
     seconds: float = 0.0
@@ -81,8 +91,8 @@ def already_current(
         window = m["chunking"].get("model_window")
     if not _built_alike(m, model, settings.record(window)):
         return None
-    if m.get("articles") != {a.id: a.content_hash() for a in articles}:
-        return None
+    if m.get("articles") != {a.id: a.content_hash() for a in articles} or "sentences" not in m:
+        return None  # (a version built before sentence vectors were stored gets them)
     return BuildReport(unchanged=len(articles), chunks=m.get("counts", {}).get("chunks", 0))
 
 
@@ -142,10 +152,15 @@ def _known_vectors(donor: Index | None, texts: list[str], skip: set[str]) -> dic
 
 
 def _embed(
-    embedder: Embedder, texts: list[str], log, block: int = 256, progress_bar: bool | None = None
+    embedder: Embedder,
+    texts: list[str],
+    log,
+    block: int = 256,
+    progress_bar: bool | None = None,
+    unit: str = "passage",
 ) -> np.ndarray:
     """Embed in length-sorted blocks (less padding). Progress: a bar on a terminal (or when
-    `progress_bar` says so), else a log line per block."""
+    `progress_bar` says so), else a log line per block; `unit` names what is embedded."""
     import sys
 
     from tqdm import tqdm
@@ -153,7 +168,8 @@ def _embed(
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     show = sys.stderr.isatty() if progress_bar is None else progress_bar
-    bar = tqdm(total=len(texts), unit="passage", desc="embedding", disable=not show)
+    desc = "embedding" if unit == "passage" else f"embedding {unit}s"
+    bar = tqdm(total=len(texts), unit=unit, desc=desc, disable=not show)
     started = time.time()
     for b in range(0, len(order), block):
         ids = order[b : b + block]
@@ -164,7 +180,7 @@ def _embed(
         if bar.disable and len(order) > block:
             rate = done / max(time.time() - started, 1e-9)
             log(
-                f"  embedded {done:,}/{len(order):,} passages ({rate:.1f}/s, "
+                f"  embedded {done:,}/{len(order):,} {unit}s ({rate:.1f}/s, "
                 f"about {(len(order) - done) / rate:,.0f} s left)"
             )
     bar.close()
@@ -226,6 +242,30 @@ def _fresh_vectors(
     return vectors, len(todo)
 
 
+def _sentence_vectors(
+    chunks: list[Chunk], donor: Index | None, embedder: Embedder, log, progress_bar: bool | None
+) -> tuple[Sentences, int]:
+    """The vectors of every sentence a question may need (excerpts.passage_sentences), one
+    per distinct text: taken from `donor` where it stores the same text, else embedded; and
+    how many were embedded."""
+    texts = list(dict.fromkeys(t for c in chunks for t in passage_sentences(c.text)))
+    keys, first = np.unique(sentence_keys(texts), return_index=True)
+    stored = donor.sentences if donor is not None else None
+    rows = stored.rows(keys) if stored is not None else np.full(len(keys), -1)
+    vectors = np.zeros((len(keys), embedder.dim), dtype=SENTENCE_DTYPE)
+    if stored is not None:
+        vectors[rows >= 0] = stored.vectors[rows[rows >= 0]]
+    todo = [int(first[n]) for n in np.flatnonzero(rows < 0)]
+    log(
+        f"sentence vectors: {len(keys):,} sentences, {len(keys) - len(todo):,} reused, "
+        f"embedding {len(todo):,}"
+    )
+    if todo:
+        made = _embed(embedder, [texts[i] for i in todo], log, progress_bar=progress_bar, unit="sentence")
+        vectors[rows < 0] = made
+    return Sentences(keys, vectors), len(todo)
+
+
 def _count_words(chunks: list[Chunk], counts: TermCounts | None, given: dict[str, Article]) -> TermCounts:
     """Word counts of all `chunks`: those of the first ones are `counts` (when not None),
     the rest are counted."""
@@ -236,7 +276,13 @@ def _count_words(chunks: list[Chunk], counts: TermCounts | None, given: dict[str
 
 
 def _manifest(
-    name: str, embedder: Embedder, settings: ChunkSettings, meta: dict, chunks: int, started: float
+    name: str,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    meta: dict,
+    chunks: int,
+    sentences: int,
+    started: float,
 ) -> dict:
     """What built the version: checked on load and by the next build."""
     return {
@@ -246,6 +292,7 @@ def _manifest(
         "dimension": embedder.dim,
         "chunking": settings.record(embedder.window),
         "counts": {"articles": len(meta), "chunks": chunks},
+        "sentences": {"count": sentences, "dtype": np.dtype(SENTENCE_DTYPE).name},
         "articles": {a: m["hash"] for a, m in meta.items()},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": round(time.time() - started, 2),
@@ -262,6 +309,22 @@ def _version_name() -> str:
     )
 
 
+def _meta(articles: list[Article], hashes: dict[str, str]) -> dict[str, dict]:
+    """What a version records of each article (articles.json)."""
+    return {
+        a.id: {
+            "title": a.title,
+            "url": a.url,
+            "published": a.published,
+            "author": a.author,
+            "tags": a.tags,
+            "hash": hashes[a.id],
+            "source": a.source,
+        }
+        for a in articles
+    }
+
+
 def build_index(
     articles: list[Article],
     root: str | Path,
@@ -273,7 +336,8 @@ def build_index(
     progress_bar: bool | None = None,
 ) -> BuildReport:
     """Bring the index at `root` up to date with `articles`: only new or changed articles
-    are chunked and embedded; articles no longer given are dropped."""
+    are chunked and embedded, and only new sentences; articles no longer given are dropped.
+    A version built before sentence vectors were stored gets them (a new version)."""
     root, started = Path(root), time.time()
     with BuildLock(root, LOCK, wait=wait, log=log):
         clean_old_versions(root)
@@ -281,7 +345,7 @@ def build_index(
         given = {a.id: a for a in articles}
         hashes = {a.id: a.content_hash() for a in articles}
         rep, keep = _compare(prev, hashes)
-        if prev is not None and not (rep.new or rep.changed or rep.removed):
+        if prev is not None and prev.sentences is not None and not (rep.new or rep.changed or rep.removed):
             rep.chunks, rep.seconds = len(prev.chunks), time.time() - started
             return rep
 
@@ -297,23 +361,14 @@ def build_index(
             progress_bar,
         )
         chunks += fresh
+        sentences, rep.sentences_embedded = _sentence_vectors(chunks, donor, embedder, log, progress_bar)
         counts = _count_words(chunks, counts, given)
         vectors = np.vstack(rows + [vectors])
-        meta = {
-            a.id: {
-                "title": a.title,
-                "url": a.url,
-                "published": a.published,
-                "author": a.author,
-                "tags": a.tags,
-                "hash": hashes[a.id],
-                "source": a.source,
-            }
-            for a in articles
-        }
-        name = _version_name()
-        manifest = _manifest(name, embedder, settings, meta, len(chunks), started)
-        publish(root, name, lambda tmp: write_version(tmp, manifest, meta, chunks, vectors, counts))
+        meta, name = _meta(articles, hashes), _version_name()
+        manifest = _manifest(name, embedder, settings, meta, len(chunks), len(sentences.keys), started)
+        publish(
+            root, name, lambda tmp: write_version(tmp, manifest, meta, chunks, vectors, counts, sentences)
+        )
         crash_point("switched")
         clean_old_versions(root)
         rep.chunks, rep.version, rep.seconds = len(chunks), name, time.time() - started

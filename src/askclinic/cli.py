@@ -48,7 +48,8 @@ def cmd_index(args, settings: Settings) -> int:
     report = result.build
     print(report.summary())
     print(
-        f"{report.chunks:,} passages, {report.embedded:,} embedded in this run; {result.outcome} "
+        f"{report.chunks:,} passages, {report.embedded:,} embedded in this run "
+        f"(and {report.sentences_embedded:,} sentences); {result.outcome} "
         f"in {settings.index} ({report.seconds:.1f} s)"
     )
     if result.golden_error is not None:

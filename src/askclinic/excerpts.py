@@ -208,6 +208,14 @@ def marking_spans(text: str) -> list[tuple[int, int]]:
     return good or found
 
 
+def passage_sentences(text: str) -> list[str]:
+    """Every sentence of a passage whose vector a question may need (`marking_spans` for
+    askclinic's excerpts, `retrieve.highlight_spans` for the baselines'), each once: those
+    an index build stores."""
+    spans = marking_spans(text) + retrieve.highlight_spans(text)
+    return list(dict.fromkeys(text[s:e] for s, e in spans))
+
+
 def _marks(text: str, spans: list[tuple[int, int]], sims: np.ndarray) -> list[str]:
     if not len(spans):
         return []

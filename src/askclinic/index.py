@@ -1,5 +1,6 @@
 """The index: a folder of versions, each holding FAISS (dense), bm25s (lexical), the chunk
-table, article metadata and a manifest saying what built it. `current` names the version
+table, article metadata, the vectors of the passages' sentences (for highlights; older
+versions lack them) and a manifest saying what built it. `current` names the version
 readers load; a build writes a new version beside it and repoints `current` atomically,
 so a crash at any moment leaves the previous version in place. This module owns the loaded
 version (`Index`), reading and checking its manifest, and loading it (building a version is
@@ -20,7 +21,8 @@ from . import __version__
 from .errors import IndexCorrupt, IndexMismatch, IndexMissing
 from .lexical import lexical_tokens
 from .models import Chunk
-from .versions import CURRENT, current_version
+from .sentences import Sentences
+from .versions import CURRENT, SENTENCES, current_version
 
 SCHEMA_VERSION = 1
 
@@ -35,6 +37,7 @@ class Index:
     chunks: list[Chunk]
     dense: object  # faiss.IndexFlatIP over unit vectors: inner product = cosine
     bm25: bm25s.BM25
+    sentences: Sentences | None = None  # None: a version built before they were stored
 
     @property
     def version(self) -> str:
@@ -160,6 +163,7 @@ def _load_files(root: str | Path, path: Path, manifest: dict) -> Index:
     chunks = read("chunks.jsonl", _read_chunks)
     dense = read("dense.faiss", lambda f: faiss.read_index(str(f)))
     bm25 = read("bm25", lambda f: bm25s.BM25.load(str(f)))
+    sentences = read(SENTENCES, Sentences.load) if (path / SENTENCES).exists() else None
     if not isinstance(articles, dict) or any(c.article_id not in articles for c in chunks):
         raise IndexCorrupt(_damaged(path / "articles.json", root, "passages of articles it does not list"))
     if dense.ntotal != len(chunks):
@@ -170,4 +174,4 @@ def _load_files(root: str | Path, path: Path, manifest: dict) -> Index:
                 f"{len(chunks):,} passages but {dense.ntotal:,} vectors in dense.faiss",
             )
         )
-    return Index(path, manifest, articles, chunks, dense, bm25)
+    return Index(path, manifest, articles, chunks, dense, bm25, sentences)

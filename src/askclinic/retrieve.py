@@ -1,13 +1,12 @@
 """The retriever: search over one loaded index with one embedder. Hybrid search fuses dense
 (FAISS) and lexical (BM25) candidates by reciprocal rank, rolls them up to articles and
 boosts the articles a question names; the retriever also picks the sentences of an excerpt
-that best answer the question, remembering their vectors."""
+that best answer the question, with their vectors stored in the index (or embedded and
+remembered)."""
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from .index import Index
 from .lexical import BM25, lexical_text, lexical_tokens
 from .models import Hit
 from .redflags import vocabulary
+from .sentences import SentenceVectors
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
 RRF_K = 60
@@ -75,12 +75,13 @@ class Retriever:
     live index makes it in the background before serving the version), it owns what the
     hybrid search derives from the index: a BM25 index of article titles, title initials
     ("DVT" → Deep Vein Thrombosis), a spelling table of the corpus's own words, each word's
-    document frequency, and a cache of excerpt sentences' vectors."""
+    document frequency, and the excerpt sentences' vectors (stored in the index, else embedded
+    and remembered)."""
 
     def __init__(self, index: Index, embedder):
         self.index, self.embedder = index, embedder
         self.model_words = vocabulary(embedder)  # the model's word pieces, for red-flag spelling
-        self.sentence_vectors = SentenceVectors(embedder)
+        self.sentence_vectors = SentenceVectors(embedder, index.sentences)
         self.vocab = index.bm25.vocab_dict
         indptr = index.bm25.scores["indptr"]
         self.df = np.diff(np.asarray(indptr)) if len(indptr) > 1 else np.zeros(len(self.vocab))
@@ -265,11 +266,9 @@ class Retriever:
         self, texts: list[str], qvec: np.ndarray, most: int = 3, margin: float = 0.08
     ) -> list[list[str]]:
         """For each excerpt text, the 1-3 sentences closest to the question, in text order;
-        each an exact substring of its text. Sentences not remembered are embedded in one batch."""
-        spans = []
-        for text in texts:
-            found = sentences(text)
-            spans.append([s for s in found if len(text[s[0] : s[1]].split()) >= 3] or found)
+        each an exact substring of its text. Sentences neither stored nor remembered are
+        embedded in one batch."""
+        spans = [highlight_spans(text) for text in texts]
         flat = [text[s:e] for text, sp in zip(texts, spans) for s, e in sp]
         scores = self.sentence_vectors.encode(flat) @ qvec if flat else np.zeros(0)
         out, pos = [], 0
@@ -370,25 +369,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-class SentenceVectors:
-    """The vectors of excerpt sentences, remembered (the `limit` most recently used, 1.5 KB
-    each): patients ask about the same few articles, so most highlights need no model run."""
-
-    def __init__(self, embedder, limit: int = 20_000):
-        self.embedder, self.limit = embedder, limit
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            found = {t: self._vectors[t] for t in texts if t in self._vectors}
-            for t in found:
-                self._vectors.move_to_end(t)
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            found.update(zip(missing, self.embedder.encode(missing)))
-            with self._lock:
-                self._vectors.update((t, found[t]) for t in missing)
-                while len(self._vectors) > self.limit:
-                    self._vectors.popitem(last=False)
-        return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+def highlight_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences `Retriever.highlights` may mark: those of 3 words or more (all when none is)."""
+    found = sentences(text)
+    return [s for s in found if len(text[s[0] : s[1]].split()) >= 3] or found

@@ -21,6 +21,7 @@ from .models import Chunk
 
 CURRENT = "current"
 LEXICAL = "lexical.npz"  # the passages' TermCounts, reused by the next build
+SENTENCES = "sentences.npz"  # the passages' sentence vectors (index.Sentences), for highlights
 KEEP_OLD_VERSIONS = 2
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
@@ -62,9 +63,16 @@ def read_counts(version: Path, passages: int) -> TermCounts | None:
 
 
 def write_version(
-    folder: Path, manifest: dict, articles: dict, chunks: list[Chunk], vectors: np.ndarray, counts: TermCounts
+    folder: Path,
+    manifest: dict,
+    articles: dict,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    counts: TermCounts,
+    sentences=None,
 ) -> None:
-    """Write a version's files; `counts` are the chunks' words for BM25."""
+    """Write a version's files; `counts` are the chunks' words for BM25, `sentences` their
+    sentences' vectors (an index.Sentences; None writes none)."""
     import faiss
 
     folder.mkdir(parents=True)
@@ -76,6 +84,8 @@ def write_version(
     crash_point("writing")
     BM25.from_counts(counts).save(str(folder / "bm25"))
     counts.save(folder / LEXICAL)
+    if sentences is not None:
+        sentences.save(folder / SENTENCES)
     with open(folder / "chunks.jsonl", "w", encoding="utf-8") as f:
         for c in chunks:
             f.write(json.dumps(vars(c), ensure_ascii=False) + "\n")  # asdict is 10 × slower
