@@ -290,7 +290,15 @@ MEASURES = [
 
 
 NOTES = [
-    "Latest changes, to the excerpts' order only (tuned on clinic A dev, on clinic A fresh once "
+    "Stored sentence vectors (latest change, speed only): an index now holds the vector of every "
+    "sentence a question may need, so a warm answer embeds only the question. On the full MedQuAD "
+    "index the whole answer with highlights went from p50 265.8 / p95 413.2 ms to 18.2 / 72.5 ms; "
+    "every answer stayed the same (all clinic sets and retrievers, and MedQuAD's 1,052 dev "
+    "questions with highlights: status, excerpts, scores and highlights compared one by one). The "
+    "index on disk grew from 126 to 337 MB, and building the 26 sample articles takes about 1.5 x "
+    "as long. The askclinic rows of the MedQuAD retrieval section (2026-11-26) predate the excerpt-order changes; "
+    "for askclinic's current figures on those questions see the table above.",
+    "Before that, changes to the excerpts' order only (tuned on clinic A dev, on clinic A fresh once "
     "it had been scored twice, and on the MedQuAD dev questions; clinic A test, B, C and A fresh 2 "
     "were scored only when each was done). (1) The search's own article order counts as a bonus "
     "of 0.05 / its place: MedQuAD medquad success@1 0.861 -> 0.903, liveqa nDCG@10 0.667 -> 0.681 "
