@@ -17,11 +17,12 @@ from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "benchmarks" / "redflags"
-HELDOUT = SETS / "heldout_round11.jsonl"  # scored, never tuned on
+HELDOUT = SETS / "heldout_round12.jsonl"  # scored, never tuned on
 DEV = SETS / "dev.jsonl"  # written for tuning, before the second round
 TUNED = "scored once, then read and tuned on"
 # The earlier rounds and the dev set, shown for comparison: (name, file, what was done with it).
 EARLIER = [
+    ("round11", "heldout_round11.jsonl", TUNED),
     ("round10", "heldout_round10.jsonl", TUNED),
     ("round9", "heldout_round9.jsonl", "held out at round 9, scored at each round since, misses never read"),
     *((f"round{n}", f"heldout_round{n}.jsonl", TUNED) for n in (8, 7, 6, 5, 4)),
@@ -270,7 +271,8 @@ def report(res: dict) -> str:
         "",
         f"Run {time.strftime('%Y-%m-%d')} at commit {commit}: `python benchmarks/safety.py "
         "--redflags` (real model all-MiniLM-L6-v2; statuses from `safety.check`, before any retrieval). "
-        "The held-out set (`benchmarks/redflags/heldout_round11.jsonl`, round 11) was written by an author "
+        f"The held-out set (`benchmarks/redflags/{HELDOUT.name}`, round {HELDOUT.stem.removeprefix('heldout_round')}) "
+        "was written by an author "
         "who did not build or tune the detector, before this detector was committed, and scored once "
         "with this detector and once with the one before it; its misses were not read (see benchmarks/redflags/README.md).",
         "",
@@ -296,7 +298,7 @@ def report(res: dict) -> str:
         "",
         "The same measures on the previous held-out round and on the examples the detector was built and "
         "tuned on (in-sample: the classifier was trained on the bank, which holds the dev set and rounds "
-        "2, 4 to 8 and 10, and the concepts were written while reading those):",
+        "2, 4 to 8, 10 and 11, and the concepts were written while reading those):",
         "",
         "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
         "| --- | --- | --- | --- | --- | --- | --- |",

@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 11 stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10)}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11)}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -172,6 +172,14 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "la abuela de 90 años está desorientada y con fiebre desde ayer",
         "my 3 year old has a temperature and I can't wake her properly, she just groans",
         "no quiero bibir mas con este dolor",
+        "kiero acabar con todo ya",
+        "tuve un trasplante de higado hace dos anos, tengo calentura y un dolor de cabeza muy fuerte",
+        "es normal quedarse sin poder mover el brazo despues de una migrana? sigo asi",
+        "my lip feels like novocaine on one side and my foot keeps dragging, since lunch",
+        "my boy shook for 2 minutes on the sofa, never happened before",
+        "why would there be rings round the lights and one eye so red? it's getting worse by the hour",
+        "my daughter in law had her baby on monday, now a bad headache and her pressure is up",
+        "tightness in my throat since the ajovy pen, is that normal?",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
@@ -196,6 +204,9 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "if my dad (he's 84) got suddenly confused, what would cause it?",
         "que debo hacer si algun dia me da un dolor de cabeza de repente muy fuerte?",
         "I was discharged last week after a thunderclap headache, the scans and tests were clear",
+        "why do some migraines cause tingling in one arm?",
+        "the smoke alarm and co alarm both went off on sunday, the engineer fixed it and we all feel fine now",
+        "the queue at the pharmacy nearly made me pass out from boredom, do you deliver?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -222,7 +233,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8, 10 and 11, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
@@ -233,5 +244,5 @@ def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
 
 
 def test_the_training_bank_holds_no_held_out_round():
-    """Rounds 3, 9 and 11 are only scored: the bank may copy the sets already tuned on."""
+    """Rounds 3, 9 and 12 are only scored: the bank may copy the sets already tuned on."""
     assert {r.get("source") for r in redflags.bank()} <= {None, "dev", *TUNED}

@@ -155,9 +155,10 @@ _HYPOTHETICAL = re.compile(
     r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
     r"|\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
     r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia|un dia)\b|\bwhat does .{0,40}\bmean\b|\bwhat if\b|^y si\b"
-    r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat happens if\b|\bwhen should (?:i|you|we)\b"
+    r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat (?:happens|would happen) if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
+    r"|\bwhy (?:do|does|can|would) (?:some|a|an|migraines?|people|headaches?)\b"
     r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
     r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|(?<!dice )(?<!dijo )(?<!creo )\bque es (?:la|el|un|una)\b"
     r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
@@ -203,7 +204,9 @@ _NOW_STRONG = re.compile(
     r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight|today"
     r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
-    r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato))\b"
+    r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato)"
+    r"|never (?:had|happened|done) (?:one |that |this |it |anything like (?:this|that) )?before"
+    r"|(?:shes|hes|ive|she has|he has|i have) never had one|nunca (?:le|me) (?:habia|ha) pasado)\b"
 )
 
 
