@@ -207,6 +207,9 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "why do some migraines cause tingling in one arm?",
         "the smoke alarm and co alarm both went off on sunday, the engineer fixed it and we all feel fine now",
         "the queue at the pharmacy nearly made me pass out from boredom, do you deliver?",
+        "does the numbing cream go on before the nerve block injection in my scalp?",
+        "i always feel foggy and groggy after a long afternoon nap, why?",
+        "whenever I stand up too fast my legs go weak for a second",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
