@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 11 stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11)}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11, 12)}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -180,6 +180,15 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "why would there be rings round the lights and one eye so red? it's getting worse by the hour",
         "my daughter in law had her baby on monday, now a bad headache and her pressure is up",
         "tightness in my throat since the ajovy pen, is that normal?",
+        "31 wks pregnant, pounding head and flashing lights, bp 160/100 at the pharmacy",
+        "grandad had another fit on the bathroom floor and hasn't come round properly",
+        "my daughter is fitting on the sofa",
+        "quiero terminar con todo, ya tengo las pastillas guardadas",
+        "how many of my sleeping tablets would it take to not wake up",
+        "took a new painkiller an hour ago, my tongue feels swollen and I've come out in hives",
+        "suddenly I can't sign my own name, the pen just won't do it",
+        "my dad is 80 and today he doesn't know his own son",
+        "worst headache ever came on in seconds, I have a history of an aneurysm they were monitoring",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
@@ -210,6 +219,10 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "does the numbing cream go on before the nerve block injection in my scalp?",
         "i always feel foggy and groggy after a long afternoon nap, why?",
         "whenever I stand up too fast my legs go weak for a second",
+        "why does high altitude cause headaches?",
+        "in case my baby ever gets a stiff neck and fever, which hospital is closest?",
+        "the gas man found a co leak and fixed it, our headaches have gone now",
+        "I nearly had a seizure when I saw the bill for my MRI",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -236,7 +249,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8, 10 and 11, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 12, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
@@ -247,5 +260,5 @@ def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
 
 
 def test_the_training_bank_holds_no_held_out_round():
-    """Rounds 3, 9 and 12 are only scored: the bank may copy the sets already tuned on."""
+    """Rounds 3, 9 and 13 are only scored: the bank may copy the sets already tuned on."""
     assert {r.get("source") for r in redflags.bank()} <= {None, "dev", *TUNED}

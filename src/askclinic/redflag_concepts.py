@@ -158,7 +158,8 @@ _HYPOTHETICAL = re.compile(
     r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat (?:happens|would happen) if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
-    r"|\bwhy (?:do|does|can|would) (?:some|a|an|migraines?|people|headaches?)\b"
+    r"|\bwhy (?:do|does|can|would) (?:some|a|an|migraines?|people|headaches?)\b|\bwhy (?:do|does) \w+(?: \w+)? cause\b"
+    r"|\bwhat (?:\w+ )?(?:symptoms|signs) would\b"
     r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
     r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|(?<!dice )(?<!dijo )(?<!creo )\bque es (?:la|el|un|una)\b"
     r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
@@ -185,7 +186,7 @@ _PAST = re.compile(
     r"|\byears (?:ago|back)\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
     r"|\bin (?:his|her|my|their) (?:[2-9]0s|twenties|thirties|forties|fifties|sixties|seventies|eighties)\b"
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
-    r"|(?<!no )\bhistory of\b(?! (?:\w+ )?cancer)|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
+    r"|(?<!no )\bhistory of\b(?! (?:\w+ ){0,2}(?:cancer|aneurysm))|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
     r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+ anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
@@ -194,7 +195,7 @@ _PAST = re.compile(
 
 _IF_EVER = re.compile(
     r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ )?(?:ever|got|were|felt|fainted|became|began)\b"
-    r"|\bhypothetically\b"
+    r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b"
 )
 _ASIDE = re.compile(

@@ -201,7 +201,7 @@ def _set_aside(low: str, found: set[str], where: str, strong: list[str], sure: l
         strong = strong or matched_rules(whole)[0]
         if strong:
             return Verdict("check", check=strong[:3])
-    harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"})
+    harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"} or "SELF_HARM" in whole)
     if sure and not harm:
         return Verdict("check", check=sure)
     return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
