@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 11 stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11, 12)}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11, 12, 13)}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -189,6 +189,12 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "suddenly I can't sign my own name, the pen just won't do it",
         "my dad is 80 and today he doesn't know his own son",
         "worst headache ever came on in seconds, I have a history of an aneurysm they were monitoring",
+        "mi hija me mando un mensaje despidiendose y ya no contesta",
+        "my neck won't bend, I'm sweating buckets and there are tiny pinprick dots on my legs",
+        "my knee just buckled and my husband says my face looks funny, this started 20 min ago",
+        "es normal que se me duerma media cara de golpe? fue hace un rato",
+        "me pica todo y siento la garganta apretada desde la inyeccion",
+        "36 weeks and my vision keeps going fuzzy with this headache",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
@@ -249,7 +255,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 12, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 13, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
@@ -260,5 +266,5 @@ def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
 
 
 def test_the_training_bank_holds_no_held_out_round():
-    """Rounds 3, 9 and 13 are only scored: the bank may copy the sets already tuned on."""
+    """Rounds 3, 9 and 14 are only scored: the bank may copy the sets already tuned on."""
     assert {r.get("source") for r in redflags.bank()} <= {None, "dev", *TUNED}
