@@ -266,6 +266,19 @@ def overall(name: str, summary: dict) -> str:
     )
 
 
+def banked_rounds() -> str:
+    """The rounds the training bank copies (its rows' `source`), as "2, 4 to 8 and 10 to 13"."""
+    rounds = sorted({int(s[5:]) for r in redflags.bank() if (s := r.get("source") or "").startswith("round")})
+    runs: list[list[int]] = []
+    for n in rounds:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]} to {r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+
+
 def report(res: dict) -> str:
     commit = git_commit()
     lines = [
@@ -300,7 +313,7 @@ def report(res: dict) -> str:
         "",
         "The same measures on the previous held-out round and on the examples the detector was built and "
         "tuned on (in-sample: the classifier was trained on the bank, which holds the dev set and rounds "
-        "2, 4 to 8 and 10 to 13, and the concepts were written while reading those):",
+        f"{banked_rounds()}, and the concepts were written while reading those):",
         "",
         "| set | emergencies | emergency or check | emergency | non-emergencies | → emergency | → check |",
         "| --- | --- | --- | --- | --- | --- | --- |",
