@@ -15,8 +15,8 @@ from askclinic.config import Settings
 
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
-# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 14 stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11, 12, 13)}
+# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 15 stay held out).
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14)}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -266,5 +266,5 @@ def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
 
 
 def test_the_training_bank_holds_no_held_out_round():
-    """Rounds 3, 9 and 14 are only scored: the bank may copy the sets already tuned on."""
+    """Rounds 3, 9 and 15 are only scored: the bank may copy the sets already tuned on."""
     assert {r.get("source") for r in redflags.bank()} <= {None, "dev", *TUNED}

@@ -178,7 +178,7 @@ _IDIOM = re.compile(
     r"|\b(?:this|the|my) (?:headache|migraine|pain) is killing me\b|\bdying to\b"
 )
 PERSONAL = re.compile(
-    r"\b(?:i|im|ive|id|me|my|mine|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
+    r"\b(?:i|im|ive|id|me|my|mine|mines|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
     r"|mi|mis|tengo|estoy|llevo|veo|siento|noto|estamos|nos|nuestro|nuestra|me|yo|le)\b"
 )
 _PAST = re.compile(
@@ -205,6 +205,8 @@ _NOW_STRONG = re.compile(
     r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight|today"
     r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
+    r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|hours?)"
+    r"|started (?:yesterday|last night|today)|since (?:yesterday|last night)"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato)"
     r"|never (?:had|happened|done) (?:one |that |this |it |anything like (?:this|that) )?before"
     r"|(?:shes|hes|ive|she has|he has|i have) never had one|nunca (?:le|me) (?:habia|ha) pasado)\b"
