@@ -292,6 +292,48 @@ def test_off_topic_questions_get_no_match_and_no_excerpts(sample_retriever):
     assert len(answered) / len(questions) <= 0.10, answered
 
 
+def test_the_topic_bank_covers_everyday_health_and_lookalike_off_topic_and_the_weights_match_it():
+    from askclinic import topic
+
+    bank = redflags.bank(topic.BANK)
+    kinds = {(r["label"], r["kind"]) for r in bank}
+    assert {("health", "everyday"), ("health", "clinic"), ("off_topic", "tricky")} <= kinds
+    assert min(sum(r["label"] == c for r in bank) for c in topic.CLASSES) >= 500
+    shipped = np.load(topic.MODEL)
+    assert str(shipped["bank"]) == redflags.bank_hash(topic.BANK), (
+        "bank changed: run python -m askclinic.topic"
+    )
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", ["Will it rain this weekend?", "when does the storm hit Boston?"])
+def test_a_question_about_the_weather_itself_is_not_answered_with_the_weather_and_migraine_article(
+    question, sample_retriever
+):
+    from askclinic.answer import ask
+
+    a = ask(question, sample_retriever, S, with_highlights=False)
+    assert (a.status, a.excerpts) == ("no_match", []), [e.article_id for e in a.excerpts]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "question, article",
+    [
+        ("does the weather change set off migraines?", "weather-barometric-pressure-migraine"),
+        ("storm coming and my head is starting, is that a thing?", "weather-barometric-pressure-migraine"),
+        ("what to bring", "your-first-visit"),
+    ],
+)
+def test_health_questions_in_everyday_words_and_short_clinic_questions_are_still_answered(
+    question, article, sample_retriever
+):
+    from askclinic.answer import ask
+
+    a = ask(question, sample_retriever, S, with_highlights=False)
+    assert a.status == "answered" and a.excerpts[0].article_id == article, a.ranking[:3]
+
+
 @pytest.mark.model
 def test_clinic_questions_are_answered_from_the_right_article(sample_retriever):
     from askclinic.answer import ask

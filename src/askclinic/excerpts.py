@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import retrieve, terms
+from . import retrieve, terms, topic
 from .index import Index
 from .lexical import lexical_tokens
 from .models import Hit
@@ -30,6 +30,12 @@ WEIGHTS = {"passage": 1.0, "sentence": 0.5, "words": 0.2, "bm25": 0.2}
 # found adds PRIOR / n. 0.05 on clinic A dev and the MedQuAD dev questions (0.1 and more
 # raised MedQuAD further but lowered clinic A dev).
 PRIOR = 0.05
+# A question that reads as not about health at all (topic.off_topic >= OFF_TOPIC, "will it rain
+# this weekend?") is refused unless its best excerpt scores OFF_TOPIC_FLOOR or more. Chosen on
+# clinic A dev and A fresh: a headache clinic's article on weather and migraine answered
+# weather forecasts at 0.43-0.44, while short clinic questions the classifier alone would
+# refuse ("what to bring", "need an interpreter") score 0.49 and more.
+OFF_TOPIC, OFF_TOPIC_FLOOR = 0.9, 0.45
 
 
 @dataclass
@@ -95,7 +101,7 @@ def choose(
         )
     picks.sort(key=lambda p: -p.score - p.prior + LEAD * (p.hit.chunk.start == 0))  # see LEAD
     top = max(p.score for p in picks)
-    if top < floor or not _mentions(question, picks[:3]):
+    if top < floor or not _mentions(question, picks[:3]) or _off_topic(retriever, qvec, top):
         return []
     bar = max(floor, top - MARGIN)
     shown = [p for p in picks if p.score >= bar or (p.hit.chunk.article_id in named and p.score >= floor)]
@@ -139,6 +145,12 @@ def _mentions(question: str, picks: list[Pick]) -> bool:
     """False when the question asks for a dose and none of the best passages states an
     amount: shown anyway, an article could be misread as dosing advice."""
     return not terms.asks_dose(question) or any(terms.gives_amount(p.hit.chunk.text) for p in picks)
+
+
+def _off_topic(retriever: retrieve.Retriever, qvec: np.ndarray, top: float) -> bool:
+    """True when the question is not about health and no excerpt matches it well (OFF_TOPIC)."""
+    name = getattr(retriever.embedder, "name", None)
+    return top < OFF_TOPIC_FLOOR and topic.off_topic(qvec, name) >= OFF_TOPIC
 
 
 def first_look(cosine: float, covers: float, bm25: float) -> float:

@@ -103,14 +103,14 @@ def labels(language: str = "en") -> dict[str, str]:
 # --- The embedding classifier ----------------------------------------------------------------
 
 
-def bank() -> list[dict]:
-    with open(BANK, encoding="utf-8") as f:
+def bank(path: Path = BANK) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def bank_hash() -> str:
+def bank_hash(path: Path = BANK) -> str:
     """Hash of the bank's texts and labels: the shipped weights must have been trained on them."""
-    pairs = json.dumps([[r["text"], r["label"]] for r in bank()], ensure_ascii=False)
+    pairs = json.dumps([[r["text"], r["label"]] for r in bank(path)], ensure_ascii=False)
     return hashlib.sha256(pairs.encode("utf-8")).hexdigest()[:16]
 
 
@@ -138,13 +138,13 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-@lru_cache(maxsize=4)
-def classifier(model_name: str | None):
+@lru_cache(maxsize=8)
+def classifier(model_name: str | None, path: Path = MODEL):
     """(weights, bias, classes) for a model name, or None when the shipped weights were
     trained on another model (the concepts then work alone)."""
-    if not model_name or not MODEL.exists():
+    if not model_name or not path.exists():
         return None
-    z = np.load(MODEL, allow_pickle=False)
+    z = np.load(path, allow_pickle=False)
     if str(z["model"]) != model_name:
         return None
     return z["w"], z["b"], [str(c) for c in z["classes"]]
@@ -301,15 +301,20 @@ def main(argv: list[str] | None = None) -> None:
             )
         return
     w, b, classes = fit_bank(rows, vectors)
+    save(MODEL, w, b, classes, embedder.name, BANK)
+
+
+def save(path: Path, w: np.ndarray, b: np.ndarray, classes: list[str], model_name: str, bank_path: Path):
+    """Write a classifier's weights with the model and the bank (its hash) it was trained on."""
     np.savez_compressed(
-        MODEL,
+        path,
         w=w.astype(np.float32),
         b=b.astype(np.float32),
         classes=np.array(classes),
-        model=np.array(embedder.name),
-        bank=np.array(bank_hash()),
+        model=np.array(model_name),
+        bank=np.array(bank_hash(bank_path)),
     )
-    print(f"wrote {MODEL.name}: {len(rows)} examples, {len(classes)} classes, model {embedder.name}")
+    print(f"wrote {path.name}: {len(bank(bank_path))} examples, {len(classes)} classes, model {model_name}")
 
 
 if __name__ == "__main__":
