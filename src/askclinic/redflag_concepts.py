@@ -194,7 +194,8 @@ _PAST = re.compile(
 
 
 _IF_EVER = re.compile(
-    r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ )?(?:ever|got|were|felt|fainted|became|began)\b"
+    r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ )?(?:ever|got|were|felt|fainted|became|began|hit|bumped|banged|took)\b"
+    r"|\b(?:suppose|supposing|imagine) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b"
 )
