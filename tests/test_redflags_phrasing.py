@@ -16,7 +16,9 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 16 stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15)}
+TUNED = {
+    f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15)
+}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
