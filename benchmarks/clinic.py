@@ -367,6 +367,21 @@ NOTES = [
     "brand names of covered classes needed the medicines table anyway, and the package adds 4 s to "
     "start-up; highlighting by the question's words as well as meaning (weights 0.05-0.3): no "
     "gain.",
+    "Tried and dropped with the off-topic change (figures on the questions that reach the search): "
+    "(1) a learned refusal, a logistic regression over the best and second-best excerpt scores, "
+    "the question's length, word coverage and unknown words, trained on clinic A dev, A fresh and "
+    "A fresh 2: at the wrongly-refused rate of today, unanswerable refused on clinic A test 0.20 -> "
+    "0.25, clinic B and C unchanged; the best score alone separates them almost as well (AUC 0.96 "
+    "on clinic A test, 0.86 on B), so the limit is what the model reads, not how the measures are "
+    "combined. (2) A linear map of the question's vector learned from a clinic's own labelled "
+    "questions (a 384 x 384 adapter): trained on clinic A's 476 tuned questions, dense-only passage "
+    "@1 on clinic A test 0.701 -> 0.75-0.84 but clinic B 0.734 -> 0.64-0.72; trained on half of a "
+    "clinic's own questions (about 70) and scored on the other half, it lost everywhere (B 0.734 "
+    "-> 0.67-0.71, C 0.718 -> 0.64-0.67, A test 0.701 -> 0.58-0.64). (3) Refusing clinic-admin "
+    "questions (hours, costs, insurance) under a score floor, with a classifier like the off-topic "
+    "one: answerable admin questions scored 0.43-0.73 and unanswerable ones 0.40-0.62, no floor "
+    "separates them. (4) A larger article-order bonus (PRIOR 0.1 / 0.2): MedQuAD liveqa nDCG@10 "
+    "0.681 -> 0.694 / 0.695, still under 0.697, and it lowered clinic A dev passage @1 before.",
 ]
 
 
