@@ -188,7 +188,7 @@ _PAST = re.compile(
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
     r"|(?<!no )\bhistory of\b(?! (?:\w+ ){0,2}(?:cancer|aneurysm))|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
-    r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+ anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
+    r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+(?: anos)?\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
 )
 
@@ -197,13 +197,14 @@ _IF_EVER = re.compile(
     r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ )?(?:ever|got|were|felt|fainted|became|began|hit|bumped|banged|took)\b"
     r"|\b(?:suppose|supposing|imagine) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
-    r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b"
+    r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
 )
 _ASIDE = re.compile(
     r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
 )
 _NOW_STRONG = re.compile(
-    r"\b(?:right now|just now|\d+ (?:minutes?|hours?) ago|an hour ago|minutes ago|tonight|today"
+    r"\b(?:right now|just now|\d+ (?:minutes?|mins?|hours?|hrs?) ago|an hour ago|minutes ago|tonight|today"
+    r"|(?:a few|few|a couple of|couple of|couple) (?:minutes|hours) ago"
     r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
     r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|hours?)"
@@ -233,6 +234,7 @@ def scope(low: str, found: set[str]) -> str | None:
         and not _NOW_STRONG.search(low)
         and "NEW_HEADACHE" not in found  # "had melanoma removed last year, now a new headache"
         and not {"CANCER", "NOW"} <= found  # a cancer treated years ago, symptoms this week
+        and not {"CANCER", "FEVER", "HEAD"} <= found  # weak immunity (meds stopped months ago) and a fever
     ):
         return "past"
     if _IF_EVER.search(low) and not _NOW_STRONG.search(low):
