@@ -150,9 +150,10 @@ def classifier(model_name: str | None, path: Path = MODEL):
     return z["w"], z["b"], [str(c) for c in z["classes"]]
 
 
-def probabilities(vector, model_name: str | None) -> dict[str, float]:
-    """P(category) for each red-flag category and "none", from the question's embedding."""
-    clf = classifier(model_name)
+def probabilities(vector, model_name: str | None, path: Path = MODEL) -> dict[str, float]:
+    """P(category) for each red-flag category and "none", from the question's embedding (or
+    for each class of another classifier saved by `save`); empty without weights for the model."""
+    clf = classifier(model_name, path)
     if clf is None or vector is None or len(vector) != clf[0].shape[0]:
         return {}
     p = softmax(np.asarray(vector, dtype=np.float64) @ clf[0] + clf[1])

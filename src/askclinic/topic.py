@@ -22,11 +22,7 @@ CLASSES = ["health", "off_topic"]  # the last class weighs as much as the others
 def off_topic(vector, model_name: str | None) -> float:
     """P(the message is not about health or the clinic), 0-1; 0.0 without shipped weights for
     this embedding model."""
-    clf = redflags.classifier(model_name, MODEL)
-    if clf is None or vector is None or len(vector) != clf[0].shape[0]:
-        return 0.0
-    p = redflags.softmax(np.asarray(vector, dtype=np.float64) @ clf[0] + clf[1])
-    return float(p[clf[2].index("off_topic")])
+    return redflags.probabilities(vector, model_name, MODEL).get("off_topic", 0.0)
 
 
 def main(argv: list[str] | None = None) -> None:
