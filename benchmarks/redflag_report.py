@@ -22,7 +22,11 @@ DEV = SETS / "dev.jsonl"  # written for tuning, before the second round
 TUNED = "scored once, then read and tuned on"
 # The earlier rounds and the dev set, shown for comparison: (name, file, what was done with it).
 EARLIER = [
-    ("round17", "heldout_round17.jsonl", "scored once, then read and tuned on (concepts only, not in the bank)"),
+    (
+        "round17",
+        "heldout_round17.jsonl",
+        "scored once, then read and tuned on (concepts only, not in the bank)",
+    ),
     ("round16", "heldout_round16.jsonl", TUNED),
     ("round15", "heldout_round15.jsonl", TUNED),
     ("round14", "heldout_round14.jsonl", TUNED),
