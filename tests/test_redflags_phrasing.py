@@ -138,6 +138,7 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "temperature of 39 and it hurts to bring my chin down to my chest",
         "since lunch the wrong word keeps coming out whenever I talk",
         "my nan is 84 and since a couple of hours ago she forgot who her husband is",
+        "my left arm went numb and my face feels droopy, what's my risk of stroke?",
         "my lips have doubled since the new tablet and breathing is getting harder",
         "he went stiff and jerky on the kitchen floor for a minute and now he's very sleepy",
         "mi abuelo se quedo tieso en la silla y luego no reaccionaba",

@@ -159,7 +159,7 @@ _HYPOTHETICAL = re.compile(
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
     r"|\bwhy (?:do|does|can|would) (?:some|a|an|migraines?|people|headaches?)\b|\bwhy (?:do|does) \w+(?: \w+)? cause\b"
-    r"|\bwhat (?:\w+ )?(?:symptoms|signs) would\b|\bstroke risk\b|\b(?:risk|chance)s? of (?:a |having a )?stroke\b"
+    r"|\bwhat (?:\w+ )?(?:symptoms|signs) would\b"
     r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
     r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|(?<!dice )(?<!dijo )(?<!creo )\bque es (?:la|el|un|una)\b"
     r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
