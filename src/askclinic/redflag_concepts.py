@@ -196,7 +196,7 @@ _PAST = re.compile(
 _IF_EVER = re.compile(
     r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,2}(?:ever|got|were|felt|fainted|became|began|hit|bumped|banged|took)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:had|has|gets?)\b"
-    r"|\b(?:suppose|supposing|imagine) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
+    r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
 )
