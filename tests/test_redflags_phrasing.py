@@ -141,6 +141,7 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "my left arm went numb and my face feels droopy, what's my risk of stroke?",
         "tengo la boca torcida y no puedo hablar bien, ¿es todo normal?",
         "imagine my shock, my husband's face is drooping and he can't lift his arm",
+        "llevo con migraña desde hace dos meses y ahora no puedo mover el brazo derecho y hablo raro",
         "my face is drooping on one side and my speech is slurred, last time the doctor said it was migraine",
         "my lips have doubled since the new tablet and breathing is getting harder",
         "he went stiff and jerky on the kitchen floor for a minute and now he's very sleepy",
