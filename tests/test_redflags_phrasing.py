@@ -15,10 +15,10 @@ from askclinic.config import Settings
 
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
-# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 18 stay held out).
+# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 19 stay held out).
 TUNED = {
     f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl")
-    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17)
+    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18)
 }
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
@@ -223,6 +223,32 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
 @pytest.mark.parametrize(
     "text",
     [
+        "my nan thinks it's 1982 today and keeps asking for grandad who died years ago, she was fine yesterday",
+        "mi abuelo de 85 no nos reconoce desde esta mañana y está calentito",
+        "fell off my bike an hour ago, the helmet's cracked and I keep throwing up",
+        "me di un golpe con la puerta del armario en la cabeza y ahora tengo mucho sueño y vomito",
+        "took the new tablet and now my throat feels narrow and I have to concentrate to breathe",
+        "tomé un medicamento nuevo y me salieron ronchas, se me cierra la garganta",
+        "tengo fiebre y el cuello super rigido, no soporto la luz",
+        "la presión me marca más de 200 y me estalla la cabeza",
+        "mi esposa está de 7 meses, tiene la presión alta y ve borroso",
+        "dolor muy fuerte dentro del ojo, lo tengo rojo y veo todo nublado",
+        "blacked out in the shower earlier and my head is still pounding",
+        "the headache hit full power in a second, horrendous, I was just lifting the shopping",
+        "my husband and both kids have headaches and feel dizzy since we lit the wood burner tonight",
+        "se me cayó el vaso de la mano y tengo la cara como dormida de un lado",
+        "my brother texted me saying goodbye and now he's not answering his phone",
+    ],
+)
+def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
+    """No check step in between: each names a red flag plainly enough, in English or Spanish."""
+    assert flagged(text, embedder, model_words).status == "emergency", text
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text",
+    [
         "Plan a three-day trip to Rome for me.",
         "how long should i keep a headache diary",
         "my laptop had a fit and lost my migraine diary",
@@ -247,6 +273,8 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "in case my baby ever gets a stiff neck and fever, which hospital is closest?",
         "the gas man found a co leak and fixed it, our headaches have gone now",
         "I nearly had a seizure when I saw the bill for my MRI",
+        "me di cuenta de que en la cabeza me salió una mancha, ¿es de la migraña?",
+        "at 65 can I still start Aimovig?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -278,7 +306,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 17, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 18, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
@@ -289,5 +317,5 @@ def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
 
 
 def test_the_training_bank_holds_no_held_out_round():
-    """Rounds 3, 9 and 18 are only scored: the bank may copy the sets already tuned on."""
+    """Rounds 3, 9 and 19 are only scored: the bank may copy the sets already tuned on."""
     assert {r.get("source") for r in redflags.bank()} <= {None, "dev", *TUNED}

@@ -188,7 +188,7 @@ _PAST = re.compile(
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
     r"|(?<!no )\bhistory of\b(?! (?:\w+ ){0,2}(?:cancer|aneurysm))|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
-    r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+(?: anos)?\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
+    r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b(?! que)|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+(?: anos)?\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
 )
 
@@ -208,6 +208,7 @@ _NOW_STRONG = re.compile(
     r"|(?:a few|few|a couple of|couple of|couple) (?:minutes|hours) ago"
     r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
+    r"|esta (?:manana|tarde|noche)|anoche"
     r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|hours?)"
     r"|started (?:yesterday|last night|today)|since (?:yesterday|last night)"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato)"
