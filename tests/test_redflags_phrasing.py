@@ -15,10 +15,10 @@ from askclinic.config import Settings
 
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
-# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and 19 stay held out).
+# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest stay held out).
 TUNED = {
     f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl")
-    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18)
+    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)
 }
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
@@ -238,6 +238,17 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "my husband and both kids have headaches and feel dizzy since we lit the wood burner tonight",
         "se me cayó el vaso de la mano y tengo la cara como dormida de un lado",
         "my brother texted me saying goodbye and now he's not answering his phone",
+        "the optician measured my eye pressure at 52 and told me to go to hospital, can I come to you instead",
+        "I keep seeing the lights go out and then I'm on the floor, and my head's pounding",
+        "me desperté en el suelo con la lengua mordida y no sé qué pasó",
+        "ya me tomé un montón de pastillas, no aguanto más",
+        "cuántas pastillas hacen falta para no despertarme, estoy cansada de todo",
+        "my husband is 70 and couldn't tell me where he was this morning, he keeps holding his head",
+        "bp 210/125, head is poundin and I'm short of breth",
+        "mi papá se tomó el antibiótico nuevo, se le hincharon los labios y le falta el aire",
+        "bumped my forehead on the cupboard last night, I'm on warfarin and the headache is worse today",
+        "no puedo agachar la cabeza, tengo fiebre y la luz me mata",
+        "sudden headache 10/10 while shovelling snow 20 minutes ago",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -275,6 +286,8 @@ def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, 
         "I nearly had a seizure when I saw the bill for my MRI",
         "me di cuenta de que en la cabeza me salió una mancha, ¿es de la migraña?",
         "at 65 can I still start Aimovig?",
+        "thinking about buying a carbon monoxide alarm for the boat, can CO cause migraines?",
+        "I almost had a heart attack when I saw the waiting list, any cancellations?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -306,7 +319,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 18, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 19, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
@@ -317,5 +330,5 @@ def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
 
 
 def test_the_training_bank_holds_no_held_out_round():
-    """Rounds 3, 9 and 19 are only scored: the bank may copy the sets already tuned on."""
+    """Rounds 3, 9 and the newest are only scored: the bank may copy the sets already tuned on."""
     assert {r.get("source") for r in redflags.bank()} <= {None, "dev", *TUNED}
