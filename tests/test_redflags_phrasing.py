@@ -18,7 +18,7 @@ DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jso
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest stay held out).
 TUNED = {
     f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl")
-    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)
+    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)
 }
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
@@ -249,6 +249,16 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "bumped my forehead on the cupboard last night, I'm on warfarin and the headache is worse today",
         "no puedo agachar la cabeza, tengo fiebre y la luz me mata",
         "sudden headache 10/10 while shovelling snow 20 minutes ago",
+        "mi hijo de 3 años tiene fiebre y está muy decaído, no lo puedo despertar bien",
+        "my wife's speech came out as random words at dinner and it's still happening",
+        "my grandad keeps calling me by my dad's name and put his keys in the fridge, he's 88, started today",
+        "la tensión me marca 210/125 y tengo el pecho apretado",
+        "walked into a cupboard door an hour ago, now one pupil is bigger than the other",
+        "mi esposa dice que se va a quitar la vida, tiene las pastillas en la mano",
+        # a red flag stated before a question or an "if" is not a question about symptoms
+        "my dad's face is drooping and he can't lift his arm, what should I do if he gets worse",
+        "mi papá tiene la cara torcida y no puede hablar, ¿qué hago si empeora?",
+        "mi bebé tiene la mollera abultada y fiebre, ¿y si le diera una convulsión?",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -288,6 +298,8 @@ def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, 
         "at 65 can I still start Aimovig?",
         "thinking about buying a carbon monoxide alarm for the boat, can CO cause migraines?",
         "I almost had a heart attack when I saw the waiting list, any cancellations?",
+        "si mi hija tuviera la mollera hinchada, ¿sería grave?",
+        "since the epidural I get a crushing headache when I sit up, what is that",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -308,6 +320,8 @@ def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, mode
         "the ER said it was just a migraine and all the scans came back clear, what now?",
         "does migraine with aura raise my risk of stroke now that I'm on the pill?",
         "tenemos detector de monoxido en casa y no ha sonado, sera solo la migraña?",
+        "if I bang my head while I'm on warfarin, when should I go to A&E?",
+        "con el sumatriptán noto presión en el pecho un rato y luego se quita, ¿es normal?",
     ],
 )
 def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embedder, model_words):
@@ -319,7 +333,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 19, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 20, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

@@ -179,7 +179,7 @@ _IDIOM = re.compile(
 )
 PERSONAL = re.compile(
     r"\b(?:i|im|ive|id|me|my|mine|mines|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
-    r"|mi|mis|tengo|estoy|llevo|veo|siento|noto|estamos|nos|nuestro|nuestra|me|yo|le)\b"
+    r"|mi|mis|tengo|estoy|llevo|veo|siento|noto|estamos|nos|nuestro|nuestra|me|yo|le|no se si)\b"
 )
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
@@ -199,6 +199,7 @@ _IF_EVER = re.compile(
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
+    r"|\bsi (?:me|le|te|mi \w+|mis \w+|alguien|un \w+|una \w+) (?:\w+ )?(?:tuviera|tuviese|estuviera|pasara|diera|empezara|pusiera|desmayara|cayera)\b"
 )
 _ASIDE = re.compile(
     r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
@@ -208,7 +209,7 @@ _NOW_STRONG = re.compile(
     r"|(?:a few|few|a couple of|couple of|couple) (?:minutes|hours) ago"
     r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
-    r"|esta (?:manana|tarde|noche)|anoche"
+    r"|esta (?:manana|tarde|noche)|anoche|esperar (?:a|hasta) (?:manana|el lunes)|wait (?:until|till|til) (?:tomorrow|the morning|monday)"
     r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|hours?)"
     r"|started (?:yesterday|last night|today)|since (?:yesterday|last night)"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato)"
@@ -239,15 +240,32 @@ def scope(low: str, found: set[str]) -> str | None:
         and not {"CANCER", "FEVER", "HEAD"} <= found  # weak immunity (meds stopped months ago) and a fever
     ):
         return "past"
-    if _IF_EVER.search(low) and not _NOW_STRONG.search(low):
+    if_ever = _IF_EVER.search(low)
+    if if_ever and not _NOW_STRONG.search(low) and not _stated_before(low, if_ever):
         return "hypothetical"  # "if my mum suddenly got confused...", "si algun dia de repente..."
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
     generic = not PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
     mine_now = PERSONAL.search(low) and _NOW_STRONG.search(low)  # "can a migraine ...? mine just did"
-    if not mine_now and (generic or _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low)):
+    asked = _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low)
+    if not mine_now and (generic or asked and not _stated_before(low, asked)):
         return "hypothetical"
     return None
+
+
+def _stated_before(low: str, cue: re.Match) -> bool:
+    """Whether someone's red flag is stated before a question or "if" cue: "his face is
+    drooping, what do I do if he gets worse?", "tiene la cara torcida, ¿qué hago si empeora?".
+    Not when that part is itself a condition ("if I bang my head on warfarin, when should I
+    go?") or the question asks whether it is normal (that gets the check)."""
+    before = low[: cue.start()]
+    if not PERSONAL.search(before) or re.search(
+        r"\b(?:if|si|when|cuando|whenever|had an?|tuvo una?|tuve una?)\b", before
+    ):
+        return False
+    if re.search(r"\bnormal\b", low):
+        return False
+    return bool(matched_rules(concepts(before))[0])
 
 
 # --- Reading a message: the text steps of redflags.assess -----------------------------------
