@@ -18,7 +18,7 @@ DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jso
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest stay held out).
 TUNED = {
     f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl")
-    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)
+    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
 }
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
@@ -259,6 +259,14 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "my dad's face is drooping and he can't lift his arm, what should I do if he gets worse",
         "mi papá tiene la cara torcida y no puede hablar, ¿qué hago si empeora?",
         "mi bebé tiene la mollera abultada y fiebre, ¿y si le diera una convulsión?",
+        # a reading that high is measured, not asked about in general
+        "is 210 over 125 dangerous? I'm also short of breath and my head is pounding",
+        "tengo 79 años, me duele masticar y tengo dolor en la cien",
+        "my coworkers found me on the bathroom floor and said my arms were kicking",
+        "baby's been crying non stop for hours and he's really hot",
+        "I won't be around next week. Thanks for trying, all of you",
+        "we had a charcoal bbq inside to keep warm and now my wife and I both have pounding heads and feel sick",
+        "my sight in the right eye vanished 30 minutes ago and hasn't come back",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -300,6 +308,7 @@ def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, 
         "I almost had a heart attack when I saw the waiting list, any cancellations?",
         "si mi hija tuviera la mollera hinchada, ¿sería grave?",
         "since the epidural I get a crushing headache when I sit up, what is that",
+        "work has me wanting to jump off a cliff some days (not literally lol), anyway can I book a nerve block?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -333,7 +342,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 20, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 21, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

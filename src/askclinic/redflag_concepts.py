@@ -248,7 +248,8 @@ def scope(low: str, found: set[str]) -> str | None:
     generic = not PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
     mine_now = PERSONAL.search(low) and _NOW_STRONG.search(low)  # "can a migraine ...? mine just did"
     asked = _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low)
-    if not mine_now and (generic or asked and not _stated_before(low, asked)):
+    measured = "BP_CRISIS" in found and PERSONAL.search(low)  # "is 220 over 130 dangerous if I ...?"
+    if not mine_now and not measured and (generic or asked and not _stated_before(low, asked)):
         return "hypothetical"
     return None
 
