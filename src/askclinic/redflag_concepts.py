@@ -189,12 +189,14 @@ _PAST = re.compile(
     r"|(?<!no )\bhistory of\b(?! (?:\w+ ){0,2}(?:cancer|aneurysm))|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
     r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b(?! que)|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+(?: anos)?\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
-    r"|\bde (?:nin[oa]|pequen[oa])\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
+    r"|\bde (?:nin[oa]|pequen[oa]|chic[oa])\b|\bwhen (?:i|he|she|we) (?:was|were) younger\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
 )
 
 
 _IF_EVER = re.compile(
-    r"\bif (?:i|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,2}(?:ever|got|were|felt|fainted|became|began|hit|bumped|banged|took)\b"
+    r"\bif (?:i|we|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,2}(?:ever|got|were|felt|fainted|became|began|hit|bumped|banged|took)\b"
+    r"|\bif (?:i|we) had (?:\w+ ){1,5}would (?:i|we)\b|\bif (?:an?|your|their) (?:\w+ ){1,3}(?:was|were|had|got|became)\b|^say (?:someone|somebody|a person) (?:had|got|was)\b(?!.*\blike me\b)"
+    r"|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:had|has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
