@@ -17,11 +17,16 @@ from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "benchmarks" / "redflags"
-HELDOUT = SETS / "heldout_round22.jsonl"  # scored, never tuned on
+HELDOUT = SETS / "heldout_round23.jsonl"  # scored, never tuned on
 DEV = SETS / "dev.jsonl"  # written for tuning, before the second round
 TUNED = "scored once, then read and tuned on"
 # The earlier rounds and the dev set, shown for comparison: (name, file, what was done with it).
 EARLIER = [
+    (
+        "round22",
+        "heldout_round22.jsonl",
+        "scored once, then read and tuned on (concepts only, not in the bank)",
+    ),
     (
         "round21",
         "heldout_round21.jsonl",
