@@ -272,6 +272,11 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "levantando la compra sentí como un estallido en la cabeza, nunca me dolió así",
         "what happens if you take all your sumatriptan and the tramadol at once? I just did",
         "I keep dropping things from my right hand and walking like I'm drunk tonight",
+        # a simile or a reason clause does not make a message a general question
+        "it feels as if a bomb had gone off in my head, worst headache of my life",
+        "if I had a stroke would I know, because my face is drooping and my arm is weak",
+        "my head feels as if a truck was parked on it and my neck is stiff with a fever",
+        "what would you tell someone whose face is drooping like mine?",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -337,7 +342,6 @@ def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, mode
         "if I bang my head while I'm on warfarin, when should I go to A&E?",
         "con el sumatriptán noto presión en el pecho un rato y luego se quita, ¿es normal?",
         "if a baby's fontanelle was bulging, would that be serious? just wondering",
-        "if we had a CO leak would we all get headaches?",
         "my sister had a stroke scare last month, the scans showed it was migraine aura",
         "de chica tuve convulsiones con la fiebre, ¿tiene que ver con mi migraña?",
         "my dad passed out a lot when he was younger, is that linked to migraine?",

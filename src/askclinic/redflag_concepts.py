@@ -153,7 +153,7 @@ def matched_rules(found: set[str]) -> tuple[list[str], list[str]]:
 _HYPOTHETICAL = re.compile(
     r"\b(?:signs?|symptoms?|warning signs?) (?:of|for)\b|\bwhat does (?:a |an )?.{0,40}\bfeel like\b"
     r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
-    r"|\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
+    r"|(?<!as )(?<!like )\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
     r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia|un dia)\b|\bwhat does .{0,40}\bmean\b|\bwhat if\b|^y si\b"
     r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat (?:happens|would happen) if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
@@ -195,8 +195,8 @@ _PAST = re.compile(
 
 _IF_EVER = re.compile(
     r"\bif (?:i|we|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,2}(?:ever|got|were|felt|fainted|became|began|hit|bumped|banged|took)\b"
-    r"|\bif (?:i|we) had (?:\w+ ){1,5}would (?:i|we)\b|\bif (?:an?|your|their) (?:\w+ ){1,3}(?:was|were|had|got|became)\b|^say (?:someone|somebody|a person) (?:had|got|was)\b(?!.*\blike me\b)"
-    r"|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
+    r"|\bif (?:an?|your|their) (?:baby|babys|child|childs|kid|kids|toddler|person|persons|pregnant \w+)\b (?:\w+ ){0,3}(?:was|were|had|got|became)\b"
+    r"|^say (?:someone|somebody|a person) (?:had|got|was)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:had|has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
@@ -243,7 +243,8 @@ def scope(low: str, found: set[str]) -> str | None:
     ):
         return "past"
     if_ever = _IF_EVER.search(low)
-    if if_ever and not _NOW_STRONG.search(low) and not _stated_before(low, if_ever):
+    mine = re.search(r"\blike (?:me|mine|my \w+s)\b|\b(?:thats|that is|its|it is) (?:me|mine|my \w+)\b", low)
+    if if_ever and not _NOW_STRONG.search(low) and not mine and not _stated_before(low, if_ever):
         return "hypothetical"  # "if my mum suddenly got confused...", "si algun dia de repente..."
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
@@ -257,18 +258,21 @@ def scope(low: str, found: set[str]) -> str | None:
 
 
 def _stated_before(low: str, cue: re.Match) -> bool:
-    """Whether someone's red flag is stated before a question or "if" cue: "his face is
-    drooping, what do I do if he gets worse?", "tiene la cara torcida, ¿qué hago si empeora?".
+    """Whether someone's red flag is stated outside a question or "if" cue, before it or as
+    its reason: "his face is drooping, what do I do if he gets worse?", "tiene la cara torcida,
+    ¿qué hago si empeora?", "if I had a stroke would I know, because my face is drooping".
     Not when that part is itself a condition ("if I bang my head on warfarin, when should I
     go?") or the question asks whether it is normal (that gets the check)."""
-    before = low[: cue.start()]
-    if not PERSONAL.search(before) or re.search(
-        r"\b(?:if|si|when|cuando|whenever|had an?|tuvo una?|tuve una?)\b", before
-    ):
-        return False
     if re.search(r"\bnormal\b", low):
         return False
-    return bool(matched_rules(concepts(before))[0])
+    reason = re.split(r"\b(?:because|coz|porque)\b", low[cue.end() :], maxsplit=1)[1:]
+    for part in [low[: cue.start()], *reason]:
+        if PERSONAL.search(part) and not re.search(
+            r"\b(?:if|si|when|cuando|whenever|had an?|tuvo una?|tuve una?)\b", part
+        ):
+            if matched_rules(concepts(part))[0]:
+                return True
+    return False
 
 
 # --- Reading a message: the text steps of redflags.assess -----------------------------------
