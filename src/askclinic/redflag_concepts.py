@@ -203,6 +203,10 @@ _IF_EVER = re.compile(
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
     r"|\bsi (?:me|le|te|mi \w+|mis \w+|alguien|un \w+|una \w+) (?:\w+ )?(?:tuviera|tuviese|estuviera|pasara|diera|empezara|pusiera|desmayara|cayera)\b"
 )
+_MINE = re.compile(
+    r"\blike (?:me|mine|my \w+s|the one i(?:m| am)? (?:have|got|having))\b"
+    r"|\b(?:thats|that is|its|it is) (?:me|mine|my \w+|what i(?:m| am)? (?:have|got|having|feel|feeling))\b"
+)
 _ASIDE = re.compile(
     r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
 )
@@ -243,7 +247,7 @@ def scope(low: str, found: set[str]) -> str | None:
     ):
         return "past"
     if_ever = _IF_EVER.search(low)
-    mine = re.search(r"\blike (?:me|mine|my \w+s)\b|\b(?:thats|that is|its|it is) (?:me|mine|my \w+)\b", low)
+    mine = _MINE.search(low)  # "... like mine?", "can a migraine cause X? that's what I have"
     if if_ever and not _NOW_STRONG.search(low) and not mine and not _stated_before(low, if_ever):
         return "hypothetical"  # "if my mum suddenly got confused...", "si algun dia de repente..."
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
@@ -252,7 +256,7 @@ def scope(low: str, found: set[str]) -> str | None:
     mine_now = PERSONAL.search(low) and _NOW_STRONG.search(low)  # "can a migraine ...? mine just did"
     asked = _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low)
     measured = "BP_CRISIS" in found and PERSONAL.search(low)  # "is 220 over 130 dangerous if I ...?"
-    if not mine_now and not measured and (generic or asked and not _stated_before(low, asked)):
+    if not mine_now and not measured and (generic or asked and not mine and not _stated_before(low, asked)):
         return "hypothetical"
     return None
 
