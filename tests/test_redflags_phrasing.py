@@ -259,6 +259,7 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "my dad's face is drooping and he can't lift his arm, what should I do if he gets worse",
         "mi papá tiene la cara torcida y no puede hablar, ¿qué hago si empeora?",
         "mi bebé tiene la mollera abultada y fiebre, ¿y si le diera una convulsión?",
+        "my husband's face is drooping and he can't lift his arm, his blood sugar is normal, what should I do if he gets worse",
         # a reading that high is measured, not asked about in general
         "is 210 over 125 dangerous? I'm also short of breath and my head is pounding",
         "tengo 79 años, me duele masticar y tengo dolor en la cien",

@@ -248,7 +248,7 @@ def scope(low: str, found: set[str]) -> str | None:
         return "past"
     if_ever = _IF_EVER.search(low)
     mine = _MINE.search(low)  # "... like mine?", "can a migraine cause X? that's what I have"
-    if if_ever and not _NOW_STRONG.search(low) and not mine and not _stated_before(low, if_ever):
+    if if_ever and not _NOW_STRONG.search(low) and not mine and not _stated_before(low, if_ever, found):
         return "hypothetical"  # "if my mum suddenly got confused...", "si algun dia de repente..."
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
@@ -256,18 +256,22 @@ def scope(low: str, found: set[str]) -> str | None:
     mine_now = PERSONAL.search(low) and _NOW_STRONG.search(low)  # "can a migraine ...? mine just did"
     asked = _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low)
     measured = "BP_CRISIS" in found and PERSONAL.search(low)  # "is 220 over 130 dangerous if I ...?"
-    if not mine_now and not measured and (generic or asked and not mine and not _stated_before(low, asked)):
+    if (
+        not mine_now
+        and not measured
+        and (generic or asked and not mine and not _stated_before(low, asked, found))
+    ):
         return "hypothetical"
     return None
 
 
-def _stated_before(low: str, cue: re.Match) -> bool:
+def _stated_before(low: str, cue: re.Match, found: set[str]) -> bool:
     """Whether someone's red flag is stated outside a question or "if" cue, before it or as
     its reason: "his face is drooping, what do I do if he gets worse?", "tiene la cara torcida,
     ¿qué hago si empeora?", "if I had a stroke would I know, because my face is drooping".
     Not when that part is itself a condition ("if I bang my head on warfarin, when should I
     go?") or the question asks whether it is normal (that gets the check)."""
-    if re.search(r"\bnormal\b", low):
+    if "ASKS_NORMAL" in found:
         return False
     reason = re.split(r"\b(?:because|coz|porque)\b", low[cue.end() :], maxsplit=1)[1:]
     for part in [low[: cue.start()], *reason]:
