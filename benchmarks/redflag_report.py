@@ -20,45 +20,11 @@ SETS = ROOT / "benchmarks" / "redflags"
 HELDOUT = SETS / "heldout_round23.jsonl"  # scored, never tuned on
 DEV = SETS / "dev.jsonl"  # written for tuning, before the second round
 TUNED = "scored once, then read and tuned on"
+CONCEPTS_ONLY = "scored once, then read and tuned on (concepts only, not in the bank)"
 # The earlier rounds and the dev set, shown for comparison: (name, file, what was done with it).
 EARLIER = [
-    (
-        "round22",
-        "heldout_round22.jsonl",
-        "scored once, then read and tuned on (concepts only, not in the bank)",
-    ),
-    (
-        "round21",
-        "heldout_round21.jsonl",
-        "scored once, then read and tuned on (concepts only, not in the bank)",
-    ),
-    (
-        "round20",
-        "heldout_round20.jsonl",
-        "scored once, then read and tuned on (concepts only, not in the bank)",
-    ),
-    (
-        "round19",
-        "heldout_round19.jsonl",
-        "scored once, then read and tuned on (concepts only, not in the bank)",
-    ),
-    (
-        "round18",
-        "heldout_round18.jsonl",
-        "scored once, then read and tuned on (concepts only, not in the bank)",
-    ),
-    (
-        "round17",
-        "heldout_round17.jsonl",
-        "scored once, then read and tuned on (concepts only, not in the bank)",
-    ),
-    ("round16", "heldout_round16.jsonl", TUNED),
-    ("round15", "heldout_round15.jsonl", TUNED),
-    ("round14", "heldout_round14.jsonl", TUNED),
-    ("round13", "heldout_round13.jsonl", TUNED),
-    ("round12", "heldout_round12.jsonl", TUNED),
-    ("round11", "heldout_round11.jsonl", TUNED),
-    ("round10", "heldout_round10.jsonl", TUNED),
+    *((f"round{n}", f"heldout_round{n}.jsonl", CONCEPTS_ONLY) for n in (22, 21, 20, 19, 18, 17)),
+    *((f"round{n}", f"heldout_round{n}.jsonl", TUNED) for n in (16, 15, 14, 13, 12, 11, 10)),
     ("round9", "heldout_round9.jsonl", "held out at round 9, scored at each round since, misses never read"),
     *((f"round{n}", f"heldout_round{n}.jsonl", TUNED) for n in (8, 7, 6, 5, 4)),
     ("round3", "heldout_round3.jsonl", "scored at every round since, misses never read"),
