@@ -104,10 +104,17 @@ def _clause_start(low: str, pos: int) -> int:
     return cuts[-1] if cuts else 0
 
 
+# Two symptoms named, then both denied: "jaw pain and scalp tenderness, i dont have either".
+_DENIED_AFTER = re.compile(
+    r"^[^.;!?]{0,40}?\b(?:(?:dont|doesnt|didnt|do not|does not) have either|(?:have|has|had) neither)(?= ?[,.;!?]|$| of| and| but)"
+    r"(?![^.;!?]*\b(?:now|until|till|til|before|today|tonight|this morning|ahora)\b)"  # "didnt have either, now he does"
+)
+
+
 def _negated(low: str, m: re.Match, inherent: bool) -> bool:
     before = low[max(_clause_start(low, m.start()), m.start() - 30) : m.start()]
-    if re.search(_NEG_WORDS + r"(?!.*\b(?:and|y)\b)", before):
-        return True
+    if re.search(_NEG_WORDS + r"(?!.*\b(?:and|y)\b)", before) or _DENIED_AFTER.search(low[m.end() :]):
+        return True  # "no jaw pain", "jaw pain and scalp tenderness, i dont have either"
     return not inherent and bool(_NEG_INSIDE.search(m.group(0)))
 
 
@@ -200,7 +207,7 @@ _IF_EVER = re.compile(
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:had|has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
-    r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
+    r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que deberia hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
     r"|\bsi (?:me|le|te|mi \w+|mis \w+|alguien|un \w+|una \w+) (?:\w+ )?(?:tuviera|tuviese|estuviera|pasara|diera|empezara|pusiera|desmayara|cayera)\b"
 )
 _MINE = re.compile(
@@ -287,7 +294,9 @@ def _stated_before(low: str, cue: re.Match, found: set[str]) -> bool:
 
 
 def _sentences(low: str) -> list[str]:
-    return [t for t in re.split(r"(?<=[.!?;])\s+", low) if t.strip()]
+    return [
+        t for t in re.split(r"(?<=[.!?;])(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)\s+", low) if t.strip()
+    ]
 
 
 def normalise(text: str, language: str, known: frozenset) -> tuple[str, str]:

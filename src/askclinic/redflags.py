@@ -202,7 +202,11 @@ def _set_aside(low: str, found: set[str], where: str, strong: list[str], sure: l
         strong = strong or matched_rules(whole)[0]
         if strong:
             return Verdict("check", check=strong[:3])
-    harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"} or "SELF_HARM" in whole)
+    harm = where == "hypothetical" and bool(
+        found & {"SELF_HARM", "OVERDOSE"}  # not "can you overdose on caffeine?" (whole)
+        or "self_harm"
+        in matched_rules(whole - {"OVERDOSE", "SUICIDE_WORD"})[0]  # "whats the point. pills are right here"
+    )
     if sure and not harm:
         return Verdict("check", check=sure)
     return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
