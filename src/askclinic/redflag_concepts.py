@@ -106,8 +106,8 @@ def _clause_start(low: str, pos: int) -> int:
 
 # Two symptoms named, then both denied: "jaw pain and scalp tenderness, i dont have either".
 _DENIED_AFTER = re.compile(
-    r"^[^.;!?]{0,40}?\b(?:(?:dont|doesnt|didnt|do not|does not) have either|(?:have|has|had) neither)(?= ?[,.;!?]|$| of| and| but)"
-    r"(?![^.;!?]*\b(?:now|until|till|til|before|today|tonight|this morning|ahora)\b)"  # "didnt have either, now he does"
+    r"^[^.;!]{0,40}?\b(?:(?:dont|doesnt|didnt|do not|does not) have either|(?:have|has|had) neither)(?= ?[,.;!?]|$| of| and| but)"
+    r"(?![^.;!]*\b(?:now|until|till|til|before|today|tonight|this morning|ahora)\b)"  # "didnt have either, now he does"
 )
 
 
