@@ -166,7 +166,7 @@ _HYPOTHETICAL = re.compile(
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
     r"|\bwhy (?:do|does|can|would) (?:some|a|an|migraines?|people|headaches?)\b|\bwhy (?:do|does) \w+(?: \w+)? cause\b"
-    r"|\bwhat (?:\w+ )?(?:symptoms|signs) would\b"
+    r"|\bwhat (?:\w+ )?(?:symptoms|signs) would\b|\bwould (?:a|an) \w+ feel\b"
     r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
     r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|(?<!dice )(?<!dijo )(?<!creo )\bque es (?:la|el|un|una)\b"
     r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
@@ -186,7 +186,7 @@ _IDIOM = re.compile(
 )
 PERSONAL = re.compile(
     r"\b(?:i|im|ive|id|me|my|mine|mines|myself|we|our|us|he|she|hes|shes|his|her|him|they|their"
-    r"|mi|mis|tengo|estoy|llevo|veo|siento|noto|estamos|nos|nuestro|nuestra|me|yo|le|no se si)\b"
+    r"|mi|mis|tengo|estoy|llevo|veo|siento|noto|sigo|estamos|nos|nuestro|nuestra|me|yo|le|no se si)\b"
 )
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
@@ -206,7 +206,7 @@ _IF_EVER = re.compile(
     r"|^say (?:someone|somebody|a person) (?:had|got|was)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:had|has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
-    r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b"
+    r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que deberia hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
     r"|\bsi (?:me|le|te|mi \w+|mis \w+|alguien|un \w+|una \w+) (?:\w+ )?(?:tuviera|tuviese|estuviera|pasara|diera|empezara|pusiera|desmayara|cayera)\b"
 )
@@ -225,6 +225,7 @@ _NOW_STRONG = re.compile(
     r"|esta (?:manana|tarde|noche)|anoche|esperar (?:a|hasta) (?:manana|el lunes)|wait (?:until|till|til) (?:tomorrow|the morning|monday)"
     r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|hours?)"
     r"|started (?:yesterday|last night|today)|since (?:yesterday|last night)"
+    r"|(?:over|in|during) the (?:last|past) (?:few|couple of|\d+|two|three) (?:hours|minutes)"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato)"
     r"|never (?:had|happened|done) (?:one |that |this |it |anything like (?:this|that) )?before"
     r"|(?:shes|hes|ive|she has|he has|i have) never had one|nunca (?:le|me) (?:habia|ha) pasado)\b"
@@ -243,7 +244,7 @@ def scope(low: str, found: set[str]) -> str | None:
         or cue["family"].search(low)
         and cue["risk"].search(low)
         and not cue["acute"].search(low)
-    ):
+    ) and not _stated_besides(low, (cue["died"], cue["family"], cue["risk"])):
         return "family"
     if (
         (_PAST.search(low) or cue["resolved"].search(low) and not cue["acute"].search(low))
@@ -251,11 +252,13 @@ def scope(low: str, found: set[str]) -> str | None:
         and "NEW_HEADACHE" not in found  # "had melanoma removed last year, now a new headache"
         and not {"CANCER", "NOW"} <= found  # a cancer treated years ago, symptoms this week
         and not {"CANCER", "FEVER", "HEAD"} <= found  # weak immunity (meds stopped months ago) and a fever
+        # "had a stroke years ago, but my face is drooping"
+        and not _stated_besides(low, (_PAST, cue["resolved"]), _PRESENT)
     ):
         return "past"
     if_ever = _IF_EVER.search(low)
     mine = _MINE.search(low)  # "... like mine?", "can a migraine cause X? that's what I have"
-    if if_ever and not _NOW_STRONG.search(low) and not mine and not _stated_before(low, if_ever, found):
+    if if_ever and not _NOW_STRONG.search(low) and not mine and not _stated_outside(low, if_ever, found):
         return "hypothetical"  # "if my mum suddenly got confused...", "si algun dia de repente..."
     if "NOW" in found and not re.search(r"\bjust (?:want|wonder|curious|asking)", low):
         return None
@@ -266,22 +269,41 @@ def scope(low: str, found: set[str]) -> str | None:
     if (
         not mine_now
         and not measured
-        and (generic or asked and not mine and not _stated_before(low, asked, found))
+        and (generic or asked and not mine and not _stated_outside(low, asked, found))
     ):
         return "hypothetical"
     return None
 
 
-def _stated_before(low: str, cue: re.Match, found: set[str]) -> bool:
-    """Whether someone's red flag is stated outside a question or "if" cue, before it or as
-    its reason: "his face is drooping, what do I do if he gets worse?", "tiene la cara torcida,
-    ¿qué hago si empeora?", "if I had a stroke would I know, because my face is drooping".
-    Not when that part is itself a condition ("if I bang my head on warfarin, when should I
-    go?") or the question asks whether it is normal (that gets the check)."""
+_PRESENT = re.compile(
+    r"\b(?:is|are|am|im|cant|cannot|wont|keeps?|tengo|tiene|tienen|estoy|esta|estan|sigo|sigue|no puedo|no puede)\b"
+)
+
+
+def _stated_besides(low: str, cues: tuple[re.Pattern, ...], tense: re.Pattern | None = None) -> bool:
+    """Whether a red flag of the writer's own is stated in the clauses that match none of
+    `cues` (and, with `tense`, are in the present): "my face is drooping, my mum had a stroke,
+    does that mean I'm having one?", "had a stroke years ago, but my face is drooping"."""
+    clauses = re.split(r"[,.;!?]| and | but | pero | y ", low)
+    rest = " , ".join(
+        c for c in clauses if not any(rx.search(c) for rx in cues) and (tense is None or tense.search(c))
+    )
+    return bool(PERSONAL.search(rest) and matched_rules(concepts(rest))[0])
+
+
+def _stated_outside(low: str, cue: re.Match, found: set[str]) -> bool:
+    """Whether someone's red flag is stated outside a question or "if" cue: before it, as its
+    reason or in a clause after it: "his face is drooping, what do I do if he gets worse?",
+    "tiene la cara torcida, ¿qué hago si empeora?", "if I had a stroke would I know, because my
+    face is drooping", "would a stroke feel like this, my face is drooping". Not when that part
+    is itself a condition ("if I bang my head on warfarin, when should I go?") or the question
+    asks whether it is normal (that gets the check)."""
     if "ASKS_NORMAL" in found:
         return False
-    reason = re.split(r"\b(?:because|coz|porque)\b", low[cue.end() :], maxsplit=1)[1:]
-    for part in [low[: cue.start()], *reason]:
+    after = low[cue.end() :]
+    reason = re.split(r"\b(?:because|coz|porque)\b", after, maxsplit=1)[1:]
+    later = " , ".join(t for t in re.split(r"[,;]", after)[1:] if not _OPENER.match(t.strip()))
+    for part in [low[: cue.start()], *reason, later]:
         if PERSONAL.search(part) and not re.search(
             r"\b(?:if|si|when|cuando|whenever|had an?|tuvo una?|tuve una?)\b", part
         ):
