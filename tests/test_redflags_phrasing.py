@@ -18,7 +18,7 @@ DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jso
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest stay held out).
 TUNED = {
     f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl")
-    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)
 }
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
@@ -302,6 +302,14 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "I've got 40 co-codamol here and I keep thinking about taking them all tonight",
         "my wife is shaking uncontrolably on the floor and foaming at mouth",
         "I've got a plan to check out for good on Friday",
+        # round 25's lessons: objects falling on the head, Spanish eye and pressure words, repeated fits
+        "me cayó una teja en la cabeza y me sale agua por la nariz",
+        "mi abuelo ve con niebla de un ojo, lo tiene colorado y no para de vomitar",
+        "my sister is epileptic but she's had two fits in a row and isn't coming round",
+        "I've just swallowed my whole month's supply of sertraline",
+        "la tensión de mi padre marca 21 de alta y está confuso",
+        "a mi papá se le cae la baba por un lado y está raro",
+        "I'm on apixaban and in the last hour I've lost part of my vision",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -351,6 +359,9 @@ def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, 
         "me hicieron un TAC y descartaron un sangrado, era solo migraña, ¿qué preventivo me recomiendan?",
         "if the gas fire ever leaked, would we all get headaches?",
         "con el triptán noto opresión en el cuello un momento y se me pasa, ¿es normal?",
+        "if someone faints during a migraine attack, should they see a doctor?",
+        "si a mi hija le diera fiebre alta con el cuello rígido, ¿a dónde la llevo?",
+        "the engineer tested the boiler after our headaches, no CO leak found, could it be the weather?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -396,7 +407,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 24, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 25, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
