@@ -310,6 +310,7 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "la tensión de mi padre marca 21 de alta y está confuso",
         "a mi papá se le cae la baba por un lado y está raro",
         "I'm on apixaban and in the last hour I've lost part of my vision",
+        "no CO leak found yesterday but all of us have pounding heads and feel dizzy since we lit the fire",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):

@@ -276,7 +276,7 @@ def scope(low: str, found: set[str]) -> str | None:
 
 
 _PRESENT = re.compile(
-    r"\b(?:is|are|am|im|cant|cannot|wont|keeps?|tengo|tiene|tienen|estoy|esta|estan|sigo|sigue|no puedo|no puede)\b"
+    r"\b(?:is|are|am|im|have|has|feel|feels|cant|cannot|wont|keeps?|tengo|tiene|tienen|estoy|esta|estan|sigo|sigue|no puedo|no puede)\b"
 )
 
 
