@@ -18,7 +18,7 @@ DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jso
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest stay held out).
 TUNED = {
     f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl")
-    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)
+    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26)
 }
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
@@ -311,11 +311,38 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "a mi papá se le cae la baba por un lado y está raro",
         "I'm on apixaban and in the last hour I've lost part of my vision",
         "no CO leak found yesterday but all of us have pounding heads and feel dizzy since we lit the fire",
+        # round 26's lessons
+        "pain went from zero to max in the middle of my run, 10 out of 10",
+        "mi abuelo se desplomó en la cocina, respira pero no contesta",
+        "me he caído y me he dado en la cabeza, ahora tengo vómitos",
+        "I just wanna sleep forever, got a bottle of my dad's pills here",
+        "my brother (16) is hot to the touch and confused",
+        "72m, weakness right arm for 20 mins, speech a bit thick",
+        "my great aunt suddenly says there are strangers in the house",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
     """No check step in between: each names a red flag plainly enough, in English or Spanish."""
     assert flagged(text, embedder, model_words).status == "emergency", text
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        (
+            "my mum put her keys in the fridge and called me by my brother's name, now she keeps nodding off",
+            "confusion_elderly",
+        ),
+        ("sitting in the garage thinking about leaving the engine running tonight", "self_harm"),
+    ],
+)
+def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_words):
+    """The crisis line for self-harm, the emergency number for the rest: a confused, drowsy
+    parent whom the classifier alone reads as closest to self-harm gets the elderly-confusion
+    message, since a rule names that kind and no self-harm word is present."""
+    checked = flagged(text, embedder, model_words)
+    assert (checked.status, checked.kind) == ("emergency", kind), text
 
 
 @pytest.mark.model
@@ -363,6 +390,7 @@ def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, 
         "if someone faints during a migraine attack, should they see a doctor?",
         "si a mi hija le diera fiebre alta con el cuello rígido, ¿a dónde la llevo?",
         "the engineer tested the boiler after our headaches, no CO leak found, could it be the weather?",
+        "I had an episode of a numb arm last month, the stroke team said it was migraine aura, can I start a preventive?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -408,7 +436,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 25, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 26, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

@@ -122,7 +122,7 @@ _BP = re.compile(r"(?<!\d)(\d{2,3}) ?(?:/|over|sobre) ?(\d{2,3})(?!\d)")
 _AGE = re.compile(
     r"\b(?:im|i am|aged?|he is|she is|hes|shes|is|tengo|tiene|de|mother|father|mum|mom|dad|"
     r"husband|wife|aunt|uncle),? ([5-9]\d|1[01]\d)\b(?! ?(?:weeks|semanas|kg|lbs?|mg|minutes|%))"
-    r"|\b([5-9]\d|1[01]\d) ?(?:years?|yrs?|yo|y/o|year old|anos)\b"
+    r"|\b([5-9]\d|1[01]\d) ?(?:years?|yrs?|yo|y/o|year old|anos)\b|\b([5-9]\d|1[01]\d)[mf]\b"  # "67m", "89f"
 )
 
 
@@ -212,6 +212,7 @@ _IF_EVER = re.compile(
 )
 _MINE = re.compile(
     r"\blike (?:me|mine|my \w+s|the one i(?:m| am)? (?:have|got|having))\b"
+    r"|\bhappened (?:to me )?(?:last night|this morning|today|just now|an hour ago|\d+ (?:mins?|minutes|hours?) ago)\b"
     r"|\b(?:thats|that is|its|it is) (?:me|mine|my \w+|what i(?:m| am)? (?:have|got|having|feel|feeling))\b"
 )
 _ASIDE = re.compile(
@@ -269,7 +270,8 @@ def scope(low: str, found: set[str]) -> str | None:
     if (
         not mine_now
         and not measured
-        and (generic or asked and not mine and not _stated_outside(low, asked, found))
+        and not mine
+        and (generic or asked and not _stated_outside(low, asked, found))
     ):
         return "hypothetical"
     return None

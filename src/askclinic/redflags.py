@@ -240,7 +240,12 @@ def _weigh(
         and not found & {"MILD", "ONLY_ME", "BP_NORMAL"}
         and len(_NO.findall(low)) < 2
     ):  # not "the traffic was murder", "no jaw pain, no scalp tenderness", "only I have a headache", "bp 118/76"
-        return Verdict("emergency", kind=ranked[0])
+        kind = ranked[0]
+        if kind == "self_harm" and weak and not any(c.startswith(("SH_", "SELF_HARM")) for c in found):
+            kind = max(
+                weak, key=probs.get
+            )  # "confused, keeps nodding off" gets the 999 message, not the crisis line
+        return Verdict("emergency", kind=kind)
     calm = (
         found & {"HABITUAL", "CARE"}
         or "ASKS_NORMAL" in found
