@@ -202,11 +202,10 @@ def _set_aside(low: str, found: set[str], where: str, strong: list[str], sure: l
         strong = strong or matched_rules(whole)[0]
         if strong:
             return Verdict("check", check=strong[:3])
-    harm = where == "hypothetical" and bool(
-        found & {"SELF_HARM", "OVERDOSE"}  # not "can you overdose on caffeine?" (whole)
-        or "self_harm"
-        in matched_rules(whole - {"OVERDOSE", "SUICIDE_WORD"})[0]  # "whats the point. pills are right here"
-    )
+    # Self-harm stated anywhere in the message ("whats the point. the pills are right here"), but
+    # not an overdose or suicide only asked about ("can you overdose on caffeine?").
+    stated = matched_rules(whole - {"OVERDOSE", "SUICIDE_WORD"})[0]
+    harm = where == "hypothetical" and bool(found & {"SELF_HARM", "OVERDOSE"} or "self_harm" in stated)
     if sure and not harm:
         return Verdict("check", check=sure)
     return Verdict("check" if harm else None, check=["self_harm"] if harm else [], scope=where)
@@ -241,10 +240,9 @@ def _weigh(
         and len(_NO.findall(low)) < 2
     ):  # not "the traffic was murder", "no jaw pain, no scalp tenderness", "only I have a headache", "bp 118/76"
         kind = ranked[0]
-        if kind == "self_harm" and weak and not any(c.startswith(("SH_", "SELF_HARM")) for c in found):
-            kind = max(
-                weak, key=probs.get
-            )  # "confused, keeps nodding off" gets the 999 message, not the crisis line
+        if kind == "self_harm" and weak and "self_harm" not in weak:
+            # a rule names the kind: "confused, keeps nodding off" gets the emergency number, not the crisis line
+            kind = max(weak, key=probs.get)
         return Verdict("emergency", kind=kind)
     calm = (
         found & {"HABITUAL", "CARE"}
