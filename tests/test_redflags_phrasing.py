@@ -16,10 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest stay held out).
-TUNED = {
-    f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl")
-    for n in (4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26)
-}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 30))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -319,6 +316,15 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "my brother (16) is hot to the touch and confused",
         "72m, weakness right arm for 20 mins, speech a bit thick",
         "my great aunt suddenly says there are strangers in the house",
+        # rounds 27-29's lessons
+        "took 25 of my zolmitriptan and a bunch of diazepam half an hour ago",
+        "I'm on rituximab and have a new headache with a fever since yesterday",
+        "de golpe dejé de ver por un ojo y tengo el brazo torpe",
+        "ya tengo todo preparado para terminar con esto",
+        "I'm parked by the bridge and I don't think I'm going back home tonight",
+        "mi abuela está diciendo cosas sin sentido y muy dormida, no es normal en ella",
+        "after hitting my head this morning I keep asking the same questions",
+        "me tomé como 40 pastiyas",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -391,6 +397,11 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "si a mi hija le diera fiebre alta con el cuello rígido, ¿a dónde la llevo?",
         "the engineer tested the boiler after our headaches, no CO leak found, could it be the weather?",
         "I had an episode of a numb arm last month, the stroke team said it was migraine aura, can I start a preventive?",
+        "I nearly fainted at the price of the new injection, is there a cheaper one?",
+        "the optician checked my eye pressure and it was normal, are halos from migraine?",
+        "could triptans ever cause throat swelling? I start them next week",
+        "I'm seizing up after the long drive, any neck stretches?",
+        "en caso de que mi hijo tenga fiebre y el cuello rígido, ¿a qué hospital voy?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -436,7 +447,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 26, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 29, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

@@ -166,10 +166,12 @@ _HYPOTHETICAL = re.compile(
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
     r"|\bwhy (?:do|does|can|would) (?:some|a|an|migraines?|people|headaches?)\b|\bwhy (?:do|does) \w+(?: \w+)? cause\b"
-    r"|\bwhat (?:\w+ )?(?:symptoms|signs) would\b|\bwould (?:a|an) \w+ feel\b"
+    r"|\bwhat (?:\w+ )?(?:symptoms|signs) would\b|\bwould (?:a|an) \w+ feel\b|\bmore (?:likely|prone) to\b"
+    r"|\bwhats? (?:is )?the (?:link|connection|relationship|difference) between\b|\b(?:can|could) \w+ ever cause\b"
+    r"|\bwould (?:a|an|the) (?:\w+ ){1,3}(?:go off|detect|pick (?:it )?up)\b|\bthinking (?:of|about) (?:buying|getting) (?:one|a|an)\b"
     r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
     r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|(?<!dice )(?<!dijo )(?<!creo )\bque es (?:la|el|un|una)\b"
-    r"|\bcuales son\b|\bes normal\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
+    r"|\bcuales son\b|(?<!no )\bes normal\b|\bcomo se siente (?:un|una|el|la)\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
     r"|\bcuando debo\b|\bwhat should (?:i|we) (?:watch|look) (?:for|out for)\b"
 )
 _OPENER = re.compile(
@@ -201,12 +203,13 @@ _PAST = re.compile(
 
 
 _IF_EVER = re.compile(
-    r"\bif (?:i|we|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,2}(?:ever|got|were|felt|fainted|faints|became|began|hit|bumped|banged|bang|bump|took)\b"
-    r"|\bif (?:an?|your|their) (?:baby|babys|child|childs|kid|kids|toddler|person|persons|pregnant \w+)\b (?:\w+ ){0,3}(?:was|were|had|got|became)\b"
+    r"\bif (?:i|we|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,2}(?:ever|got|were|felt|faint|fainted|faints|collapse|became|began|hit|bumped|banged|bang|bump|took)\b"
+    r"|\bif (?:an?|your|their) (?:baby|babys|child|childs|kid|kids|toddler|person|persons|pregnant \w+)\b (?:\w+ ){0,3}(?:was|were|had|got|became|bulges|has|gets)\b"
     r"|^say (?:someone|somebody|a person) (?:had|got|was)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:had|has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b|\bin case (?:i|we|my \w+) (?:get|gets|have|has)\b"
+    r"|\basking (?:ahead of time|in advance|for future reference|just in case)\b|\ben caso de que\b|\bque pasaria si\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que deberia hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
     r"|\bsi (?:a (?:mi|mis|su|tu) \w+ )?(?:me|le|te|mi \w+|mis \w+|alguien|un \w+|una \w+) (?:\w+ )?(?:tuviera|tuviese|estuviera|pasara|diera|empezara|pusiera|desmayara|cayera)\b"
 )
@@ -266,7 +269,9 @@ def scope(low: str, found: set[str]) -> str | None:
     generic = not PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
     mine_now = PERSONAL.search(low) and _NOW_STRONG.search(low)  # "can a migraine ...? mine just did"
     asked = _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low)
-    measured = "BP_CRISIS" in found and PERSONAL.search(low)  # "is 220 over 130 dangerous if I ...?"
+    measured = "BP_CRISIS" in found and (
+        PERSONAL.search(low) or "HEAD" in found
+    )  # "is 220/130 dangerous if I ...?"
     if (
         not mine_now
         and not measured
