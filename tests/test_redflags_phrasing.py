@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 30))}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 32))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -325,6 +325,11 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "mi abuela está diciendo cosas sin sentido y muy dormida, no es normal en ella",
         "after hitting my head this morning I keep asking the same questions",
         "me tomé como 40 pastiyas",
+        # rounds 30-31's lessons
+        "my dad had one fit, it stopped, now another one and he never woke up in between",
+        "a mi abuelo se le cae la comida por un lado de la boca y no entiende lo que le decimos",
+        "I took most of the packet of my husband's sleeping pills an hour ago",
+        "tomo Sintrom y me acabo de dar con la cabeza contra la ventana",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -402,6 +407,10 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "could triptans ever cause throat swelling? I start them next week",
         "I'm seizing up after the long drive, any neck stretches?",
         "en caso de que mi hijo tenga fiebre y el cuello rígido, ¿a qué hospital voy?",
+        "I have a stockpile of expired migraine tablets, how do I dispose of them?",
+        "my son had a febrile convulsion last week, the hospital checked him and sent him home, can he have ibuprofen?",
+        "had a seizure 3 weeks ago, EEG normal, they think it was a one off, can I keep taking my triptans?",
+        "what would I do if someone in my family had a seizure in front of me?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -447,7 +456,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 29, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 31, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

@@ -203,7 +203,8 @@ _PAST = re.compile(
 
 
 _IF_EVER = re.compile(
-    r"\bif (?:i|we|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,2}(?:ever|got|were|felt|faint|fainted|faints|collapse|became|began|hit|bumped|banged|bang|bump|took)\b"
+    r"\bif (?:i|we|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,3}(?:ever|got|were|felt|faint|fainted|faints|collapse|became|began|hit|bumped|banged|bang|bump|took)\b"
+    r"|\bif (?:someone|somebody|a person)(?: \w+){0,3} had\b"
     r"|\bif (?:an?|your|their) (?:baby|babys|child|childs|kid|kids|toddler|person|persons|pregnant \w+)\b (?:\w+ ){0,3}(?:was|were|had|got|became|bulges|has|gets)\b"
     r"|^say (?:someone|somebody|a person) (?:had|got|was)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:had|has|gets?)\b"
@@ -283,7 +284,7 @@ def scope(low: str, found: set[str]) -> str | None:
 
 
 _PRESENT = re.compile(
-    r"\b(?:is|are|am|im|have|has|feel|feels|cant|cannot|wont|keeps?|tengo|tiene|tienen|estoy|esta|estan|sigo|sigue|no puedo|no puede)\b"
+    r"\b(?:is|are|am|im|hes|shes|theyre|its|have|has|feel|feels|cant|cannot|wont|keeps?|tengo|tiene|tienen|estoy|esta|estan|sigo|sigue|no puedo|no puede)\b"
 )
 
 
