@@ -52,7 +52,7 @@
     if (send) { send.setAttribute("aria-disabled", on ? "true" : "false"); send.classList.toggle("ac-busy", on); }
     if (b) b.setAttribute("aria-describedby", on ? "ac-wait" : "");
     if (on) { answersAtSend = answers(); versionAtSend = version(); }
-    note(on && queue.length ? T.wait : "");
+    note(queue.length ? T.wait : "");  /* shown for as long as a question waits, no flicker between */
   }
 
   function setValue(el, value) {
