@@ -330,6 +330,7 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "a mi abuelo se le cae la comida por un lado de la boca y no entiende lo que le decimos",
         "I took most of the packet of my husband's sleeping pills an hour ago",
         "tomo Sintrom y me acabo de dar con la cabeza contra la ventana",
+        "what does a seizure feel like? she's never had one and she is shaking on the floor now",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -411,6 +412,7 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "my son had a febrile convulsion last week, the hospital checked him and sent him home, can he have ibuprofen?",
         "had a seizure 3 weeks ago, EEG normal, they think it was a one off, can I keep taking my triptans?",
         "what would I do if someone in my family had a seizure in front of me?",
+        "what does a thunderclap headache feel like? I've never had one",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):

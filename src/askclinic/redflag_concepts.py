@@ -233,7 +233,7 @@ _NOW_STRONG = re.compile(
     r"|(?:over|in|during) the (?:last|past) (?:few|couple of|\d+|two|three) (?:hours|minutes)"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato)"
     r"|never (?:had|happened|done) (?:one |that |this |it |anything like (?:this|that) )?before"
-    r"|(?:shes|hes|ive|she has|he has|i have) never had one|nunca (?:le|me) (?:habia|ha) pasado)\b"
+    r"|(?<!feel like\? )(?:shes|hes|ive|she has|he has|i have) never had one|nunca (?:le|me) (?:habia|ha) pasado)\b"
 )
 
 
