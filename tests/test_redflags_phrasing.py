@@ -15,7 +15,7 @@ from askclinic.config import Settings
 
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
-# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest stay held out).
+# The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest two stay held out).
 TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 32))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 

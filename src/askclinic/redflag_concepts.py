@@ -207,7 +207,7 @@ _IF_EVER = re.compile(
     r"|\bif (?:someone|somebody|a person)(?: \w+){0,3} had\b"
     r"|\bif (?:an?|your|their) (?:baby|babys|child|childs|kid|kids|toddler|person|persons|pregnant \w+)\b (?:\w+ ){0,3}(?:was|were|had|got|became|bulges|has|gets)\b"
     r"|^say (?:someone|somebody|a person) (?:had|got|was)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
-    r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:had|has|gets?)\b"
+    r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b|\bin case (?:i|we|my \w+) (?:get|gets|have|has)\b"
     r"|\basking (?:ahead of time|in advance|for future reference|just in case)\b|\ben caso de que\b|\bque pasaria si\b"
@@ -270,9 +270,8 @@ def scope(low: str, found: set[str]) -> str | None:
     generic = not PERSONAL.search(low) and (_OPENER.match(low) or _ABOUT.search(low))
     mine_now = PERSONAL.search(low) and _NOW_STRONG.search(low)  # "can a migraine ...? mine just did"
     asked = _HYPOTHETICAL.search(low) or cue["hypothetical_es"].search(low)
-    measured = "BP_CRISIS" in found and (
-        PERSONAL.search(low) or "HEAD" in found
-    )  # "is 220/130 dangerous if I ...?"
+    # a crisis reading of one's own, or asked about with a headache: "is 220/130 dangerous if I ...?"
+    measured = "BP_CRISIS" in found and (PERSONAL.search(low) or "HEAD" in found)
     if (
         not mine_now
         and not measured
@@ -296,7 +295,15 @@ def _stated_besides(low: str, cues: tuple[re.Pattern, ...], tense: re.Pattern | 
     rest = " , ".join(
         c for c in clauses if not any(rx.search(c) for rx in cues) and (tense is None or tense.search(c))
     )
-    return bool(PERSONAL.search(rest) and matched_rules(concepts(rest))[0])
+    return _own_red_flag(rest)
+
+
+def _own_red_flag(part: str) -> bool:
+    """Whether a piece of the message is about someone (a personal word) and meets a strong rule."""
+    return bool(PERSONAL.search(part) and matched_rules(concepts(part))[0])
+
+
+_CONDITION = re.compile(r"\b(?:if|si|when|cuando|whenever|had an?|tuvo una?|tuve una?)\b")
 
 
 def _stated_outside(low: str, cue: re.Match, found: set[str]) -> bool:
@@ -311,13 +318,9 @@ def _stated_outside(low: str, cue: re.Match, found: set[str]) -> bool:
     after = low[cue.end() :]
     reason = re.split(r"\b(?:because|coz|porque)\b", after, maxsplit=1)[1:]
     later = " , ".join(t for t in re.split(r"[,;]", after)[1:] if not _OPENER.match(t.strip()))
-    for part in [low[: cue.start()], *reason, later]:
-        if PERSONAL.search(part) and not re.search(
-            r"\b(?:if|si|when|cuando|whenever|had an?|tuvo una?|tuve una?)\b", part
-        ):
-            if matched_rules(concepts(part))[0]:
-                return True
-    return False
+    return any(
+        not _CONDITION.search(part) and _own_red_flag(part) for part in [low[: cue.start()], *reason, later]
+    )
 
 
 # --- Reading a message: the text steps of redflags.assess -----------------------------------
