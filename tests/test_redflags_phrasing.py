@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest two stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 32))}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 34))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -211,6 +211,7 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "es normal que se me duerma media cara de golpe? fue hace un rato",
         "me pica todo y siento la garganta apretada desde la inyeccion",
         "36 weeks and my vision keeps going fuzzy with this headache",
+        "could my migraines be causing these halos round the lights? my eye is red and rock hard and I've thrown up",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
@@ -331,6 +332,15 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "I took most of the packet of my husband's sleeping pills an hour ago",
         "tomo Sintrom y me acabo de dar con la cabeza contra la ventana",
         "what does a seizure feel like? she's never had one and she is shaking on the floor now",
+        # rounds 32-33's lessons
+        "after smacking my head on the loft hatch there's clear water running from my nose",
+        "I stood up into the corner of the shelf an hour ago, I'm on warfarin and my head is pounding",
+        "me he tomado 30 pastillas de paracetamol hace media hora",
+        "me dio 230 de alta y me aprieta el pecho",
+        "my grandad is in his 90s and we just found him in the garden, he didn't know who we were",
+        "mi padre esta temblando en el suelo y echa espuma x la boca",
+        "tuvo a su bebé hace 5 días y tiene un dolor de cabeza fortísimo y ve lucecitas",
+        "tengo el cuello como una tabla, fiebre alta y me duele la cabeza",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -413,6 +423,14 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "had a seizure 3 weeks ago, EEG normal, they think it was a one off, can I keep taking my triptans?",
         "what would I do if someone in my family had a seizure in front of me?",
         "what does a thunderclap headache feel like? I've never had one",
+        "by a stroke of luck there was a cancellation, can I come tomorrow?",
+        "my colleague had a stroke at 45, does migraine raise my risk?",
+        "the GP checked me for a stroke when my hand went numb with the aura, all fine, which preventive now?",
+        "suppose the heater leaked fumes, would the whole family get headaches?",
+        "in case I ever get a seizure, can I still drive? I've never had one, just wondering",
+        "the leaflet says topiramate is risky in overdose, should I keep it locked away?",
+        "I've been banging my head against a brick wall with the insurance company",
+        "my dad worries because his mum had a stroke, should he get his blood pressure checked?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -447,6 +465,7 @@ def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, mode
         "a temperature and a stiff neck? she has neither, it's a normal headache from school",
         "they ruled out a bleed last month, it was just a bad migraine, can I start Botox now?",
         "would a stroke feel different from my usual aura? my hand goes numb with my auras",
+        "my migraines eased during both my pregnancies and are the worst they've been since, what now?",
     ],
 )
 def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embedder, model_words):
@@ -458,7 +477,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 31, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 33, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

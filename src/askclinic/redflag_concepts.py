@@ -193,7 +193,7 @@ PERSONAL = re.compile(
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|five|ten|few|several|many|some|couple of) (?:years?|decades?) (?:ago|back)\b"
     r"|\byears (?:ago|back)\b|\blast (?:year|winter|summer|spring|autumn)\b|\bas a (?:child|kid|teen\w*|baby)\b"
-    r"|\bin (?:his|her|my|their) (?:[2-9]0s|twenties|thirties|forties|fifties|sixties|seventies|eighties)\b"
+    r"|(?<!\bis )(?<!\bim )(?<!\bhes )(?<!\bshes )(?<!\bwhos )\bin (?:his|her|my|their) (?:[2-9]0s|twenties|thirties|forties|fifties|sixties|seventies|eighties)\b"
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
     r"|(?<!no )\bhistory of\b(?! (?:\w+ ){0,2}(?:cancer|aneurysm))|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
@@ -208,7 +208,8 @@ _IF_EVER = re.compile(
     r"|\bif (?:an?|your|their) (?:baby|babys|child|childs|kid|kids|toddler|person|persons|pregnant \w+)\b (?:\w+ ){0,3}(?:was|were|had|got|became|bulges|has|gets)\b"
     r"|^say (?:someone|somebody|a person) (?:had|got|was)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:has|gets?)\b"
-    r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b"
+    r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b|\bif (?:he|she|they) (?:\w+ )?ever\b"
+    r"|(?<!i )\b(?:suppose|supposing) (?:we|(?:our|the|a) \w+)\b[^.?!]{0,60}\bwould\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b|\bin case (?:i|we|my \w+) (?:get|gets|have|has)\b"
     r"|\basking (?:ahead of time|in advance|for future reference|just in case)\b|\ben caso de que\b|\bque pasaria si\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que deberia hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
@@ -225,7 +226,7 @@ _ASIDE = re.compile(
 _NOW_STRONG = re.compile(
     r"\b(?:right now|just now|\d+ (?:minutes?|mins?|hours?|hrs?) ago|an hour ago|minutes ago|tonight|today"
     r"|(?:a few|few|a couple of|couple of|couple) (?:minutes|hours) ago"
-    r"|just (?:had|did|got|went|started)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
+    r"|just (?:had|did|got|went|started|found)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
     r"|esta (?:manana|tarde|noche)|anoche|esperar (?:a|hasta) (?:manana|el lunes)|wait (?:until|till|til) (?:tomorrow|the morning|monday)"
     r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|hours?)"
@@ -233,7 +234,7 @@ _NOW_STRONG = re.compile(
     r"|(?:over|in|during) the (?:last|past) (?:few|couple of|\d+|two|three) (?:hours|minutes)"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato)"
     r"|never (?:had|happened|done) (?:one |that |this |it |anything like (?:this|that) )?before"
-    r"|(?<!feel like\? )(?:shes|hes|ive|she has|he has|i have) never had one|nunca (?:le|me) (?:habia|ha) pasado)\b"
+    r"|(?<!feel like\? )(?:shes|hes|ive|she has|he has|i have) never had one(?!,? (?:but|just|yet|so far))|nunca (?:le|me) (?:habia|ha) pasado)\b"
 )
 
 
