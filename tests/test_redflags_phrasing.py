@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest two stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 34))}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 36))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -212,6 +212,7 @@ def test_the_dev_set_recall_and_false_alarms_stay_where_they_were_tuned(embedder
         "me pica todo y siento la garganta apretada desde la inyeccion",
         "36 weeks and my vision keeps going fuzzy with this headache",
         "could my migraines be causing these halos round the lights? my eye is red and rock hard and I've thrown up",
+        "could this headache be related to my leukaemia? it's a new headache and I've been sick twice",
     ],
 )
 def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_words):
@@ -341,6 +342,17 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "mi padre esta temblando en el suelo y echa espuma x la boca",
         "tuvo a su bebé hace 5 días y tiene un dolor de cabeza fortísimo y ve lucecitas",
         "tengo el cuello como una tabla, fiebre alta y me duele la cabeza",
+        # rounds 34-35's lessons
+        "es la tercera convulsión en media hora y no se despierta entre una y otra",
+        "mi mamá está convulcionando y no para",
+        "I slipped on the ice and since then clear fluid keeps running out of my nose",
+        "me acabo de tomar 30 pastillas de paracetamol",
+        "esta noche me voy para no volver, ya lo tengo todo pensado",
+        "how bad is it to take all my migraine tablets with a bottle of whisky? tonight",
+        "my wife just went down in the kitchen and now she's not talking properly",
+        "mi abuelo de 88 está más dormido de lo normal y no dice nada con sentido",
+        "mi compañero se cayó y está temblando entero desde hace 3 minutos",
+        "can I get an ambulance my husband collapsed and isn't breathing",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -431,6 +443,12 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "the leaflet says topiramate is risky in overdose, should I keep it locked away?",
         "I've been banging my head against a brick wall with the insurance company",
         "my dad worries because his mum had a stroke, should he get his blood pressure checked?",
+        "could I pass out during a cluster attack? what would I do if it happened while driving?",
+        "the paramedics checked my dad after he fainted on Sunday, ECG normal, he's fine today, could his new tablets have done it?",
+        "si algún día mi hija tiene una convulsión con fiebre, ¿qué tengo que hacer?",
+        "tuve una convulsión con 12 años y desde entonces nada, ¿puedo tomar triptanes?",
+        "¿cómo sabría si estoy teniendo un ictus y no un aura?",
+        "I fainted last month, they did an ECG and bloods, all normal, could it be migraine?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -477,7 +495,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 33, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 35, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

@@ -162,7 +162,8 @@ _HYPOTHETICAL = re.compile(
     r"|\bhow (?:do|can|would|could|should) (?:i|you|we|one|people) (?:know|tell|recogni[sz]e|spot)\b"
     r"|(?<!as )(?<!like )\bif (?:i|im|you|someone|somebody|a person|my(?: \w+){1,2}|an? \w+) (?:\w+ )?(?:ever|were|was|had|has|gets?|got"
     r"|starts?|felt|feels?|fainted)\b|\bhypothetically\b|\bsi (?:alguna vez|algun dia|un dia)\b|\bwhat does .{0,40}\bmean\b|\bwhat if\b|^y si\b"
-    r"|\bwhat (?:should|do|to) (?:i |you |we )?do if\b|\bwhat (?:happens|would happen) if\b|\bwhen should (?:i|you|we)\b"
+    r"|\bwhat (?:should|do|to|would) (?:i |you |we )?do if\b|^(?:could|can|might) (?:i|you|we|someone|people) (?:ever )?(?:faint|pass out|collapse)\b"
+    r"|^(?:could|can|might) (?:i|you|we|someone|people) (?:ever )?(?:have|get|develop) an? (?:stroke|seizure|fit|bleed)\b(?= (?:from|with|during|because|if|when|after|on)\b)|\bwhat (?:happens|would happen) if\b|\bwhen should (?:i|you|we)\b"
     r"|\bwhen (?:is|are) .{0,30}\b(?:dangerous|an emergency|serious)\b|\bwhat (?:is|are|causes?)\b"
     r"|\bcould (?:my|this|it|a|these) .{0,40}\bbe\b|\bcan (?:a|an|you die|botox|migraines?|stress)\b"
     r"|\bwhy (?:do|does|can|would) (?:some|a|an|migraines?|people|headaches?)\b|\bwhy (?:do|does) \w+(?: \w+)? cause\b"
@@ -176,8 +177,8 @@ _HYPOTHETICAL = re.compile(
 )
 _OPENER = re.compile(
     r"^(?:what|whats|wat|wats|which|who|why|how|when|where|can|could|does|do|is|are|should|would|will"
-    r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|es|hay|se puede"
-    r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|(?:la|el|los|las)\b(?=.*\?))\b"
+    r"|may|might|any|tell me|explain|define|que|cual|cuales|como|cuando|por que|puede|hay|se puede"
+    r"|sirve|existe|cuanto|cuanta|cuantos|cuantas|donde|quien|(?:la|el|los|las|es)\b(?=.*\?))\b"
 )
 _ABOUT = re.compile(r"\b(?:define|definition|information|info|meaning|research|study|studies)\b")
 _IDIOM = re.compile(
@@ -197,7 +198,7 @@ _PAST = re.compile(
     r"|\bwhen (?:i|he|she|we) (?:was|were) (?:young|little|small|a child|a kid|a teen\w*|\d+|at (?:university|college|school|uni))\b|\bin (?:19|20)\d\d\b"
     r"|(?<!no )\bhistory of\b(?! (?:\w+ ){0,2}(?:cancer|aneurysm))|\bused to\b|\bin the past\b(?! (?:hour|\d+ (?:minutes|hours)|few (?:minutes|hours)))|\bgrowing up\b|\bonce years ago\b|\bin (?:my|his|her) first\b"
     r"|\bgenetic\b|\bhereditary\b|\binherited\b|\bruns? in (?:the|my|our) family\b|\bfamily history\b"
-    r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b(?! que)|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\ba los \d+(?: anos)?\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
+    r"|(?<!desde )\bhace (?:\d+ |unos |muchos |varios )?anos\b(?! que)|\b(?:tuve|tuvo|me dio|le dio|me dieron|le dieron)\b.{0,40}\b(?:a|con) los \d+(?: anos)?\b|\b(?:tuve|tuvo|me dio|le dio)\b.{0,40}\bcon \d+ anos\b|\bel ano pasado\b|\bcuando era (?:nin[oa]|pequen[oa]|joven)\b"
     r"|\bde (?:nin[oa]|pequen[oa]|chic[oa])\b|\bwhen (?:i|he|she|we) (?:was|were) younger\b|\bantecedentes\b|\bhereditari[oa]\b|\bi am well now\b|\bwas fixed\b"
 )
 
@@ -212,7 +213,7 @@ _IF_EVER = re.compile(
     r"|(?<!i )\b(?:suppose|supposing) (?:we|(?:our|the|a) \w+)\b[^.?!]{0,60}\bwould\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b|\bin case (?:i|we|my \w+) (?:get|gets|have|has)\b"
     r"|\basking (?:ahead of time|in advance|for future reference|just in case)\b|\ben caso de que\b|\bque pasaria si\b"
-    r"|\bsi (?:alguna vez|algun dia|un dia)\b|\b(?:que debo hacer|que deberia hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
+    r"|\bsi (?:alguna vez|algun dia|un dia)\b|\bsi\b[^.?!]{0,60}\balgun dia\b|\b(?:que debo hacer|que deberia hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
     r"|\bsi (?:a (?:mi|mis|su|tu) \w+ )?(?:me|le|te|mi \w+|mis \w+|alguien|un \w+|una \w+) (?:\w+ )?(?:tuviera|tuviese|estuviera|pasara|diera|empezara|pusiera|desmayara|cayera)\b"
 )
 _MINE = re.compile(
@@ -224,7 +225,7 @@ _ASIDE = re.compile(
     r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
 )
 _NOW_STRONG = re.compile(
-    r"\b(?:right now|just now|\d+ (?:minutes?|mins?|hours?|hrs?) ago|an hour ago|minutes ago|tonight|today"
+    r"\b(?:right now|just now|\d+ (?:minutes?|mins?|hours?|hrs?) ago|an hour ago|minutes ago|tonight|(?<!fine )(?<!well )(?<!better )today"
     r"|(?:a few|few|a couple of|couple of|couple) (?:minutes|hours) ago"
     r"|just (?:had|did|got|went|started|found)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
@@ -313,15 +314,17 @@ def _stated_outside(low: str, cue: re.Match, found: set[str]) -> bool:
     "tiene la cara torcida, ¿qué hago si empeora?", "if I had a stroke would I know, because my
     face is drooping", "would a stroke feel like this, my face is drooping". Not when that part
     is itself a condition ("if I bang my head on warfarin, when should I go?") or the question
-    asks whether it is normal (that gets the check)."""
+    asks whether it is normal (that gets the check). A question before it is no statement
+    ("could I faint during a migraine? what would I do if that happened at work?")."""
     if "ASKS_NORMAL" in found:
         return False
     after = low[cue.end() :]
     reason = re.split(r"\b(?:because|coz|porque)\b", after, maxsplit=1)[1:]
     later = " , ".join(t for t in re.split(r"[,;]", after)[1:] if not _OPENER.match(t.strip()))
-    return any(
-        not _CONDITION.search(part) and _own_red_flag(part) for part in [low[: cue.start()], *reason, later]
+    before = " , ".join(
+        t for t in _sentences(low[: cue.start()]) if not (_OPENER.match(t) and t.rstrip().endswith("?"))
     )
+    return any(not _CONDITION.search(part) and _own_red_flag(part) for part in [before, *reason, later])
 
 
 # --- Reading a message: the text steps of redflags.assess -----------------------------------
