@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest two stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 36))}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 38))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -353,6 +353,11 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "mi abuelo de 88 está más dormido de lo normal y no dice nada con sentido",
         "mi compañero se cayó y está temblando entero desde hace 3 minutos",
         "can I get an ambulance my husband collapsed and isn't breathing",
+        # rounds 36-37's lessons
+        "on a scale of 1 to 10 it's a 12, came on in seconds an hour ago",
+        "no kiero vivir, tengo las pastiyas aqui y me las voi a tomar",
+        "is it normal not to be able to put my chin on my chest with a temperature? the curtains have to stay shut",
+        "siento que me partieron la cabeza con un hacha, asi de rapido, jamas me habia pasado algo asi",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -449,6 +454,13 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "tuve una convulsión con 12 años y desde entonces nada, ¿puedo tomar triptanes?",
         "¿cómo sabría si estoy teniendo un ictus y no un aura?",
         "I fainted last month, they did an ECG and bloods, all normal, could it be migraine?",
+        "if she suddenly became confused, what signs should make us call 999? just planning ahead for my gran",
+        "my son had a febrile seizure in the summer and the doctor said it was harmless, can he have ibuprofen?",
+        "every time I see the parking charges I nearly have a stroke, is there free parking?",
+        "the hives from the new tablet have all cleared up, what can I take instead?",
+        "this waiting room is so hot I could pass out, can heat set off a migraine?",
+        "my son has epilepsy and his seizures are a risk at swimming, any advice?",
+        "had a scare with numbness last month, the MRI said it was hemiplegic migraine, not a stroke, what now?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -495,7 +507,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 35, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 37, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

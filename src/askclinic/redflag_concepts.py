@@ -209,7 +209,7 @@ _IF_EVER = re.compile(
     r"|\bif (?:an?|your|their) (?:baby|babys|child|childs|kid|kids|toddler|person|persons|pregnant \w+)\b (?:\w+ ){0,3}(?:was|were|had|got|became|bulges|has|gets)\b"
     r"|^say (?:someone|somebody|a person) (?:had|got|was)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:has|gets?)\b"
-    r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b|\bif (?:he|she|they) (?:\w+ )?ever\b"
+    r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b|\bif (?:he|she|they) (?:\w+ )?(?:ever|became|were|got)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:we|(?:our|the|a) \w+)\b[^.?!]{0,60}\bwould\b"
     r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b|\bin case (?:i|we|my \w+) (?:get|gets|have|has)\b"
     r"|\basking (?:ahead of time|in advance|for future reference|just in case)\b|\ben caso de que\b|\bque pasaria si\b"
