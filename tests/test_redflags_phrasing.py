@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest two stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 38))}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 40))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -358,6 +358,17 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "no kiero vivir, tengo las pastiyas aqui y me las voi a tomar",
         "is it normal not to be able to put my chin on my chest with a temperature? the curtains have to stay shut",
         "siento que me partieron la cabeza con un hacha, asi de rapido, jamas me habia pasado algo asi",
+        # rounds 38-39's lessons
+        "mujer de 81 años con cefalea temporal nueva, dolor mandibular al masticar y pérdida de visión en un ojo",
+        "my brother is having fits one after another and not coming round in between",
+        "I've saved my codeine for weeks and I'm planning to take them all on Friday",
+        "my sister just messaged me 'this is goodbye' and now her phone is off",
+        "7 months along, my ankles have blown up and I keep seeing stars with this headache",
+        "mi hija se ha tomado una caja entera de pastillas de la tensión",
+        "mi padre empezó a arrastrar las palabras en la cena y no puede levantar el brazo",
+        "me pusieron una inyección nueva hace un rato, tengo habones y la garganta se me cierra",
+        # a resolved-event cue must not hide an injection reaction stated in the same message
+        "the nurse said it's normal to have a headache after botox but my throat is closing and I can't swallow",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -461,6 +472,10 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "this waiting room is so hot I could pass out, can heat set off a migraine?",
         "my son has epilepsy and his seizures are a risk at swimming, any advice?",
         "had a scare with numbness last month, the MRI said it was hemiplegic migraine, not a stroke, what now?",
+        "my dad had a fit when he saw the parking fine, are your car parks free?",
+        "in case a patient has a seizure in your clinic, is there a doctor on site?",
+        "con el sumatriptán noto presión en el pecho un rato, ya lo hablé con mi médico, ¿es frecuente?",
+        "the optician checked my eye pressure after the halos and said it's normal, was it aura?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -507,7 +522,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 37, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 39, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

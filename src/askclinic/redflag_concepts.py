@@ -211,7 +211,7 @@ _IF_EVER = re.compile(
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b|\bif (?:he|she|they) (?:\w+ )?(?:ever|became|were|got)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:we|(?:our|the|a) \w+)\b[^.?!]{0,60}\bwould\b"
-    r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b|\bin case (?:i|we|my \w+) (?:get|gets|have|has)\b"
+    r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b|\bin case (?:i|we|my \w+|someone|somebody|anyone|a patient|a person) (?:get|gets|have|has)\b"
     r"|\basking (?:ahead of time|in advance|for future reference|just in case)\b|\ben caso de que\b|\bque pasaria si\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\bsi\b[^.?!]{0,60}\balgun dia\b|\b(?:que debo hacer|que deberia hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
     r"|\bsi (?:a (?:mi|mis|su|tu) \w+ )?(?:me|le|te|mi \w+|mis \w+|alguien|un \w+|una \w+) (?:\w+ )?(?:tuviera|tuviese|estuviera|pasara|diera|empezara|pusiera|desmayara|cayera)\b"
