@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest two stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 40))}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 42))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -369,6 +369,11 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "me pusieron una inyección nueva hace un rato, tengo habones y la garganta se me cierra",
         # a resolved-event cue must not hide an injection reaction stated in the same message
         "the nurse said it's normal to have a headache after botox but my throat is closing and I can't swallow",
+        # rounds 40-41's lessons
+        "mi hermano me mandó un mensaje despidiéndose y se ha tomado un bote entero de pastillas",
+        "what does it mean when someone's lip is drooping on one side? my husband has been like this for 20 mins",
+        "fever of 39 that keeps coming back and my neck hurts when I try to touch my chin to my chest",
+        "someday I want to try botox but my face has been drooping for an hour and my arm is weak",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -476,6 +481,8 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "in case a patient has a seizure in your clinic, is there a doctor on site?",
         "con el sumatriptán noto presión en el pecho un rato, ya lo hablé con mi médico, ¿es frecuente?",
         "the optician checked my eye pressure after the halos and said it's normal, was it aura?",
+        "say I fainted during a cluster attack one day, would I lose my licence?",
+        "I fainted in March, they did an ECG and bloods, everything normal, could it have been my triptan?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -522,7 +529,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 39, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 41, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

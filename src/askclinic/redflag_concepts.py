@@ -207,7 +207,7 @@ _IF_EVER = re.compile(
     r"\bif (?:i|we|my(?: \w+){1,2}|someone|somebody|a person) (?:\w+ ){0,3}(?:ever|got|were|felt|faint|fainted|faints|collapse|became|began|hit|bumped|banged|bang|bump|took)\b"
     r"|\bif (?:someone|somebody|a person)(?: \w+){0,3} had\b"
     r"|\bif (?:an?|your|their) (?:baby|babys|child|childs|kid|kids|toddler|person|persons|pregnant \w+)\b (?:\w+ ){0,3}(?:was|were|had|got|became|bulges|has|gets)\b"
-    r"|^say (?:someone|somebody|a person) (?:had|got|was)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
+    r"|^say (?:i|someone|somebody|a person|my \w+) (?:had|got|was|fainted|passed out|collapsed)\b|\bwhat would you (?:tell|say to|advise) (?:someone|somebody|a person)\b"
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b|\bif (?:he|she|they) (?:\w+ )?(?:ever|became|were|got)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:we|(?:our|the|a) \w+)\b[^.?!]{0,60}\bwould\b"
@@ -220,6 +220,7 @@ _MINE = re.compile(
     r"\blike (?:me|mine|my \w+s|the one i(?:m| am)? (?:have|got|having))\b"
     r"|\bhappened (?:to me )?(?:last night|this morning|today|just now|an hour ago|\d+ (?:mins?|minutes|hours?) ago)\b"
     r"|\b(?:thats|that is|its|it is) (?:me|mine|my \w+|what i(?:m| am)? (?:have|got|having|feel|feeling))\b"
+    r"|\b(?:has|have|hes|shes|ive) been like (?:this|that) for\b"
 )
 _ASIDE = re.compile(
     r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
@@ -230,7 +231,7 @@ _NOW_STRONG = re.compile(
     r"|just (?:had|did|got|went|started|found)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
     r"|esta (?:manana|tarde|noche)|anoche|esperar (?:a|hasta) (?:manana|el lunes)|wait (?:until|till|til) (?:tomorrow|the morning|monday)"
-    r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|hours?)"
+    r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|mins?|hours?)"
     r"|started (?:yesterday|last night|today)|since (?:yesterday|last night)"
     r"|(?:over|in|during) the (?:last|past) (?:few|couple of|\d+|two|three) (?:hours|minutes)"
     r"|hace (?:un|una|unos|unas|\d+) (?:minutos?|horas?|rato)"
