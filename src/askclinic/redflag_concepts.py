@@ -172,7 +172,7 @@ _HYPOTHETICAL = re.compile(
     r"|\bwould (?:a|an|the) (?:\w+ ){1,3}(?:go off|detect|pick (?:it )?up)\b|\bthinking (?:of|about) (?:buying|getting) (?:one|a|an)\b"
     r"|\bwhich .{0,30}\b(?:dangerous|serious)\b|\bred flags?\b|\bhow is .{0,30} diagnosed\b"
     r"|\b(?:sintomas|senales|signos) de\b|\bcomo saber\b|\bque hacer si\b|(?<!dice )(?<!dijo )(?<!creo )\bque es (?:la|el|un|una)\b"
-    r"|\bcuales son\b|(?<!no )\bes normal\b|\bcomo se siente (?:un|una|el|la)\b|\bcomo (?:se|saber|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
+    r"|\bcuales son\b|(?<!no )\bes normal\b|\bcomo se siente (?:un|una|el|la)\b|\bcomo (?:se|saber|sabria|puedo saber) si\b|\bpuede causar\b|\bque hago si\b"
     r"|\bcuando debo\b|\bwhat should (?:i|we) (?:watch|look) (?:for|out for)\b"
 )
 _OPENER = re.compile(
