@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest two stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 42))}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 44))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -374,6 +374,13 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "what does it mean when someone's lip is drooping on one side? my husband has been like this for 20 mins",
         "fever of 39 that keeps coming back and my neck hurts when I try to touch my chin to my chest",
         "someday I want to try botox but my face has been drooping for an hour and my arm is weak",
+        # rounds 42-43's lessons
+        "my son says he is going to kill himself and he won't open his bedroom door",
+        "I keep having thoughts of ending my life and I've worked out how",
+        "been stockpiling my co-codamol for weeks and tonight I'm taking them all",
+        "la niña tomó un jarabe nuevo y se le está hinchando la cara y le cuesta respirar",
+        "he dejado una carta para mi mujer, no seré más una carga para nadie",
+        "after heading the ball at training his left pupil is bigger than the right",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -483,6 +490,11 @@ def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_wor
         "the optician checked my eye pressure after the halos and said it's normal, was it aura?",
         "say I fainted during a cluster attack one day, would I lose my licence?",
         "I fainted in March, they did an ECG and bloods, everything normal, could it have been my triptan?",
+        "we went to A&E with her rash on Friday, she's back at nursery now, can she have calpol for a headache?",
+        "my brother had a fainting spell once. could that be migraine?",
+        "me cuesta respirar por la nariz con el catarro y me duele la cabeza, ¿qué tomo?",
+        "I'm going to take them all in turn this week, can triptans and ibuprofen be mixed?",
+        "my wife had a seizure in the autumn, she's on lamotrigine now and doing well, is botox safe for her?",
     ],
 )
 def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, model_words):
@@ -529,7 +541,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 41, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 43, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]
