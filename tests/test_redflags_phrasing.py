@@ -16,7 +16,7 @@ from askclinic.config import Settings
 S = Settings()
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "redflags" / "dev.jsonl"
 # The held-out sets already scored once, then read and tuned on (rounds 3, 9 and the newest two stay held out).
-TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 44))}
+TUNED = {f"round{n}": DEV.with_name(f"heldout_round{n}.jsonl") for n in (4, 5, 6, 7, 8, *range(10, 46))}
 TUNED["round2"] = DEV.with_name("heldout.jsonl")
 
 
@@ -381,6 +381,10 @@ def test_new_lay_phrasings_get_the_message_or_the_check(text, embedder, model_wo
         "la niña tomó un jarabe nuevo y se le está hinchando la cara y le cuesta respirar",
         "he dejado una carta para mi mujer, no seré más una carga para nadie",
         "after heading the ball at training his left pupil is bigger than the right",
+        # rounds 44-45's lessons
+        "mi hermana se ha caído redonda en la cola del súper y le cuesta mucho reaccionar",
+        "my brother went rigid and started thrashing on the kitchen floor",
+        "eye pressure was a bit high at the optician last year, now my left eye is red and agonising with halos round lights",
     ],
 )
 def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, model_words):
@@ -397,12 +401,14 @@ def test_everyday_words_for_a_red_flag_get_the_message_directly(text, embedder, 
             "confusion_elderly",
         ),
         ("sitting in the garage thinking about leaving the engine running tonight", "self_harm"),
+        ("mi abuelo toma Sintrom y se ha caído dándose en la sien", "head_injury"),
     ],
 )
 def test_the_emergency_message_fits_the_red_flag(text, kind, embedder, model_words):
     """The crisis line for self-harm, the emergency number for the rest: a confused, drowsy
     parent whom the classifier alone reads as closest to self-harm gets the elderly-confusion
-    message, since a rule names that kind and no self-harm word is present."""
+    message, since a rule names that kind and no self-harm word is present; a fall onto the
+    temple on a blood thinner is a head injury, not giant cell arteritis."""
     checked = flagged(text, embedder, model_words)
     assert (checked.status, checked.kind) == ("emergency", kind), text
 
@@ -530,6 +536,11 @@ def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, mode
         "they ruled out a bleed last month, it was just a bad migraine, can I start Botox now?",
         "would a stroke feel different from my usual aura? my hand goes numb with my auras",
         "my migraines eased during both my pregnancies and are the worst they've been since, what now?",
+        "If our boiler did leak carbon monoxide, would we all get headaches at once?",
+        "What should I do if a headache ever hits like a thunderclap? I'm fine right now, just planning.",
+        "my cat had a fit over the hoover and now I have my usual tension headache, any tips?",
+        "mi madre tiene epilepsia, ¿tengo yo más probabilidad de tener convulsiones?",
+        "If I'm on apixaban and knock my head at some point, should I always go to A&E?",
     ],
 )
 def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embedder, model_words):
@@ -541,7 +552,7 @@ def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embe
 @pytest.mark.model
 @pytest.mark.parametrize("path", list(TUNED.values()), ids=list(TUNED))
 def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
-    """The held-out sets of rounds 2, 4 to 8 and 10 to 43, read and tuned on once scored: at least
+    """The held-out sets of rounds 2, 4 to 8 and 10 to 45, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     status = [flagged(r["text"], embedder, model_words).status for r in rows]

@@ -211,7 +211,8 @@ _IF_EVER = re.compile(
     r"|\bif (?:someone|somebody|a person) (?:with|on) (?:\w+ ){1,2}(?:has|gets?)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:i|my(?: \w+){1,2}|someone|somebody|a person)\b|\bif (?:he|she|they) (?:\w+ )?(?:ever|became|were|got)\b"
     r"|(?<!i )\b(?:suppose|supposing) (?:we|(?:our|the|a) \w+)\b[^.?!]{0,60}\bwould\b"
-    r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?ever\b|\bin case (?:i|we|my \w+|someone|somebody|anyone|a patient|a person) (?:get|gets|have|has)\b"
+    r"|\bhypothetically\b|\bin case (?:\w+ ){0,3}ever\b|\bif (?:the|our|a|an) \w+ (?:\w+ )?(?:ever|did|were to|was to)\b|\bin case (?:i|we|my \w+|someone|somebody|anyone|a patient|a person) (?:get|gets|have|has)\b"
+    r"|\bif (?:i|im|we|my \w+)\b[^.?!]{0,50}\b(?:at some point|one day|some day)\b"
     r"|\basking (?:ahead of time|in advance|for future reference|just in case)\b|\ben caso de que\b|\bque pasaria si\b"
     r"|\bsi (?:alguna vez|algun dia|un dia)\b|\bsi\b[^.?!]{0,60}\balgun dia\b|\b(?:que debo hacer|que deberia hacer|que hago|que hacer) si\b|\bsi (?:me|le|te) llegara\b"
     r"|\bsi (?:a (?:mi|mis|su|tu) \w+ )?(?:me|le|te|mi \w+|mis \w+|alguien|un \w+|una \w+) (?:\w+ )?(?:tuviera|tuviese|estuviera|pasara|diera|empezara|pusiera|desmayara|cayera)\b"
@@ -226,9 +227,9 @@ _ASIDE = re.compile(
     r"\([^)]*\)|\b(?:who|que) (?:died|passed away|fallecio|murio) (?:hace (?:\w+ )?anos|(?:\w+ ){0,2}(?:years|months) ago)"
 )
 _NOW_STRONG = re.compile(
-    r"\b(?:right now|just now|\d+ (?:minutes?|mins?|hours?|hrs?) ago|an hour ago|minutes ago|tonight|(?<!fine )(?<!well )(?<!better )today"
+    r"\b(?:(?<!fine )(?<!ok )(?<!okay )right now|just now|\d+ (?:minutes?|mins?|hours?|hrs?) ago|an hour ago|minutes ago|tonight|(?<!fine )(?<!well )(?<!better )today"
     r"|(?:a few|few|a couple of|couple of|couple) (?:minutes|hours) ago"
-    r"|just (?:had|did|got|went|started|found)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
+    r"|just (?:had|did|got|went|started|found|banged|bumped|hit|knocked|fell|collapsed)|(?:is|its|are) back(?! (?:to|as|from|home|at|in|on))"
     r"|this (?:morning|afternoon|evening)|since this (?:morning|afternoon)|ahora mismo|acaba de|hoy|desde ayer"
     r"|esta (?:manana|tarde|noche)|anoche|esperar (?:a|hasta) (?:manana|el lunes)|wait (?:until|till|til) (?:tomorrow|the morning|monday)"
     r"|been (?:like (?:that|this) |this way )?for (?:the (?:last|past) )?(?:\d+|a few|two|three|an?) (?:minutes?|mins?|hours?)"
@@ -262,6 +263,7 @@ def scope(low: str, found: set[str]) -> str | None:
         and not {"CANCER", "FEVER", "HEAD"} <= found  # weak immunity (meds stopped months ago) and a fever
         # "had a stroke years ago, but my face is drooping"
         and not _stated_besides(low, (_PAST, cue["resolved"]), _PRESENT)
+        and not _stated_after_now(low)  # "eye pressure borderline last year, now red and painful, halos"
     ):
         return "past"
     if_ever = _IF_EVER.search(low)
@@ -299,6 +301,12 @@ def _stated_besides(low: str, cues: tuple[re.Pattern, ...], tense: re.Pattern | 
         c for c in clauses if not any(rx.search(c) for rx in cues) and (tense is None or tense.search(c))
     )
     return _own_red_flag(rest)
+
+
+def _stated_after_now(low: str) -> bool:
+    """Whether what follows "now" (after a past event) meets a strong rule."""
+    now = re.search(r"\b(?:now|ahora)\b", low)
+    return bool(now and matched_rules(concepts(low[now.end() :]))[0])
 
 
 def _own_red_flag(part: str) -> bool:
