@@ -541,6 +541,7 @@ def test_requests_and_questions_about_symptoms_get_no_check(text, embedder, mode
         "my cat had a fit over the hoover and now I have my usual tension headache, any tips?",
         "mi madre tiene epilepsia, ¿tengo yo más probabilidad de tener convulsiones?",
         "If I'm on apixaban and knock my head at some point, should I always go to A&E?",
+        "I'm saving up my sleeping tablets for the flight to Sydney, can I take one with a triptan?",
     ],
 )
 def test_denied_red_flags_and_a_fitted_alarm_get_no_emergency_message(text, embedder, model_words):
@@ -555,7 +556,11 @@ def test_the_rounds_tuned_on_are_caught_as_tuned(path, embedder, model_words):
     """The held-out sets of rounds 2, 4 to 8 and 10 to 45, read and tuned on once scored: at least
     99% of their emergencies caught, at most 3% of their non-emergencies sent to the alarm."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    status = [flagged(r["text"], embedder, model_words).status for r in rows]
+    texts = [r["text"] for r in rows]  # embedded in one batch: the same verdicts as one by one, faster
+    status = [
+        safety.red_flag(t, embedder, v, safety.language(t), model_words).level
+        for t, v in zip(texts, embedder.encode(texts))
+    ]
     urgent = [s for r, s in zip(rows, status) if r["emergency"]]
     calm = [s for r, s in zip(rows, status) if not r["emergency"]]
     assert sum(s in ("emergency", "check") for s in urgent) / len(urgent) >= 0.99
