@@ -17,12 +17,14 @@ from helpers import git_commit, medquad, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "benchmarks" / "redflags"
-HELDOUT = SETS / "heldout_round47.jsonl"  # scored, never tuned on
+HELDOUT = SETS / "heldout_round49.jsonl"  # scored, never tuned on
 DEV = SETS / "dev.jsonl"  # written for tuning, before the second round
 TUNED = "scored once, then read and tuned on"
 CONCEPTS_ONLY = "scored once, then read and tuned on (concepts only, not in the bank)"
 # The earlier rounds and the dev set, shown for comparison: (name, file, what was done with it).
 EARLIER = [
+    ("round48", "heldout_round48.jsonl", "held out with round 49: scored once, misses not read"),
+    ("round47", "heldout_round47.jsonl", "held out before round 48: scored once, misses not read"),
     ("round46", "heldout_round46.jsonl", "held out with round 47: scored once, misses not read"),
     *((f"round{n}", f"heldout_round{n}.jsonl", CONCEPTS_ONLY) for n in range(45, 16, -1)),
     *((f"round{n}", f"heldout_round{n}.jsonl", TUNED) for n in (16, 15, 14, 13, 12, 11, 10)),
